@@ -1,0 +1,23 @@
+//! The administrator's pages: overview, staff accounts, clinic settings, audit log.
+
+mod db;
+pub mod model;
+mod pages;
+
+use crate::web::routes::{ADMIN, Route};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/admin", ADMIN).get(pages::overview),
+        Route::new("/admin/staff", ADMIN)
+            .get(pages::staff_list)
+            .post(pages::staff_create),
+        Route::new("/admin/staff/new", ADMIN).get(pages::staff_new),
+        Route::new("/admin/staff/{id}/disable", ADMIN).post(pages::staff_disable),
+        Route::new("/admin/staff/{id}/enable", ADMIN).post(pages::staff_enable),
+        Route::new("/admin/settings", ADMIN)
+            .get(pages::settings_form)
+            .post(pages::settings_save),
+        Route::new("/admin/audit", ADMIN).get(pages::audit_log),
+    ]
+}

@@ -1,0 +1,296 @@
+//! Rules for the admin's forms.
+
+use serde::Deserialize;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+use crate::auth::model::Role;
+use crate::settings::ClinicSettings;
+use crate::web::FormErrors;
+
+/// Roles an admin may give a staff account (patients register themselves or are invited).
+pub const STAFF_ROLES: [Role; 3] = Role::STAFF;
+
+pub fn parse_staff_role(value: &str) -> Option<Role> {
+    Role::parse(value).filter(|role| role.is_staff())
+}
+
+/// The settings form as typed: strings, so a bad value can be shown back unchanged.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    pub clinic_name: String,
+    #[serde(default)]
+    pub clinic_phone: String,
+    #[serde(default)]
+    pub staff_idle_minutes: String,
+    #[serde(default)]
+    pub patient_idle_minutes: String,
+    #[serde(default)]
+    pub session_absolute_hours: String,
+    #[serde(default)]
+    pub lockout_failures: String,
+    #[serde(default)]
+    pub lockout_minutes: String,
+    #[serde(default)]
+    pub address_failures: String,
+    /// A checkbox: present when ticked.
+    pub allow_minors: Option<String>,
+}
+
+impl From<&ClinicSettings> for SettingsForm {
+    fn from(s: &ClinicSettings) -> Self {
+        SettingsForm {
+            clinic_name: s.clinic_name.clone(),
+            clinic_phone: s.clinic_phone.clone(),
+            staff_idle_minutes: s.staff_idle_minutes.to_string(),
+            patient_idle_minutes: s.patient_idle_minutes.to_string(),
+            session_absolute_hours: s.session_absolute_hours.to_string(),
+            lockout_failures: s.lockout_failures.to_string(),
+            lockout_minutes: s.lockout_minutes.to_string(),
+            address_failures: s.address_failures.to_string(),
+            allow_minors: s.allow_minors.then(|| "on".to_owned()),
+        }
+    }
+}
+
+fn whole_number(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    range: std::ops::RangeInclusive<i32>,
+    unit: &str,
+) -> i32 {
+    match value.trim().parse::<i32>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            errors.add(
+                field,
+                format!(
+                    "Enter a whole number of {unit} from {} to {}.",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            0
+        }
+    }
+}
+
+/// Checks the settings form; the ranges match the database's CHECK constraints.
+pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors> {
+    let mut errors = FormErrors::default();
+    let clinic_name = form.clinic_name.trim().to_owned();
+    if clinic_name.is_empty() || clinic_name.chars().count() > 200 {
+        errors.add(
+            "clinic_name",
+            "Enter the clinic's name (at most 200 characters).",
+        );
+    }
+    let clinic_phone = form.clinic_phone.trim().to_owned();
+    let phone_ok = clinic_phone.chars().count() <= 40
+        && clinic_phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if !phone_ok {
+        errors.add(
+            "clinic_phone",
+            "Enter a phone number using digits, spaces and + - ( ) only.",
+        );
+    }
+    let settings = ClinicSettings {
+        clinic_name,
+        clinic_phone,
+        staff_idle_minutes: whole_number(
+            &mut errors,
+            "staff_idle_minutes",
+            &form.staff_idle_minutes,
+            1..=720,
+            "minutes",
+        ),
+        patient_idle_minutes: whole_number(
+            &mut errors,
+            "patient_idle_minutes",
+            &form.patient_idle_minutes,
+            1..=720,
+            "minutes",
+        ),
+        session_absolute_hours: whole_number(
+            &mut errors,
+            "session_absolute_hours",
+            &form.session_absolute_hours,
+            1..=72,
+            "hours",
+        ),
+        lockout_failures: whole_number(
+            &mut errors,
+            "lockout_failures",
+            &form.lockout_failures,
+            3..=100,
+            "attempts",
+        ),
+        lockout_minutes: whole_number(
+            &mut errors,
+            "lockout_minutes",
+            &form.lockout_minutes,
+            1..=1440,
+            "minutes",
+        ),
+        address_failures: whole_number(
+            &mut errors,
+            "address_failures",
+            &form.address_failures,
+            5..=10000,
+            "attempts",
+        ),
+        allow_minors: form.allow_minors.is_some(),
+    };
+    if errors.is_empty() {
+        Ok(settings)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The audit log's filters as typed in the query string.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub patient: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+fn parse_day(value: &str) -> Result<Option<Date>, ()> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Date::parse(value, format_description!("[year]-[month]-[day]"))
+        .map(Some)
+        .map_err(|_| ())
+}
+
+/// Turns the typed filters into a query filter; `to` includes the whole day (UTC).
+pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter, FormErrors> {
+    let mut errors = FormErrors::default();
+    let optional_id = |errors: &mut FormErrors, field: &'static str, value: &str| {
+        let value = value.trim();
+        if value.is_empty() {
+            return None;
+        }
+        match value.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                errors.add(field, "Enter a record number (digits only).");
+                None
+            }
+        }
+    };
+    let patient_id = optional_id(&mut errors, "patient", &query.patient);
+    let before_id = optional_id(&mut errors, "before", &query.before);
+    let day = |errors: &mut FormErrors, field: &'static str, value: &str| match parse_day(value) {
+        Ok(day) => day,
+        Err(()) => {
+            errors.add(field, "Enter a date as year-month-day.");
+            None
+        }
+    };
+    let from = day(&mut errors, "from", &query.from);
+    let to = day(&mut errors, "to", &query.to);
+    let action = query.action.trim();
+    if !action.is_empty() && !crate::audit::action::ALL.contains(&action) {
+        errors.add("action", "Choose an action from the list.");
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let actor = query.actor.trim().to_lowercase();
+    Ok(crate::audit::AuditFilter {
+        actor_email: (!actor.is_empty()).then_some(actor),
+        patient_id,
+        action: (!action.is_empty()).then(|| action.to_owned()),
+        from: from.map(|d| OffsetDateTime::new_utc(d, Time::MIDNIGHT)),
+        until: to
+            .and_then(|d| d.next_day())
+            .map(|d| OffsetDateTime::new_utc(d, Time::MIDNIGHT)),
+        before_id,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_staff_roles_can_be_given_by_an_admin() {
+        assert_eq!(parse_staff_role("clinician"), Some(Role::Clinician));
+        assert_eq!(parse_staff_role("front_desk"), Some(Role::FrontDesk));
+        assert_eq!(parse_staff_role("patient"), None);
+    }
+
+    fn good_settings() -> SettingsForm {
+        SettingsForm {
+            clinic_name: "Calm Waters".into(),
+            clinic_phone: "+1 (555) 010-2000".into(),
+            staff_idle_minutes: "15".into(),
+            patient_idle_minutes: "30".into(),
+            session_absolute_hours: "12".into(),
+            lockout_failures: "5".into(),
+            lockout_minutes: "15".into(),
+            address_failures: "30".into(),
+            allow_minors: None,
+        }
+    }
+
+    #[test]
+    fn settings_in_range_are_accepted() {
+        let settings = parse_settings(&good_settings()).unwrap();
+        assert_eq!(settings.staff_idle_minutes, 15);
+        assert!(!settings.allow_minors);
+    }
+
+    #[test]
+    fn out_of_range_settings_name_their_field() {
+        let form = SettingsForm {
+            staff_idle_minutes: "0".into(),
+            session_absolute_hours: "lots".into(),
+            ..good_settings()
+        };
+        let errors = parse_settings(&form).unwrap_err();
+        assert!(errors.get("staff_idle_minutes").is_some());
+        assert!(errors.get("session_absolute_hours").is_some());
+        assert!(errors.get("patient_idle_minutes").is_none());
+    }
+
+    #[test]
+    fn audit_filters_parse_days_and_ids() {
+        let query = AuditQuery {
+            from: "2026-11-01".into(),
+            to: "2026-11-02".into(),
+            patient: "42".into(),
+            ..AuditQuery::default()
+        };
+        let filter = parse_audit_query(&query).unwrap();
+        assert_eq!(filter.patient_id, Some(42));
+        assert_eq!(
+            filter.until.unwrap() - filter.from.unwrap(),
+            time::Duration::days(2)
+        );
+        let bad = AuditQuery {
+            patient: "x".into(),
+            action: "drop table".into(),
+            ..AuditQuery::default()
+        };
+        let errors = parse_audit_query(&bad).unwrap_err();
+        assert!(errors.get("patient").is_some() && errors.get("action").is_some());
+    }
+}

@@ -1,0 +1,135 @@
+//! Application state, the route table, the middleware stack and the server loop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use sqlx::PgPool;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::config::Config;
+use crate::error::{AppError, AppResult};
+use crate::web::cookies::Cookies;
+use crate::web::routes::{Access, Route};
+use crate::{admin, auth, home, web};
+use auth::password::Passwords;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub cookies: Cookies,
+    pub passwords: Passwords,
+}
+
+impl AppState {
+    pub fn new(db: PgPool, config: Config) -> AppResult<Self> {
+        Ok(AppState {
+            db,
+            cookies: Cookies {
+                secure: config.https,
+            },
+            passwords: Passwords::new(config.password_hash_permits())?,
+            config: Arc::new(config),
+        })
+    }
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let ping = sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.db);
+    match tokio::time::timeout(Duration::from_secs(2), ping).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready").into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database not answering").into_response(),
+    }
+}
+
+/// Every route of the app, each with its access rule.
+pub fn routes() -> Vec<Route> {
+    let operations = vec![
+        Route::new("/healthz", Access::Everyone).get(healthz),
+        Route::new("/readyz", Access::Everyone).get(readyz),
+    ];
+    [
+        operations,
+        web::assets::routes(),
+        auth::routes(),
+        home::routes(),
+        admin::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::Internal("a request handler panicked".into()).into_response()
+}
+
+/// The whole application as a router, for `serve` and for tests.
+pub fn app(state: AppState) -> Router {
+    // The last layer added runs first.
+    web::routes::router(routes(), &state)
+        .fallback(not_found)
+        .layer(CatchPanicLayer::custom(panic_page))
+        .layer(from_fn_with_state(state.clone(), auth::session::load))
+        .layer(from_fn_with_state(state.clone(), web::csrf::protect))
+        .layer(from_fn(web::error_pages::render))
+        .layer(from_fn_with_state(state.clone(), web::security::headers))
+        .layer(from_fn_with_state(state.clone(), web::request_meta))
+        .with_state(state)
+}
+
+/// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish.
+pub async fn serve(state: AppState) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    tracing::info!(address = %listener.local_addr()?, "clinic is listening");
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    tracing::info!("clinic stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,204 @@
+//! Account, session and login-failure queries.
+
+use sqlx::PgExecutor;
+use time::{Date, OffsetDateTime};
+
+use super::model::{LoginFailures, Role};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "account_status", rename_all = "snake_case")]
+pub enum AccountStatus {
+    Active,
+    Disabled,
+}
+
+/// A session with its user and the clinic's session limits, in one round trip.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub status: AccountStatus,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    pub staff_idle_minutes: i32,
+    pub patient_idle_minutes: i32,
+    pub session_absolute_hours: i32,
+}
+
+pub async fn find_session(
+    db: impl PgExecutor<'_>,
+    id_hash: &[u8],
+) -> sqlx::Result<Option<SessionRow>> {
+    sqlx::query_as!(
+        SessionRow,
+        r#"SELECT s.user_id, u.role AS "role: Role", u.display_name, u.email,
+                  u.status AS "status: AccountStatus", s.created_at, s.last_seen_at,
+                  c.staff_idle_minutes, c.patient_idle_minutes, c.session_absolute_hours
+           FROM sessions s
+           JOIN users u ON u.id = s.user_id
+           CROSS JOIN clinic_settings c
+           WHERE s.id_hash = $1"#,
+        id_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn create_session(
+    db: impl PgExecutor<'_>,
+    id_hash: &[u8],
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO sessions (id_hash, user_id) VALUES ($1, $2)",
+        id_hash,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn touch_session(db: impl PgExecutor<'_>, id_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1",
+        id_hash
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete_session(db: impl PgExecutor<'_>, id_hash: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM sessions WHERE id_hash = $1", id_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of an account at once (disabling, password change).
+pub async fn delete_user_sessions(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Clone, Debug)]
+pub struct LoginRow {
+    pub id: i64,
+    pub role: Role,
+    pub display_name: String,
+    pub email: String,
+    pub status: AccountStatus,
+    pub password_hash: String,
+}
+
+pub async fn find_login(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<LoginRow>> {
+    sqlx::query_as!(
+        LoginRow,
+        r#"SELECT id, role AS "role: Role", display_name, email, status AS "status: AccountStatus",
+                  password_hash
+           FROM users WHERE email = $1"#,
+        email
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn login_failures(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_addr: &str,
+    window_minutes: i32,
+) -> sqlx::Result<LoginFailures> {
+    let row = sqlx::query!(
+        r#"SELECT
+             (SELECT count(*) FROM login_failures
+               WHERE email = $1 AND at > now() - make_interval(mins => $3)) AS "for_email!",
+             (SELECT max(at) FROM login_failures
+               WHERE email = $1 AND at > now() - make_interval(mins => $3)) AS last_for_email,
+             (SELECT count(*) FROM login_failures
+               WHERE client_addr = $2 AND at > now() - make_interval(mins => $3)) AS "from_address!""#,
+        email,
+        client_addr,
+        window_minutes,
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(LoginFailures {
+        for_email: row.for_email,
+        from_address: row.from_address,
+        last_for_email: row.last_for_email,
+    })
+}
+
+pub async fn record_login_failure(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    client_addr: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO login_failures (email, client_addr) VALUES ($1, $2)",
+        email,
+        client_addr
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear_login_failures(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE email = $1", email)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn create_user(
+    db: impl PgExecutor<'_>,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+         RETURNING id",
+        email,
+        display_name,
+        role as Role,
+        password_hash,
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn create_patient(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    legal_name: &str,
+    date_of_birth: Date,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO patients (user_id, legal_name, date_of_birth) VALUES ($1, $2, $3)
+         RETURNING id",
+        user_id,
+        legal_name,
+        date_of_birth,
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The patient record belonging to a login, if any.
+pub async fn patient_id_for_user(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!("SELECT id FROM patients WHERE user_id = $1", user_id)
+        .fetch_optional(db)
+        .await
+}

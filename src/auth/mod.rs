@@ -1,0 +1,52 @@
+//! Accounts, password hashing, sessions, roles and login throttling.
+
+pub mod accounts;
+pub mod db;
+pub mod model;
+mod pages;
+pub mod password;
+pub mod session;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use crate::error::AppError;
+use crate::web::routes::{Access, Route, SIGNED_IN};
+use model::{Role, SessionEnd};
+
+/// The logged-in user, loaded from the session for each request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub role: Role,
+    pub name: String,
+    pub email: String,
+}
+
+/// Set on a request whose session had just ended (timeout, disabled account).
+#[derive(Clone, Copy, Debug)]
+pub struct EndedSession(pub SessionEnd);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::Forbidden)
+    }
+}
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/login", Access::Everyone)
+            .get(pages::login_form)
+            .post(pages::login),
+        Route::new("/register", Access::Everyone)
+            .get(pages::register_form)
+            .post(pages::register),
+        Route::new("/logout", SIGNED_IN).post(pages::logout),
+    ]
+}

@@ -1,0 +1,338 @@
+//! Login, logout and patient self-registration.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::accounts::{self, AccountForm, CreateError};
+use super::db::{self, AccountStatus, LoginRow};
+use super::model::{
+    LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd, login_gate,
+    normalize_email, safe_return_path,
+};
+use super::{CurrentUser, session};
+use crate::app::AppState;
+use crate::audit::{self, Outcome, action};
+use crate::error::AppResult;
+use crate::settings;
+use crate::web::{FormErrors, PageContext, RequestMeta, csrf, render_with_status, see_other};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    ended: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    ctx: PageContext,
+    email: String,
+    next: String,
+    notice: Option<&'static str>,
+    error: Option<String>,
+}
+
+pub async fn login_form(ctx: PageContext, Query(query): Query<LoginQuery>) -> AppResult<Response> {
+    if let Some(user) = &ctx.user {
+        return Ok(see_other(user.role.home()));
+    }
+    let next = query
+        .next
+        .as_deref()
+        .and_then(safe_return_path)
+        .unwrap_or_default()
+        .to_owned();
+    let notice = query
+        .ended
+        .as_deref()
+        .and_then(SessionEnd::parse)
+        .map(SessionEnd::notice);
+    let page = LoginPage {
+        ctx,
+        email: String::new(),
+        next,
+        notice,
+        error: None,
+    };
+    render_with_status(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+const WRONG_CREDENTIALS: &str = "The email or password is not right. Check both and try again.";
+
+fn locked_message(until: OffsetDateTime) -> String {
+    let minutes = ((until - OffsetDateTime::now_utc()).whole_seconds() + 59) / 60;
+    format!(
+        "Too many failed attempts were made to log in to this account, so it is locked for now. \
+         Try again in {} minute{}, or contact the clinic.",
+        minutes.max(1),
+        if minutes > 1 { "s" } else { "" }
+    )
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let email = normalize_email(&form.email);
+    let next = safe_return_path(&form.next).unwrap_or_default().to_owned();
+    let show = |ctx, status, error: String| {
+        let page = LoginPage {
+            ctx,
+            email: form.email.trim().to_owned(),
+            next: next.clone(),
+            notice: None,
+            error: Some(error),
+        };
+        render_with_status(status, &page)
+    };
+
+    let policy = settings::load(&state.db).await?.lockout_policy();
+    let failures = db::login_failures(
+        &state.db,
+        &email,
+        &meta.client_addr,
+        policy.window_minutes(),
+    )
+    .await?;
+    let gate = login_gate(policy, failures);
+    if gate != LoginGate::Open {
+        let detail = if gate == LoginGate::AddressThrottled {
+            "client address"
+        } else {
+            "account"
+        };
+        let entry = audit::Entry::new(action::LOGIN_LOCKED, None, &meta)
+            .outcome(Outcome::Denied)
+            .detail(detail);
+        audit::record(&state.db, entry).await?;
+        let message = match gate {
+            LoginGate::AccountLocked { until } => locked_message(until),
+            _ => "Too many failed logins came from your network. Wait a few minutes and try again."
+                .to_owned(),
+        };
+        return show(ctx, StatusCode::TOO_MANY_REQUESTS, message);
+    }
+
+    let account = db::find_login(&state.db, &email).await?;
+    let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
+    let password_ok = state.passwords.verify(form.password, stored_hash).await?;
+    match account {
+        Some(account) if password_ok && account.status == AccountStatus::Active => {
+            log_in(&state, &meta, &headers, &account, &next).await
+        }
+        Some(account) if password_ok => {
+            let actor = CurrentUser {
+                id: account.id,
+                role: account.role,
+                name: account.display_name,
+                email: account.email,
+            };
+            let entry = audit::Entry::new(action::LOGIN_FAILED, Some(&actor), &meta)
+                .outcome(Outcome::Denied)
+                .detail("account disabled");
+            audit::record(&state.db, entry).await?;
+            show(
+                ctx,
+                StatusCode::FORBIDDEN,
+                SessionEnd::Disabled.notice().to_owned(),
+            )
+        }
+        account => {
+            let mut tx = state.db.begin().await?;
+            db::record_login_failure(&mut *tx, &email, &meta.client_addr).await?;
+            let mut entry =
+                audit::Entry::new(action::LOGIN_FAILED, None, &meta).outcome(Outcome::Failure);
+            if let Some(account) = &account {
+                entry.actor_id = Some(account.id);
+                entry.actor_role = Some(account.role.as_str());
+            }
+            audit::record(&mut *tx, entry.clone()).await?;
+            let now_locked = failures.for_email + 1 >= policy.failures_per_account;
+            if now_locked {
+                entry.action = action::LOCKOUT;
+                audit::record(&mut *tx, entry.outcome(Outcome::Denied)).await?;
+            }
+            tx.commit().await?;
+            if now_locked {
+                let until = OffsetDateTime::now_utc() + policy.window;
+                return show(ctx, StatusCode::TOO_MANY_REQUESTS, locked_message(until));
+            }
+            show(
+                ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                WRONG_CREDENTIALS.to_owned(),
+            )
+        }
+    }
+}
+
+/// Opens a new session and sends the user where they were going, or to their home page.
+async fn log_in(
+    state: &AppState,
+    meta: &RequestMeta,
+    headers: &HeaderMap,
+    account: &LoginRow,
+    next: &str,
+) -> AppResult<Response> {
+    let actor = CurrentUser {
+        id: account.id,
+        role: account.role,
+        name: account.display_name.clone(),
+        email: account.email.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    db::clear_login_failures(&mut *tx, &account.email).await?;
+    let token = session::begin(&mut tx, state.cookies, headers, account.id).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::LOGIN, Some(&actor), meta),
+    )
+    .await?;
+    tx.commit().await?;
+    let target = if next.is_empty() {
+        account.role.home()
+    } else {
+        next
+    };
+    let mut response = see_other(target);
+    let cookies = state.cookies;
+    cookies.set(response.headers_mut(), cookies.session_name(), &token);
+    // A new anti-forgery token too, so one seen before login is worthless after it.
+    cookies.set(
+        response.headers_mut(),
+        cookies.csrf_name(),
+        &csrf::new_token(),
+    );
+    Ok(response)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let mut tx = state.db.begin().await?;
+    session::end(&mut *tx, state.cookies, &headers).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::LOGOUT, Some(&user), &meta),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut response = see_other("/login?ended=logout");
+    state
+        .cookies
+        .clear(response.headers_mut(), state.cookies.session_name());
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "auth/register.html")]
+struct RegisterPage {
+    ctx: PageContext,
+    form: AccountForm,
+    errors: FormErrors,
+    password_hint: String,
+}
+
+fn register_page(ctx: PageContext, form: AccountForm, errors: FormErrors) -> RegisterPage {
+    // The password is never sent back into the page.
+    let form = AccountForm {
+        password: String::new(),
+        ..form
+    };
+    let password_hint = format!(
+        "At least {PASSWORD_MIN_CHARS} characters; {PASSWORD_RECOMMENDED_CHARS} or more is better. A few unrelated words make a strong, memorable password."
+    );
+    RegisterPage {
+        ctx,
+        form,
+        errors,
+        password_hint,
+    }
+}
+
+pub async fn register_form(ctx: PageContext) -> AppResult<Response> {
+    if let Some(user) = &ctx.user {
+        return Ok(see_other(user.role.home()));
+    }
+    render_with_status(
+        StatusCode::OK,
+        &register_page(ctx, AccountForm::default(), FormErrors::default()),
+    )
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> AppResult<Response> {
+    let settings = settings::load(&state.db).await?;
+    let today = OffsetDateTime::now_utc().date();
+    let account = match accounts::validate(&form, Some(Role::Patient), today, settings.allow_minors)
+    {
+        Ok(account) => account,
+        Err(errors) => {
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &register_page(ctx, form, errors),
+            );
+        }
+    };
+    let password_hash = state.passwords.hash(account.password.clone()).await?;
+    let mut tx = state.db.begin().await?;
+    let created = match accounts::create(
+        &mut tx,
+        &account,
+        &password_hash,
+        None,
+        action::REGISTER,
+        Some(&meta),
+    )
+    .await
+    {
+        Ok(created) => created,
+        Err(CreateError::EmailTaken) => {
+            let mut errors = FormErrors::default();
+            errors.add("email", accounts::EMAIL_TAKEN);
+            return render_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &register_page(ctx, form, errors),
+            );
+        }
+        Err(CreateError::Failed(e)) => return Err(e),
+    };
+    let token = session::begin(&mut tx, state.cookies, &headers, created.user.id).await?;
+    tx.commit().await?;
+
+    let mut response = see_other(Role::Patient.home());
+    let cookies = state.cookies;
+    cookies.set(response.headers_mut(), cookies.session_name(), &token);
+    cookies.set(
+        response.headers_mut(),
+        cookies.csrf_name(),
+        &csrf::new_token(),
+    );
+    Ok(response)
+}

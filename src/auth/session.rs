@@ -1,0 +1,141 @@
+//! Server-side sessions in PostgreSQL. The cookie holds 256 random bits; the table holds
+//! only their SHA-256. Each request loads its session, user and the clinic's limits in one
+//! query and writes back at most once a minute.
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgExecutor};
+use time::OffsetDateTime;
+
+use super::db::{self, AccountStatus, SessionRow};
+use super::model::{SessionEnd, SessionLimits, SessionVerdict, session_verdict};
+use super::{CurrentUser, EndedSession};
+use crate::app::AppState;
+use crate::audit::{self, Outcome};
+use crate::error::AppError;
+use crate::web::{RequestMeta, cookies};
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn limits(row: &SessionRow) -> SessionLimits {
+    SessionLimits::from_settings(
+        row.staff_idle_minutes,
+        row.patient_idle_minutes,
+        row.session_absolute_hours,
+    )
+}
+
+pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let cookies = state.cookies;
+    let token = cookies::read(request.headers(), cookies.session_name()).map(token_hash);
+    let mut clear_cookie = false;
+    let mut user = None;
+
+    if let Some(hash) = token {
+        let row = match db::find_session(&state.db, &hash).await {
+            Ok(row) => row,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        match row {
+            None => clear_cookie = true,
+            Some(row) => {
+                let verdict = if row.status == AccountStatus::Disabled {
+                    SessionVerdict::Ended(SessionEnd::Disabled)
+                } else {
+                    session_verdict(
+                        limits(&row),
+                        row.role,
+                        row.created_at,
+                        row.last_seen_at,
+                        OffsetDateTime::now_utc(),
+                    )
+                };
+                let current = CurrentUser {
+                    id: row.user_id,
+                    role: row.role,
+                    name: row.display_name,
+                    email: row.email,
+                };
+                match verdict {
+                    SessionVerdict::Live { touch } => {
+                        if touch && let Err(e) = db::touch_session(&state.db, &hash).await {
+                            tracing::warn!(error = %e, "could not record session activity");
+                        }
+                        user = Some(current);
+                    }
+                    SessionVerdict::Ended(end) => {
+                        clear_cookie = true;
+                        let meta = request.extensions().get::<RequestMeta>().cloned();
+                        if let Err(e) = end_session(&state, &hash, &current, end, meta).await {
+                            return AppError::from(e).into_response();
+                        }
+                        request.extensions_mut().insert(EndedSession(end));
+                    }
+                }
+            }
+        }
+    }
+
+    if let Some(user) = &user {
+        request.extensions_mut().insert(user.clone());
+    }
+    let mut response = next.run(request).await;
+    if clear_cookie && !cookies::sets(response.headers(), cookies.session_name()) {
+        cookies.clear(response.headers_mut(), cookies.session_name());
+    }
+    if let Some(user) = user {
+        response.extensions_mut().insert(user);
+    }
+    response
+}
+
+async fn end_session(
+    state: &AppState,
+    hash: &[u8],
+    user: &CurrentUser,
+    end: SessionEnd,
+    meta: Option<RequestMeta>,
+) -> sqlx::Result<()> {
+    let mut tx = state.db.begin().await?;
+    db::delete_session(&mut *tx, hash).await?;
+    if let Some(meta) = &meta {
+        let entry = audit::Entry::new(audit::action::SESSION_TIMEOUT, Some(user), meta)
+            .outcome(Outcome::Success)
+            .detail(end.as_str());
+        audit::record(&mut *tx, entry).await?;
+    }
+    tx.commit().await
+}
+
+/// Starts a fresh session for `user_id` and returns the cookie value. Any session the request
+/// came with is ended first, so the id always changes at login.
+pub async fn begin(
+    db: &mut PgConnection,
+    cookies: cookies::Cookies,
+    request_headers: &HeaderMap,
+    user_id: i64,
+) -> sqlx::Result<String> {
+    if let Some(old) = cookies::read(request_headers, cookies.session_name()) {
+        db::delete_session(&mut *db, &token_hash(old)).await?;
+    }
+    let token = crate::web::random_hex(32);
+    db::create_session(&mut *db, &token_hash(&token), user_id).await?;
+    Ok(token)
+}
+
+/// Ends the session the request came with (logout).
+pub async fn end(
+    db: impl PgExecutor<'_>,
+    cookies: cookies::Cookies,
+    request_headers: &HeaderMap,
+) -> sqlx::Result<()> {
+    if let Some(token) = cookies::read(request_headers, cookies.session_name()) {
+        db::delete_session(db, &token_hash(token)).await?;
+    }
+    Ok(())
+}

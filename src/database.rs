@@ -1,0 +1,111 @@
+//! Connecting to PostgreSQL: create the database if missing, explain plainly when the server
+//! cannot be reached, and run migrations.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+
+use crate::config::Config;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("DATABASE_URL is not a valid PostgreSQL URL ({0})")]
+    BadUrl(String),
+    #[error(
+        "cannot reach PostgreSQL at {location} ({reason}). Start PostgreSQL (for example `sudo service postgresql start`, or `docker compose up -d db`) or point DATABASE_URL at a running server."
+    )]
+    Unreachable { location: String, reason: String },
+    #[error("PostgreSQL at {location} refused the connection: {reason}")]
+    Refused { location: String, reason: String },
+    #[error("could not create database {name} at {location}: {reason}")]
+    CreateDatabase {
+        name: String,
+        location: String,
+        reason: String,
+    },
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+}
+
+fn classify(config: &Config, error: sqlx::Error) -> StartupError {
+    let location = config.database_location();
+    match error {
+        sqlx::Error::Io(e) => StartupError::Unreachable {
+            location,
+            reason: e.to_string(),
+        },
+        sqlx::Error::PoolTimedOut => StartupError::Unreachable {
+            location,
+            reason: "timed out".into(),
+        },
+        other => StartupError::Refused {
+            location,
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn is_missing_database(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000"))
+}
+
+async fn probe(options: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
+    match tokio::time::timeout(Duration::from_secs(10), options.connect()).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::PoolTimedOut),
+    }
+}
+
+/// Connects, creating the database first if the server is there but the database is not.
+pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
+    let options = PgConnectOptions::from_str(&config.database_url)
+        .map_err(|e| StartupError::BadUrl(e.to_string()))?
+        .disable_statement_logging();
+    match probe(&options).await {
+        Ok(connection) => {
+            let _ = connection.close().await;
+        }
+        Err(e) if is_missing_database(&e) => create_database(config, &options).await?,
+        Err(e) => return Err(classify(config, e)),
+    }
+    Ok(PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
+async fn create_database(config: &Config, options: &PgConnectOptions) -> Result<(), StartupError> {
+    let name = options.get_database().unwrap_or("clinic").to_owned();
+    let mut admin = probe(&options.clone().database("postgres"))
+        .await
+        .map_err(|e| classify(config, e))?;
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let created = sqlx::query(&format!("CREATE DATABASE {quoted}"))
+        .execute(&mut admin)
+        .await;
+    let _ = admin.close().await;
+    match created {
+        Ok(_) => {
+            tracing::info!(database = %name, "created database");
+            Ok(())
+        }
+        // Another process created it first: fine.
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => Ok(()),
+        Err(e) => Err(StartupError::CreateDatabase {
+            name,
+            location: config.database_location(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn migrate(pool: &PgPool) -> Result<(), StartupError> {
+    MIGRATOR
+        .run(pool)
+        .await
+        .map_err(|e| StartupError::Migrate(e.to_string()))
+}

@@ -1,0 +1,74 @@
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::db::{self, OwnPatientRecord};
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppResult;
+use crate::settings;
+use crate::web::{PageContext, render, see_other};
+
+/// `/` sends each person to their own home page, or to the login page.
+pub async fn root(ctx: PageContext) -> Response {
+    match &ctx.user {
+        Some(user) => see_other(user.role.home()),
+        None => see_other("/login"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home/patient.html")]
+struct PatientHome {
+    ctx: PageContext,
+    record: Option<OwnPatientRecord>,
+    clinic_name: String,
+    clinic_phone: String,
+}
+
+pub async fn patient_home(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let record = db::own_patient_record(&state.db, user.id).await?;
+    let settings = settings::load(&state.db).await?;
+    render(&PatientHome {
+        ctx,
+        record,
+        clinic_name: settings.clinic_name,
+        clinic_phone: settings.clinic_phone,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "home/staff.html")]
+struct StaffHome {
+    ctx: PageContext,
+    heading: &'static str,
+    duties: &'static [&'static str],
+}
+
+pub async fn front_desk_home(ctx: PageContext) -> AppResult<Response> {
+    render(&StaffHome {
+        ctx,
+        heading: "Front desk",
+        duties: &[
+            "Book consultations and infusions for patients, including people who phoned in.",
+            "Check patients in when they arrive.",
+            "See whether each patient's screening and consent are current (never their answers or notes).",
+        ],
+    })
+}
+
+pub async fn clinician_home(ctx: PageContext) -> AppResult<Response> {
+    render(&StaffHome {
+        ctx,
+        heading: "Clinician",
+        duties: &[
+            "Review pre-infusion screenings, urgent suicide-risk flags first, and decide eligibility.",
+            "Run the infusion record: dose, vitals, side effects and discharge.",
+            "Follow each patient's outcomes over time.",
+        ],
+    })
+}

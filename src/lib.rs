@@ -1,0 +1,17 @@
+//! clinic: patient intake and treatment tracking for ketamine infusion clinics.
+
+pub mod admin;
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod database;
+pub mod demo;
+pub mod error;
+pub mod home;
+pub mod patients;
+pub mod settings;
+pub mod telemetry;
+pub mod web;
+
+pub use app::{AppState, app};

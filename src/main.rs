@@ -1,0 +1,183 @@
+//! The `clinic` command: serve the app, migrate, add users, check the audit trail.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use clinic::auth::model::Role;
+use clinic::config::Config;
+use clinic::{app, audit, database, demo, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "clinic",
+    version,
+    about = "Patient intake and treatment tracking for ketamine infusion clinics"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve the web app.
+    Serve {
+        /// Also load a small demo clinic and print one login per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Work with the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Required for patients (YYYY-MM-DD).
+        #[arg(long)]
+        date_of_birth: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain and report the first broken link, if any.
+    Verify,
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| "use patient, front-desk, clinician or admin".to_owned())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.config.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = cli.config;
+    let pool = database::connect(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    database::migrate(&pool).await.map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Migrate => {
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            if demo {
+                let logins = demo::load(&pool).await.map_err(|e| e.to_string())?;
+                println!(
+                    "Demo clinic loaded. Log in at http://{} with:",
+                    config.listen
+                );
+                for login in logins {
+                    println!(
+                        "  {:<14} {:<28} password: {}",
+                        login.role.label(),
+                        login.email,
+                        login.password
+                    );
+                }
+            }
+            let state = app::AppState::new(pool, config).map_err(|e| e.to_string())?;
+            app::serve(state)
+                .await
+                .map_err(|e| format!("server failed: {e}"))
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    role,
+                    email,
+                    name,
+                    date_of_birth,
+                },
+        } => {
+            let password = read_password()?;
+            let created = demo::add_user(
+                &pool,
+                role,
+                &email,
+                &name,
+                date_of_birth.as_deref(),
+                &password,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            println!(
+                "added {} account {} (id {})",
+                role.label().to_lowercase(),
+                created.email,
+                created.user_id
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let entries = audit::count(&pool).await.map_err(|e| e.to_string())?;
+            match audit::verify_chain(&pool)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                audit::ChainCheck::Intact => {
+                    println!("audit trail intact: {entries} entries checked");
+                    Ok(())
+                }
+                audit::ChainCheck::Broken { id } => Err(format!(
+                    "audit trail broken: entry {id} does not match its hash or its link to the entry before it"
+                )),
+            }
+        }
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password (input is visible; pipe it in to avoid that): ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

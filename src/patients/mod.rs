@@ -1,0 +1,3 @@
+//! The clinical person: identity and demographics.
+
+pub mod model;

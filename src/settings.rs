@@ -1,0 +1,70 @@
+//! Clinic-wide settings: one typed row in `clinic_settings`, read and written only here.
+
+use sqlx::PgExecutor;
+use time::Duration;
+
+use crate::auth::model::{LockoutPolicy, SessionLimits};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClinicSettings {
+    pub clinic_name: String,
+    pub clinic_phone: String,
+    pub staff_idle_minutes: i32,
+    pub patient_idle_minutes: i32,
+    pub session_absolute_hours: i32,
+    pub lockout_failures: i32,
+    pub lockout_minutes: i32,
+    pub address_failures: i32,
+    pub allow_minors: bool,
+}
+
+impl ClinicSettings {
+    pub fn session_limits(&self) -> SessionLimits {
+        SessionLimits::from_settings(
+            self.staff_idle_minutes,
+            self.patient_idle_minutes,
+            self.session_absolute_hours,
+        )
+    }
+
+    pub fn lockout_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            failures_per_account: self.lockout_failures.into(),
+            failures_per_address: self.address_failures.into(),
+            window: Duration::minutes(self.lockout_minutes.into()),
+        }
+    }
+}
+
+pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<ClinicSettings> {
+    sqlx::query_as!(
+        ClinicSettings,
+        "SELECT clinic_name, clinic_phone, staff_idle_minutes, patient_idle_minutes,
+                session_absolute_hours, lockout_failures, lockout_minutes, address_failures,
+                allow_minors
+         FROM clinic_settings"
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE clinic_settings SET clinic_name = $1, clinic_phone = $2, staff_idle_minutes = $3,
+                patient_idle_minutes = $4, session_absolute_hours = $5, lockout_failures = $6,
+                lockout_minutes = $7, address_failures = $8, allow_minors = $9,
+                updated_at = now()",
+        settings.clinic_name,
+        settings.clinic_phone,
+        settings.staff_idle_minutes,
+        settings.patient_idle_minutes,
+        settings.session_absolute_hours,
+        settings.lockout_failures,
+        settings.lockout_minutes,
+        settings.address_failures,
+        settings.allow_minors,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! What every page shares: request metadata, the page context, cookies, CSRF, security
+//! headers, error pages, the route table and static assets.
+
+pub mod assets;
+pub mod cookies;
+pub mod csrf;
+pub mod error_pages;
+pub mod forms;
+pub mod routes;
+pub mod security;
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use tracing::Instrument;
+
+use crate::app::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::model::Role;
+use crate::error::{AppError, AppResult};
+
+pub use forms::FormErrors;
+
+/// Who is asking and under which reference, for the audit trail and error pages.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub client_addr: String,
+}
+
+/// The route pattern that answered, put on the response by the route guard for logging.
+#[derive(Clone, Copy, Debug)]
+pub struct RoutePattern(pub &'static str);
+
+pub fn random_hex(bytes: usize) -> String {
+    use argon2::password_hash::rand_core::{OsRng, RngCore};
+    let mut buffer = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buffer);
+    hex::encode(buffer)
+}
+
+fn client_addr(request: &Request, trust_proxy: bool) -> String {
+    let forwarded = trust_proxy
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    forwarded
+        .or_else(|| {
+            request
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Outermost layer: gives the request an id, records the client address, and logs one line
+/// per request with ids and the route pattern only (never the URL's query or any form data).
+pub async fn request_meta(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let meta = RequestMeta {
+        request_id: random_hex(8),
+        client_addr: client_addr(&request, state.config.trust_proxy),
+    };
+    let span = tracing::info_span!("request", request_id = %meta.request_id, method = %request.method(), route = tracing::field::Empty);
+    let request_id = meta.request_id.clone();
+    request.extensions_mut().insert(meta);
+    let started = std::time::Instant::now();
+    async move {
+        let mut response = next.run(request).await;
+        let route = response
+            .extensions()
+            .get::<RoutePattern>()
+            .map_or("-", |r| r.0);
+        tracing::Span::current().record("route", route);
+        let status = response.status().as_u16();
+        let micros = started.elapsed().as_micros();
+        if response.status().is_server_error() {
+            tracing::warn!(status, micros, "request failed");
+        } else {
+            tracing::debug!(status, micros, "request");
+        }
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert("x-request-id", value);
+        }
+        response
+    }
+    .instrument(span)
+    .await
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RequestMeta>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request metadata layer missing".into()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The navigation each role sees: only pages that exist and that the role may open.
+pub fn navigation(role: Role) -> &'static [NavLink] {
+    const fn link(href: &'static str, label: &'static str) -> NavLink {
+        NavLink { href, label }
+    }
+    const PATIENT: &[NavLink] = &[link("/patient", "My care")];
+    const FRONT_DESK: &[NavLink] = &[link("/front-desk", "Front desk")];
+    const CLINICIAN: &[NavLink] = &[link("/clinician", "Clinician")];
+    const ADMIN: &[NavLink] = &[
+        link("/admin", "Overview"),
+        link("/admin/staff", "Staff"),
+        link("/admin/settings", "Settings"),
+        link("/admin/audit", "Audit log"),
+    ];
+    match role {
+        Role::Patient => PATIENT,
+        Role::FrontDesk => FRONT_DESK,
+        Role::Clinician => CLINICIAN,
+        Role::Admin => ADMIN,
+    }
+}
+
+/// What the shared layout needs: who is logged in, their navigation and the form token.
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    pub path: String,
+}
+
+impl PageContext {
+    pub fn nav(&self) -> &'static [NavLink] {
+        self.user.as_ref().map_or(&[], |u| navigation(u.role))
+    }
+
+    /// Whether a navigation link points at the page being shown (for aria-current).
+    pub fn is_current(&self, href: &str) -> bool {
+        self.path == href
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext {
+            user: parts.extensions.get::<CurrentUser>().cloned(),
+            csrf_token: parts
+                .extensions
+                .get::<csrf::CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+/// Renders a page template as an HTML response.
+pub fn render(page: &impl Template) -> AppResult<Response> {
+    Ok(Html(page.render()?).into_response())
+}
+
+/// Renders a page template with a status other than 200 (e.g. a form with errors: 422).
+pub fn render_with_status(status: StatusCode, page: &impl Template) -> AppResult<Response> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+/// A redirect after a form post (303 so the browser follows with GET).
+pub fn see_other(location: &str) -> Response {
+    axum::response::Redirect::to(location).into_response()
+}
