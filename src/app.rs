@@ -80,8 +80,13 @@ fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// The whole application as a router, for `serve` and for tests.
 pub fn app(state: AppState) -> Router {
+    app_with_routes(state, routes())
+}
+
+/// The application with a given route table (tests add routes that misbehave on purpose).
+pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
     // The last layer added runs first.
-    web::routes::router(routes(), &state)
+    web::routes::router(routes, &state)
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_page))
         .layer(from_fn_with_state(state.clone(), auth::session::load))

@@ -104,6 +104,15 @@ pub async fn login(
         render_with_status(status, &page)
     };
 
+    // An empty field is a slip, not a guess: say so without counting a failed attempt.
+    if email.is_empty() || form.password.is_empty() {
+        return show(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter both your email and your password.".to_owned(),
+        );
+    }
+
     let policy = settings::load(&state.db).await?.lockout_policy();
     let failures = db::login_failures(
         &state.db,

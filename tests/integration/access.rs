@@ -1,0 +1,195 @@
+//! Walks every route in the route table for every role and for anonymous users. A route
+//! missing from the expectations below fails the test, so no route ships without a rule.
+
+use clinic::auth::model::Role;
+use reqwest::StatusCode;
+
+use crate::support::{Page, TestApp};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// 200 page.
+    Page,
+    /// Sent to the login page.
+    Login,
+    /// 403 page.
+    Forbidden,
+    /// Handled and redirected elsewhere (303 not to the login page).
+    Moved,
+    /// Reached the handler, which refused the empty form (422).
+    Invalid,
+}
+
+/// Expected outcome per caller, in the order: anonymous, patient, front desk, clinician, admin.
+fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
+    use Outcome::*;
+    let expected = match (method, path) {
+        (
+            "GET",
+            "/healthz" | "/readyz" | "/static/app.css" | "/static/app.js" | "/static/icon.svg",
+        ) => [Page, Page, Page, Page, Page],
+        ("GET", "/") => [Login, Moved, Moved, Moved, Moved],
+        ("GET", "/login" | "/register") => [Page, Moved, Moved, Moved, Moved],
+        ("POST", "/login" | "/register") => [Invalid, Invalid, Invalid, Invalid, Invalid],
+        ("POST", "/logout") => [Login, Moved, Moved, Moved, Moved],
+        ("GET", "/patient") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        ("GET", "/front-desk") => [Login, Forbidden, Page, Forbidden, Forbidden],
+        ("GET", "/clinician") => [Login, Forbidden, Forbidden, Page, Forbidden],
+        (
+            "GET",
+            "/admin" | "/admin/staff" | "/admin/staff/new" | "/admin/settings" | "/admin/audit",
+        ) => [Login, Forbidden, Forbidden, Forbidden, Page],
+        ("POST", "/admin/staff" | "/admin/settings") => {
+            [Login, Forbidden, Forbidden, Forbidden, Invalid]
+        }
+        ("POST", "/admin/staff/{id}/disable" | "/admin/staff/{id}/enable") => {
+            [Login, Forbidden, Forbidden, Forbidden, Moved]
+        }
+        _ => return None,
+    };
+    Some(expected)
+}
+
+fn outcome_of(page: &Page) -> Option<Outcome> {
+    match page.status {
+        StatusCode::OK => Some(Outcome::Page),
+        StatusCode::FORBIDDEN => Some(Outcome::Forbidden),
+        StatusCode::UNPROCESSABLE_ENTITY => Some(Outcome::Invalid),
+        StatusCode::SEE_OTHER
+            if page.location() == "/login" || page.location().starts_with("/login?next=") =>
+        {
+            Some(Outcome::Login)
+        }
+        StatusCode::SEE_OTHER => Some(Outcome::Moved),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn every_route_has_a_rule_and_every_role_gets_it() {
+    let app = TestApp::spawn().await;
+    let target = app.add_user(Role::Clinician, "target@clinic.test").await;
+
+    let mut table: Vec<(String, &'static str)> = clinic::app::routes()
+        .iter()
+        .flat_map(|route| {
+            route
+                .methods
+                .iter()
+                .map(move |m| (m.to_string(), route.path))
+        })
+        .collect();
+    // Logging out ends the session, so it goes last.
+    table.sort_by_key(|(method, path)| (*path == "/logout", method.clone(), *path));
+
+    let missing: Vec<String> = table
+        .iter()
+        .filter(|(method, path)| expectations(method, path).is_none())
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access expectation: {missing:?}"
+    );
+
+    let callers: [Option<Role>; 5] = [
+        None,
+        Some(Role::Patient),
+        Some(Role::FrontDesk),
+        Some(Role::Clinician),
+        Some(Role::Admin),
+    ];
+    for (index, caller) in callers.iter().enumerate() {
+        let client = match caller {
+            None => app.client(),
+            Some(role) => {
+                app.logged_in(*role, &format!("walker-{}@clinic.test", role.as_str()))
+                    .await
+                    .0
+            }
+        };
+        for (method, pattern) in &table {
+            let path = pattern.replace("{id}", &target.to_string());
+            let page = if method == "GET" {
+                client.get(&path).await
+            } else {
+                client.post(&path, &[]).await
+            };
+            let expected = expectations(method, pattern).unwrap()[index];
+            assert_eq!(
+                outcome_of(&page),
+                Some(expected),
+                "{method} {path} as {caller:?}: got {} -> {:?}",
+                page.status,
+                page.location()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn wrong_role_gets_a_403_page_in_the_site_layout_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let (patient, patient_id) = app.logged_in(Role::Patient, "pat@clinic.test").await;
+    let page = patient.get("/admin/staff").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    page.assert_contains("Not allowed")
+        .assert_contains("<nav aria-label=\"Main\"")
+        .assert_contains("href=\"/patient\"")
+        .assert_contains("Log out");
+    let denied: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'access.denied' AND actor_id = $1 AND outcome = 'denied'",
+    )
+    .bind(patient_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(denied, 1);
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_login_with_their_destination() {
+    let app = TestApp::spawn().await;
+    let page = app.client().get("/admin/audit?action=login").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        page.location(),
+        "/login?next=%2Fadmin%2Faudit%3Faction%3Dlogin"
+    );
+}
+
+#[tokio::test]
+async fn a_patient_sees_only_their_own_record() {
+    let app = TestApp::spawn().await;
+    let (ann, _) = app.logged_in(Role::Patient, "ann@clinic.test").await;
+    let (bob, _) = app.logged_in(Role::Patient, "bob@clinic.test").await;
+    ann.get("/patient")
+        .await
+        .assert_contains("Patient ann")
+        .assert_lacks("Patient bob");
+    bob.get("/patient")
+        .await
+        .assert_contains("Patient bob")
+        .assert_lacks("Patient ann");
+}
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_home_with_its_navigation() {
+    let app = TestApp::spawn().await;
+    let homes = [
+        (Role::Patient, "/patient", "My care"),
+        (Role::FrontDesk, "/front-desk", "Front desk"),
+        (Role::Clinician, "/clinician", "Clinician"),
+        (Role::Admin, "/admin", "Overview"),
+    ];
+    for (role, home, nav_label) in homes {
+        let email = format!("home-{}@clinic.test", role.as_str());
+        app.add_user(role, &email).await;
+        let client = app.client();
+        let login = client.login(&email, crate::support::PASSWORD).await;
+        assert_eq!(login.location(), home, "{role:?} lands on its home");
+        let page = client.follow(&login).await;
+        assert_eq!(page.status, StatusCode::OK);
+        page.assert_contains(&format!("aria-current=\"page\">{nav_label}</a>"));
+    }
+}

@@ -1,0 +1,301 @@
+//! Real headless Chromium through chromedriver (Debian's `chromium` and `chromium-driver`).
+//! Locally they are skipped with a loud note when chromedriver is missing; under CI (CI set)
+//! a missing browser fails the run.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use clinic::auth::model::Role;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestApp};
+
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn find(candidates: &[&str]) -> Option<PathBuf> {
+    candidates.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+/// Starts chromedriver and a headless Chromium window of the given size, or `None` (local
+/// runs without a browser installed).
+async fn browser(width: u32, height: u32) -> Option<Browser> {
+    let driver_path = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
+    let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
+    let (Some(driver_path), Some(chromium)) = (driver_path, chromium) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the browser tests: install Debian's chromium and chromium-driver"
+        );
+        eprintln!(
+            "SKIPPED browser test: chromium/chromedriver not installed (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Command::new(driver_path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let profile = TempDir(
+        std::env::temp_dir().join(format!("clinic-chromium-{}", clinic::web::random_hex(6))),
+    );
+    let args = [
+        "--headless=new".to_owned(),
+        "--no-sandbox".to_owned(),
+        "--disable-gpu".to_owned(),
+        "--disable-dev-shm-usage".to_owned(),
+        "--disable-background-networking".to_owned(),
+        "--disable-component-update".to_owned(),
+        "--disable-sync".to_owned(),
+        "--disable-quic".to_owned(),
+        "--no-first-run".to_owned(),
+        format!("--user-data-dir={}", profile.0.display()),
+        format!("--window-size={width},{height}"),
+    ];
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": chromium, "args": args }),
+    );
+    let mut builder = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+    builder.capabilities(capabilities);
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last_error = None;
+    for _ in 0..50 {
+        match builder.connect(&url).await {
+            Ok(client) => {
+                client.set_window_size(width, height).await.unwrap();
+                return Some(Browser {
+                    client,
+                    driver,
+                    _profile: profile,
+                });
+            }
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("chromedriver did not start a session: {last_error:?}");
+}
+
+async fn fill(client: &Client, id: &str, value: &str) {
+    let field = client.find(Locator::Id(id)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn wait_for_path(client: &Client, path: &str) {
+    for _ in 0..100 {
+        if client.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "browser never reached {path}; it is at {}",
+        client.current_url().await.unwrap()
+    );
+}
+
+async fn heading(client: &Client) -> String {
+    client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The page fits the window: nothing to scroll sideways.
+async fn assert_fits_width(client: &Client, page: &str) {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let scroll = widths[0].as_u64().unwrap();
+    let inner = widths[1].as_u64().unwrap();
+    assert!(
+        scroll <= inner,
+        "{page} scrolls sideways: content {scroll}px in a {inner}px window"
+    );
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+#[tokio::test]
+async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
+    let app = TestApp::spawn().await;
+    let Some(browser) = browser(360, 780).await else {
+        return;
+    };
+    let client = &browser.client;
+
+    client
+        .goto(&format!("{}/register", app.base))
+        .await
+        .unwrap();
+    assert_fits_width(client, "/register").await;
+    // A mistake first: the error shows next to the field and the typed values stay.
+    fill(client, "name", "Ann Example").await;
+    fill(client, "email", "ann@example.com").await;
+    fill(client, "password", "password").await;
+    client
+        .find(Locator::Css("form[action='/register'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = client
+        .find(Locator::Id("password-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("commonly used"), "{error}");
+    let kept = client
+        .find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Ann Example"));
+    assert_fits_width(client, "/register with errors").await;
+    screenshot(client, "register-errors-360").await;
+
+    // Date inputs take keys in the browser's locale; set the ISO value as the picker would.
+    client
+        .execute(
+            "document.getElementById('date_of_birth').value = '1984-03-27';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(client, "password", "correct horse battery staple").await;
+    // The password can be shown while typing (progressive enhancement).
+    client
+        .find(Locator::Css("button.reveal"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let kind = client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .attr("type")
+        .await
+        .unwrap();
+    assert_eq!(kind.as_deref(), Some("text"));
+    client
+        .find(Locator::Css("form[action='/register'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/patient").await;
+    assert_eq!(heading(client).await, "Welcome, Ann Example");
+    assert_fits_width(client, "/patient").await;
+    screenshot(client, "patient-home-360").await;
+
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+    fill(client, "email", "ann@example.com").await;
+    fill(client, "password", "correct horse battery staple").await;
+    client
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/patient").await;
+    assert_eq!(heading(client).await, "Welcome, Ann Example");
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn browser_a_clinician_logs_in_and_sees_their_home_page() {
+    let app = TestApp::spawn().await;
+    app.add_user(Role::Clinician, "casey@clinic.test").await;
+    let Some(browser) = browser(1280, 900).await else {
+        return;
+    };
+    let client = &browser.client;
+
+    client
+        .goto(&format!("{}/clinician", app.base))
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+    fill(client, "email", "casey@clinic.test").await;
+    fill(client, "password", PASSWORD).await;
+    client
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/clinician").await;
+    assert_eq!(heading(client).await, "Clinician");
+    let current = client
+        .find(Locator::Css("nav a[aria-current=page]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(current, "Clinician");
+    screenshot(client, "clinician-home-1280").await;
+    browser.client.clone().close().await.unwrap();
+}

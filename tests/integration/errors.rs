@@ -1,0 +1,133 @@
+//! Error pages, health checks and logs.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use clinic::auth::model::Role;
+use clinic::web::routes::{Access, Route};
+use reqwest::StatusCode;
+
+use crate::support::{TestApp, test_config};
+
+#[tokio::test]
+async fn unknown_pages_get_a_404_page_in_the_layout_with_a_reference() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let page = client.get("/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    let request_id = page.header("x-request-id").to_owned();
+    page.assert_contains("Page not found")
+        .assert_contains(&request_id)
+        .assert_contains("href=\"/clinician\"");
+    assert!(page.header("content-type").starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn a_panicking_handler_becomes_a_500_page_not_a_dropped_connection() {
+    async fn broken() -> &'static str {
+        panic!("simulated bug")
+    }
+    let app = TestApp::spawn_with(
+        |_| {},
+        vec![Route::new("/test/broken", Access::Everyone).get(broken)],
+    )
+    .await;
+    let page = app.client().get("/test/broken").await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let request_id = page.header("x-request-id").to_owned();
+    page.assert_contains("Something went wrong")
+        .assert_contains(&request_id)
+        .assert_lacks("simulated bug");
+    // The server keeps serving.
+    assert_eq!(app.client().get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readiness_follows_the_database_and_liveness_does_not() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.client().get("/readyz").await.status, StatusCode::OK);
+
+    // The same app over a database that is not there.
+    let config = test_config("postgres://postgres@127.0.0.1:1/clinic".to_owned());
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy(&config.database_url)
+        .unwrap();
+    let state = clinic::AppState::new(pool, config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            clinic::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = crate::support::Client::new(&base);
+    assert_eq!(client.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(
+        client.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_carry_ids_but_no_patient_data() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("trace,sqlx=trace")
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let fields = [
+        ("name", "Zelda Quartermaine"),
+        ("date_of_birth", "1977-07-07"),
+        ("email", "zelda.q@clinic.test"),
+        ("password", "zelda's secret passphrase"),
+    ];
+    assert_eq!(
+        client.post("/register", &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    client
+        .get("/patient")
+        .await
+        .assert_contains("Zelda Quartermaine");
+    client.get("/no-such-page?name=Zelda").await;
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("request_id"),
+        "requests are logged with their id:\n{logs}"
+    );
+    for secret in [
+        "Zelda",
+        "Quartermaine",
+        "1977-07-07",
+        "zelda.q",
+        "passphrase",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "{secret} leaked into the logs:\n{logs}"
+        );
+    }
+}

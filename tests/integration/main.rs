@@ -1,0 +1,14 @@
+//! Integration tests: the real router over HTTP against a real PostgreSQL, one fresh
+//! database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod accounts;
+mod admin;
+mod audit_trail;
+mod browser;
+mod cli;
+mod errors;
+mod security;
+mod sessions;
+mod support;

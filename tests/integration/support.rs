@@ -1,0 +1,421 @@
+//! Test harness: each test gets its own database (cloned from a migrated template) and its
+//! own app server on port 0, and talks to it over real HTTP with a cookie-keeping client.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clinic::auth::model::Role;
+use clinic::config::{Config, DEFAULT_DATABASE_URL, LogFormat};
+use clinic::web::routes::Route;
+use clinic::{AppState, app};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use sha2::{Digest, Sha256};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
+use tokio::sync::OnceCell;
+
+pub const PASSWORD: &str = "a long enough passphrase";
+
+pub fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
+}
+
+fn server_options() -> PgConnectOptions {
+    PgConnectOptions::from_str(&database_url())
+        .expect("DATABASE_URL parses")
+        .database("postgres")
+        .disable_statement_logging()
+}
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// A migrated database to copy, named after the migrations so a change makes a new one.
+async fn template() -> &'static str {
+    TEMPLATE
+        .get_or_init(|| async {
+            let mut hasher = Sha256::new();
+            for migration in clinic::database::MIGRATOR.iter() {
+                hasher.update(migration.version.to_le_bytes());
+                hasher.update(&*migration.checksum);
+            }
+            let name = format!("clinic_test_tpl_{}", &hex::encode(hasher.finalize())[..12]);
+            let mut admin = server_options().connect().await.expect(
+                "PostgreSQL must be reachable for the tests (set DATABASE_URL or start it locally)",
+            );
+            // Serialise template creation across test processes.
+            admin
+                .execute("SELECT pg_advisory_lock(7244002)")
+                .await
+                .unwrap();
+            drop_stale_test_databases(&mut admin).await;
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+            if !exists {
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                let mut template = server_options().database(&name).connect().await.unwrap();
+                clinic::database::MIGRATOR.run(&mut template).await.unwrap();
+                template.close().await.unwrap();
+            }
+            admin
+                .execute("SELECT pg_advisory_unlock(7244002)")
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            name
+        })
+        .await
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Test databases carry their creation time in their name; ones over two hours old are left
+/// over from interrupted runs.
+async fn drop_stale_test_databases(admin: &mut PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'clinic_test_run_%'",
+    )
+    .fetch_all(&mut *admin)
+    .await
+    .unwrap();
+    for name in names {
+        let created = name
+            .split('_')
+            .nth(3)
+            .and_then(|t| t.parse::<u64>().ok())
+            .unwrap_or(0);
+        if created + 7200 < unix_now() {
+            let _ = admin
+                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await;
+        }
+    }
+}
+
+pub async fn fresh_database() -> (String, PgPool) {
+    let template = template().await;
+    let name = format!(
+        "clinic_test_run_{}_{}",
+        unix_now(),
+        clinic::web::random_hex(6)
+    );
+    let mut admin = server_options().connect().await.unwrap();
+    admin
+        .execute(format!("CREATE DATABASE {name} TEMPLATE {template}").as_str())
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    let options = server_options().database(&name);
+    let pool = PgPoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .unwrap();
+    (name, pool)
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        https: false,
+        trust_proxy: false,
+        log_format: LogFormat::Pretty,
+        db_max_connections: 8,
+        hash_concurrency: 2,
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: PgPool,
+    pub database_name: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}, Vec::new()).await
+    }
+
+    /// An app with a tweaked configuration and extra routes.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config), extra_routes: Vec<Route>) -> TestApp {
+        let (database_name, db) = fresh_database().await;
+        Self::serve(database_name, db, tweak, extra_routes).await
+    }
+
+    /// A second app process over the same database (as behind a load balancer).
+    pub async fn another_process(&self) -> TestApp {
+        Self::serve(
+            self.database_name.clone(),
+            self.db.clone(),
+            |_| {},
+            Vec::new(),
+        )
+        .await
+    }
+
+    async fn serve(
+        database_name: String,
+        db: PgPool,
+        tweak: impl FnOnce(&mut Config),
+        extra_routes: Vec<Route>,
+    ) -> TestApp {
+        let mut config = test_config(database_url());
+        tweak(&mut config);
+        let state = AppState::new(db.clone(), config).unwrap();
+        let mut routes = clinic::app::routes();
+        routes.extend(extra_routes);
+        let router = app::app_with_routes(state, routes);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            db,
+            database_name,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+
+    /// Creates an account directly (as `clinic user add` does) and returns its user id.
+    pub async fn add_user(&self, role: Role, email: &str) -> i64 {
+        let dob = (role == Role::Patient).then_some("1980-05-17");
+        let name = format!("{} {}", role.label(), email.split('@').next().unwrap());
+        clinic::demo::add_user(&self.db, role, email, &name, dob, PASSWORD)
+            .await
+            .unwrap()
+            .user_id
+    }
+
+    /// A client already logged in with a new account of `role`.
+    pub async fn logged_in(&self, role: Role, email: &str) -> (Client, i64) {
+        let id = self.add_user(role, email).await;
+        let client = self.client();
+        let page = client.login(email, PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login of {email} failed: {}",
+            page.body
+        );
+        (client, id)
+    }
+
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
+            .fetch_all(&self.db)
+            .await
+            .unwrap()
+    }
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_contains(&self, text: &str) -> &Self {
+        assert!(
+            self.body.contains(text),
+            "expected {text:?} in page (status {}):\n{}",
+            self.status,
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, text: &str) -> &Self {
+        assert!(
+            !self.body.contains(text),
+            "did not expect {text:?} in page:\n{}",
+            self.body
+        );
+        self
+    }
+}
+
+/// A browser-like client: keeps cookies, never follows redirects on its own, and adds the
+/// anti-forgery token to forms as the app's pages do.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    pub cookies: Arc<Mutex<BTreeMap<String, String>>>,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Client {
+            http,
+            base: base.to_owned(),
+            cookies: Arc::default(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().unwrap().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), value.to_owned());
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.lock().unwrap().is_empty() {
+            request
+        } else {
+            request.header("cookie", self.cookie_header())
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        for set in headers
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            let pair = set.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').unwrap();
+            let mut jar = self.cookies.lock().unwrap();
+            if set.contains("Max-Age=0") {
+                jar.remove(name);
+            } else {
+                jar.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        let body = response.text().await.unwrap();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    /// Follows a redirect the way a browser would (GET the location).
+    pub async fn follow(&self, page: &Page) -> Page {
+        assert!(
+            page.status.is_redirection(),
+            "not a redirect: {} {}",
+            page.status,
+            page.body
+        );
+        self.get(page.location()).await
+    }
+
+    /// The anti-forgery token a page would carry (fetching a page first if there is none yet).
+    pub async fn csrf_token(&self) -> String {
+        if self.cookie("clinic_csrf").is_none() {
+            self.get("/healthz").await;
+        }
+        self.cookie("clinic_csrf").unwrap()
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", &token));
+        self.post_raw(path, &form).await
+    }
+
+    /// Posts exactly these fields, with no anti-forgery token added.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let request = self
+            .http
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.send(request).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.login_to(email, password, "").await
+    }
+
+    pub async fn login_to(&self, email: &str, password: &str, next: &str) -> Page {
+        self.post(
+            "/login",
+            &[("email", email), ("password", password), ("next", next)],
+        )
+        .await
+    }
+}
