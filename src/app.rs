@@ -100,6 +100,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and lets requests in flight finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
+    tokio::spawn(housekeeping(state.db.clone()));
     tracing::info!(address = %listener.local_addr()?, "clinic is listening");
     axum::serve(
         listener,
@@ -109,6 +110,28 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     .await?;
     tracing::info!("clinic stopped");
     Ok(())
+}
+
+/// Clears leftovers every ten minutes. Safe to run in every app process at once.
+async fn housekeeping(db: PgPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match auth::db::purge_stale(&db).await {
+            Ok(0) => {}
+            Ok(purged) => {
+                let entry = crate::audit::Entry {
+                    action: crate::audit::action::SESSION_PURGE,
+                    detail: Some(format!("{purged} abandoned session(s) removed")),
+                    ..crate::audit::Entry::default()
+                };
+                if let Err(e) = crate::audit::record(&db, entry).await {
+                    tracing::warn!(error = %e, "could not audit the session purge");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -32,6 +32,7 @@ pub mod action {
     pub const LOCKOUT: &str = "login.lockout";
     pub const LOGOUT: &str = "logout";
     pub const SESSION_TIMEOUT: &str = "session.timeout";
+    pub const SESSION_PURGE: &str = "session.purge";
     pub const REGISTER: &str = "account.register";
     pub const STAFF_CREATE: &str = "staff.create";
     pub const STAFF_DISABLE: &str = "staff.disable";
@@ -48,6 +49,7 @@ pub mod action {
         LOCKOUT,
         LOGOUT,
         SESSION_TIMEOUT,
+        SESSION_PURGE,
         REGISTER,
         STAFF_CREATE,
         STAFF_DISABLE,

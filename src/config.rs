@@ -27,7 +27,8 @@ pub struct Config {
     #[arg(long, env = "CLINIC_HTTPS", default_value_t = false, global = true)]
     pub https: bool,
 
-    /// Trust the first address in X-Forwarded-For as the client's (only behind your own proxy).
+    /// Take the client's address from the last X-Forwarded-For entry, the one your reverse
+    /// proxy appends (set only behind your own proxy).
     #[arg(
         long,
         env = "CLINIC_TRUST_PROXY",

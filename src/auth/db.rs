@@ -202,3 +202,19 @@ pub async fn patient_id_for_user(
         .fetch_optional(db)
         .await
 }
+
+/// Removes sessions long past their absolute lifetime (users who never came back) and
+/// failed-login records older than a day. Returns how many sessions went.
+pub async fn purge_stale(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<u64> {
+    let sessions = sqlx::query!(
+        "DELETE FROM sessions
+         WHERE created_at < now() - make_interval(hours => 24 + (SELECT session_absolute_hours FROM clinic_settings))"
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    sqlx::query!("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+        .execute(db)
+        .await?;
+    Ok(sessions)
+}

@@ -49,7 +49,8 @@ fn client_addr(request: &Request, trust_proxy: bool) -> String {
         .then(|| request.headers().get("x-forwarded-for"))
         .flatten()
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
+        // The last entry is the one our own proxy appended; earlier ones are the client's say-so.
+        .and_then(|v| v.rsplit(',').next())
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty());
     forwarded
@@ -188,4 +189,27 @@ pub fn render_with_status(status: StatusCode, page: &impl Template) -> AppResult
 /// A redirect after a form post (303 so the browser follows with GET).
 pub fn see_other(location: &str) -> Response {
     axum::response::Redirect::to(location).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_from(forwarded: &str) -> Request {
+        let mut request = Request::builder()
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let peer: SocketAddr = "10.1.2.3:5555".parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(peer));
+        request
+    }
+
+    #[test]
+    fn client_address_comes_from_the_connection_unless_a_proxy_is_trusted() {
+        let request = request_from("6.6.6.6, 203.0.113.9");
+        assert_eq!(client_addr(&request, false), "10.1.2.3");
+        // Behind our proxy only its own appended entry counts, not what the client claimed.
+        assert_eq!(client_addr(&request, true), "203.0.113.9");
+    }
 }

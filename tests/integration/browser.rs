@@ -148,10 +148,19 @@ async fn assert_fits_width(client: &Client, page: &str) {
         .unwrap();
     let scroll = widths[0].as_u64().unwrap();
     let inner = widths[1].as_u64().unwrap();
-    assert!(
-        scroll <= inner,
-        "{page} scrolls sideways: content {scroll}px in a {inner}px window"
-    );
+    if scroll > inner {
+        let culprit = client
+            .execute(
+                "const wide = [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1);\
+                 return wide.slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).join(', ');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        panic!(
+            "{page} scrolls sideways: content {scroll}px in a {inner}px window; widest: {culprit}"
+        );
+    }
 }
 
 async fn screenshot(client: &Client, name: &str) {
@@ -297,5 +306,49 @@ async fn browser_a_clinician_logs_in_and_sees_their_home_page() {
         .unwrap();
     assert_eq!(current, "Clinician");
     screenshot(client, "clinician-home-1280").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn browser_every_admin_page_fits_a_phone_screen() {
+    let app = TestApp::spawn().await;
+    app.add_user(Role::Admin, "avery@clinic.test").await;
+    app.add_user(
+        Role::FrontDesk,
+        "a.very.long.email.address.for.frankie@front-desk.clinic.test",
+    )
+    .await;
+    let Some(browser) = browser(360, 780).await else {
+        return;
+    };
+    let client = &browser.client;
+    client.goto(&format!("{}/login", app.base)).await.unwrap();
+    assert_fits_width(client, "/login").await;
+    fill(client, "email", "avery@clinic.test").await;
+    fill(client, "password", PASSWORD).await;
+    client
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/admin").await;
+    for path in [
+        "/admin",
+        "/admin/staff",
+        "/admin/staff/new",
+        "/admin/settings",
+        "/admin/audit",
+        "/no-such-page",
+    ] {
+        client.goto(&format!("{}{path}", app.base)).await.unwrap();
+        assert_fits_width(client, path).await;
+    }
+    client
+        .goto(&format!("{}/admin/staff", app.base))
+        .await
+        .unwrap();
+    screenshot(client, "admin-staff-360").await;
     browser.client.clone().close().await.unwrap();
 }

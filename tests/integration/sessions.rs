@@ -264,3 +264,29 @@ async fn return_targets_must_be_on_this_site() {
         .await;
     login_form.assert_contains("name=\"next\" value=\"\"");
 }
+
+#[tokio::test]
+async fn abandoned_sessions_and_old_failures_are_purged() {
+    let app = TestApp::spawn().await;
+    let (fresh, _) = app.logged_in(Role::Patient, "fresh@clinic.test").await;
+    let (gone, _) = app.logged_in(Role::Patient, "gone@clinic.test").await;
+    let gone_cookie = gone.cookie("clinic_session").unwrap();
+    sqlx::query("UPDATE sessions SET created_at = now() - interval '37 hours' WHERE user_id = (SELECT id FROM users WHERE email = 'gone@clinic.test')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    app.client().login("fresh@clinic.test", "wrong").await;
+    sqlx::query("INSERT INTO login_failures (email, client_addr, at) VALUES ('old@clinic.test', '10.0.0.1', now() - interval '2 days')")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(clinic::auth::db::purge_stale(&app.db).await.unwrap(), 1);
+    assert_eq!(session_count(&app).await, 1);
+    let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(failures, 1, "only the recent failure is kept");
+    assert_eq!(fresh.get("/patient").await.status, StatusCode::OK);
+    let _ = gone_cookie;
+}
