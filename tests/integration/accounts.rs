@@ -249,10 +249,8 @@ async fn accounts_lock_after_repeated_failures_without_revealing_whether_they_ex
     assert!(actions.contains(&"login.locked".to_owned()));
 
     // When the window has passed, the right password works again and clears the count.
-    sqlx::query("UPDATE login_failures SET at = at - interval '16 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE login_failures SET at = at - interval '16 minutes'")
+        .await;
     assert_eq!(
         app.client()
             .login("casey@clinic.test", PASSWORD)
@@ -265,10 +263,8 @@ async fn accounts_lock_after_repeated_failures_without_revealing_whether_they_ex
 #[tokio::test]
 async fn one_client_address_is_throttled_after_many_failures() {
     let app = TestApp::spawn().await;
-    sqlx::query("UPDATE clinic_settings SET address_failures = 5")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE clinic_settings SET address_failures = 5")
+        .await;
     app.add_user(Role::Patient, "pat@clinic.test").await;
     for n in 0..5 {
         app.client()

@@ -16,6 +16,26 @@ type AuditLine = (
     Option<String>,
 );
 
+/// What a superuser could do: switch the guard off, change a row, switch it back on.
+async fn behind_the_apps_back(app: &TestApp, statement: &str, id: i64) {
+    let mut tx = app.db.begin().await.unwrap();
+    let guard = "audit_events_no_update_delete";
+    sqlx::query(&format!("ALTER TABLE audit_events DISABLE TRIGGER {guard}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(statement)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(&format!("ALTER TABLE audit_events ENABLE TRIGGER {guard}"))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_database_refuses_to_change_or_delete_audit_entries() {
     let app = TestApp::spawn().await;
@@ -81,21 +101,12 @@ async fn the_hash_chain_verifies_and_reports_the_first_broken_link() {
     let victim = ids[3];
 
     // Someone with superuser rights edits a row behind the application's back.
-    let mut tx = app.db.begin().await.unwrap();
-    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_events SET outcome = 'failure' WHERE id = $1")
-        .bind(victim)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    behind_the_apps_back(
+        &app,
+        "UPDATE audit_events SET outcome = 'failure' WHERE id = $1",
+        victim,
+    )
+    .await;
     assert_eq!(
         audit::verify_chain(&app.db).await.unwrap(),
         ChainCheck::Broken { id: victim }
@@ -111,21 +122,7 @@ async fn the_hash_chain_verifies_and_reports_the_first_broken_link() {
         .fetch_all(&app.db)
         .await
         .unwrap();
-    let mut tx = app.db.begin().await.unwrap();
-    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM audit_events WHERE id = $1")
-        .bind(ids[1])
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    behind_the_apps_back(&app, "DELETE FROM audit_events WHERE id = $1", ids[1]).await;
     assert_eq!(
         audit::verify_chain(&app.db).await.unwrap(),
         ChainCheck::Broken { id: ids[2] }

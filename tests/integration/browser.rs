@@ -127,6 +127,24 @@ async fn wait_for_path(client: &Client, path: &str) {
     );
 }
 
+async fn submit(client: &Client, action: &str) {
+    let selector = format!("form[action='{action}'] button[type=submit]");
+    client
+        .find(Locator::Css(&selector))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Fills and sends the login form shown in the browser.
+async fn log_in(client: &Client, email: &str, password: &str) {
+    fill(client, "email", email).await;
+    fill(client, "password", password).await;
+    submit(client, "/login").await;
+}
+
 async fn heading(client: &Client) -> String {
     client
         .find(Locator::Css("h1"))
@@ -187,13 +205,7 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
     fill(client, "name", "Ann Example").await;
     fill(client, "email", "ann@example.com").await;
     fill(client, "password", "password").await;
-    client
-        .find(Locator::Css("form[action='/register'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(client, "/register").await;
     let error = client
         .find(Locator::Id("password-error"))
         .await
@@ -238,13 +250,7 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
         .await
         .unwrap();
     assert_eq!(kind.as_deref(), Some("text"));
-    client
-        .find(Locator::Css("form[action='/register'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(client, "/register").await;
     wait_for_path(client, "/patient").await;
     assert_eq!(heading(client).await, "Welcome, Ann Example");
     assert_fits_width(client, "/patient").await;
@@ -258,15 +264,7 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
         .await
         .unwrap();
     wait_for_path(client, "/login").await;
-    fill(client, "email", "ann@example.com").await;
-    fill(client, "password", "correct horse battery staple").await;
-    client
-        .find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(client, "ann@example.com", "correct horse battery staple").await;
     wait_for_path(client, "/patient").await;
     assert_eq!(heading(client).await, "Welcome, Ann Example");
     browser.client.clone().close().await.unwrap();
@@ -286,15 +284,7 @@ async fn browser_a_clinician_logs_in_and_sees_their_home_page() {
         .await
         .unwrap();
     wait_for_path(client, "/login").await;
-    fill(client, "email", "casey@clinic.test").await;
-    fill(client, "password", PASSWORD).await;
-    client
-        .find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(client, "casey@clinic.test", PASSWORD).await;
     wait_for_path(client, "/clinician").await;
     assert_eq!(heading(client).await, "Clinician");
     let current = client
@@ -324,15 +314,7 @@ async fn browser_every_admin_page_fits_a_phone_screen() {
     let client = &browser.client;
     client.goto(&format!("{}/login", app.base)).await.unwrap();
     assert_fits_width(client, "/login").await;
-    fill(client, "email", "avery@clinic.test").await;
-    fill(client, "password", PASSWORD).await;
-    client
-        .find(Locator::Css("form[action='/login'] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(client, "avery@clinic.test", PASSWORD).await;
     wait_for_path(client, "/admin").await;
     for path in [
         "/admin",

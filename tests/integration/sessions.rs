@@ -138,10 +138,8 @@ async fn logout_is_post_only() {
 async fn staff_time_out_after_15_idle_minutes_and_return_where_they_were() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in(Role::Admin, "avery@clinic.test").await;
-    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '16 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = now() - interval '16 minutes'")
+        .await;
     let page = client.get("/admin/audit?action=login").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(
@@ -169,15 +167,11 @@ async fn staff_time_out_after_15_idle_minutes_and_return_where_they_were() {
 async fn patients_get_30_idle_minutes() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in(Role::Patient, "pat@clinic.test").await;
-    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '20 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = now() - interval '20 minutes'")
+        .await;
     assert_eq!(client.get("/patient").await.status, StatusCode::OK);
-    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '31 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = now() - interval '31 minutes'")
+        .await;
     assert!(
         client
             .get("/patient")
@@ -191,10 +185,8 @@ async fn patients_get_30_idle_minutes() {
 async fn activity_keeps_a_session_alive() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '10 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = now() - interval '10 minutes'")
+        .await;
     assert_eq!(client.get("/clinician").await.status, StatusCode::OK);
     let idle_seconds: f64 =
         sqlx::query_scalar("SELECT extract(epoch FROM now() - last_seen_at)::float8 FROM sessions")
@@ -211,10 +203,8 @@ async fn activity_keeps_a_session_alive() {
 async fn sessions_end_at_their_absolute_lifetime_and_the_setting_is_honoured() {
     let app = TestApp::spawn().await;
     let (client, _) = app.logged_in(Role::Patient, "pat@clinic.test").await;
-    sqlx::query("UPDATE sessions SET created_at = now() - interval '12 hours 1 minute'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET created_at = now() - interval '12 hours 1 minute'")
+        .await;
     let page = client.get("/patient").await;
     assert!(
         page.location().ends_with("ended=absolute"),
@@ -224,15 +214,11 @@ async fn sessions_end_at_their_absolute_lifetime_and_the_setting_is_honoured() {
     client.follow(&page).await.assert_contains("maximum length");
 
     // The idle limits are clinic settings, not constants.
-    sqlx::query("UPDATE clinic_settings SET patient_idle_minutes = 5")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE clinic_settings SET patient_idle_minutes = 5")
+        .await;
     client.login("pat@clinic.test", PASSWORD).await;
-    sqlx::query("UPDATE sessions SET last_seen_at = now() - interval '6 minutes'")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET last_seen_at = now() - interval '6 minutes'")
+        .await;
     assert!(
         client
             .get("/patient")
@@ -271,15 +257,9 @@ async fn abandoned_sessions_and_old_failures_are_purged() {
     let (fresh, _) = app.logged_in(Role::Patient, "fresh@clinic.test").await;
     let (gone, _) = app.logged_in(Role::Patient, "gone@clinic.test").await;
     let gone_cookie = gone.cookie("clinic_session").unwrap();
-    sqlx::query("UPDATE sessions SET created_at = now() - interval '37 hours' WHERE user_id = (SELECT id FROM users WHERE email = 'gone@clinic.test')")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("UPDATE sessions SET created_at = now() - interval '37 hours' WHERE user_id = (SELECT id FROM users WHERE email = 'gone@clinic.test')").await;
     app.client().login("fresh@clinic.test", "wrong").await;
-    sqlx::query("INSERT INTO login_failures (email, client_addr, at) VALUES ('old@clinic.test', '10.0.0.1', now() - interval '2 days')")
-        .execute(&app.db)
-        .await
-        .unwrap();
+    app.sql("INSERT INTO login_failures (email, client_addr, at) VALUES ('old@clinic.test', '10.0.0.1', now() - interval '2 days')").await;
     assert_eq!(clinic::auth::db::purge_stale(&app.db).await.unwrap(), 1);
     assert_eq!(session_count(&app).await, 1);
     let failures: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures")

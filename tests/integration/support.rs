@@ -226,6 +226,11 @@ impl TestApp {
         (client, id)
     }
 
+    /// Runs a statement directly on the test database (to age sessions, change settings...).
+    pub async fn sql(&self, statement: &str) {
+        sqlx::query(statement).execute(&self.db).await.unwrap();
+    }
+
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
             .fetch_all(&self.db)
