@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# Load test for the clinic app against a seeded PostgreSQL database. See bench/README.md.
+#
+# Environment knobs (all optional):
+#   BENCH_SKIP_BUILD=1     do not run `cargo build --release`
+#   BENCH_SKIP_SEED=1      reuse the existing bench database as it is (no drop, no seed)
+#   BENCH_DB=clinic_bench  database name (dropped and recreated!)
+#   BENCH_PORT=18080       port on 127.0.0.1 the server listens on
+#   BENCH_DURATION=20      seconds per scenario
+#   BENCH_WARMUP=3         seconds of unmeasured page load before scenario A
+#   BENCH_PATIENTS=50000 BENCH_STAFF=200 BENCH_SESSIONS=100000 BENCH_AUDIT=300000
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+DB="${BENCH_DB:-clinic_bench}"
+PORT="${BENCH_PORT:-18080}"
+DURATION="${BENCH_DURATION:-20}"
+WARMUP="${BENCH_WARMUP:-3}"
+HOST=127.0.0.1
+BASE="http://$HOST:$PORT"
+BIN="$ROOT/target/release/clinic"
+PSQL=(psql -X -q -h "$HOST" -p 5432 -U postgres -v ON_ERROR_STOP=1)
+
+export DATABASE_URL="postgres://postgres@$HOST:5432/$DB"
+export CLINIC_LISTEN="$HOST:$PORT"
+export RUST_LOG="${RUST_LOG:-warn}"
+
+RESULTS="$BENCH_DIR/results/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$RESULTS"
+ln -sfn "$(basename "$RESULTS")" "$BENCH_DIR/results/latest"
+
+SERVER_PID=""
+SAMPLER_PID=""
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+cleanup() {
+    if [[ -n "$SAMPLER_PID" ]] && kill -0 "$SAMPLER_PID" 2>/dev/null; then
+        kill "$SAMPLER_PID" 2>/dev/null || true
+    fi
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        log "stopping server $SERVER_PID"
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install -y wrk)"
+command -v psql >/dev/null || die "psql is not installed"
+command -v curl >/dev/null || die "curl is not installed"
+
+# Starts the server in the background, logging to $1; sets SERVER_PID; waits for /readyz.
+start_server() {
+    local logfile="$1"
+    (cd "$ROOT" && exec "$BIN" serve --demo) >"$logfile" 2>&1 &
+    SERVER_PID=$!
+    local i
+    for i in $(seq 1 600); do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            cat "$logfile" >&2
+            die "server exited during start-up (log: $logfile)"
+        fi
+        if [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/readyz" || true)" == 200 ]]; then
+            log "server $SERVER_PID ready after $((i / 10)).$((i % 10)) s"
+            return 0
+        fi
+        sleep 0.1
+    done
+    die "server not ready after 60 s (log: $logfile)"
+}
+
+# Sends SIGTERM and checks the exit status; sets STOP_RC.
+STOP_RC=""
+stop_server() {
+    local rc=0
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" || rc=$?
+    SERVER_PID=""
+    STOP_RC=$rc
+}
+
+# --- 1. build, database, seed -------------------------------------------------------------
+if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+    log "cargo build --release"
+    (cd "$ROOT" && cargo build --release) 2>&1 | tee "$RESULTS/build.log" >&2
+fi
+[[ -x "$BIN" ]] || die "$BIN is missing (build it or unset BENCH_SKIP_BUILD)"
+
+if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
+    log "recreating database $DB"
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)"
+    "${PSQL[@]}" -d postgres -c "CREATE DATABASE \"$DB\""
+
+    log "first start: migrations and demo accounts"
+    start_server "$RESULTS/server-migrate.log"
+    stop_server
+    [[ "$STOP_RC" == 0 ]] || die "server exited with $STOP_RC after SIGTERM on first start"
+
+    log "seeding (the audit trail insert runs its hash-chain trigger per row: the audit insert dominates)"
+    seed_started=$(date +%s)
+    "${PSQL[@]}" -d "$DB" \
+        -v patients="${BENCH_PATIENTS:-50000}" -v staff="${BENCH_STAFF:-200}" \
+        -v sessions="${BENCH_SESSIONS:-100000}" -v audit="${BENCH_AUDIT:-300000}" \
+        -f "$BENCH_DIR/seed.sql" 2>&1 | tee "$RESULTS/seed.log" >&2
+    SEED_SECONDS=$(( $(date +%s) - seed_started ))
+    log "seeded in ${SEED_SECONDS} s"
+fi
+
+# --- 2. server under test, memory sampler, login -------------------------------------------
+# What else is using the CPU (wrk, PostgreSQL and the server share the machine).
+top -b -n1 -o %CPU | head -25 >"$RESULTS/top-before.txt" 2>&1 || true
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "starting the server under test"
+start_server "$RESULTS/server.log"
+PID="$SERVER_PID"
+echo "$PID" >"$RESULTS/server.pid"
+
+PHASE_FILE="$RESULTS/phase"
+echo idle >"$PHASE_FILE"
+RSS_LOG="$RESULTS/rss.tsv"
+printf 'epoch\tphase\tvmrss_kib\n' >"$RSS_LOG"
+(
+    while [[ -r "/proc/$PID/status" ]]; do
+        rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status" 2>/dev/null || true)
+        [[ -n "$rss" ]] && printf '%s\t%s\t%s\n' "$(date +%s.%N)" "$(cat "$PHASE_FILE")" "$rss" >>"$RSS_LOG"
+        sleep 0.5
+    done
+) &
+SAMPLER_PID=$!
+
+log "logging in as the clinician"
+curl -s -o /dev/null -D "$RESULTS/login-get.headers" "$BASE/login"
+CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-get.headers" | head -1 | sed -E 's/^[^=]*=([0-9a-f]{64}).*/\1/I' | tr -d '\r')
+[[ "$CSRF" =~ ^[0-9a-f]{64}$ ]] || die "no clinic_csrf cookie from GET /login"
+status=$(curl -s -o /dev/null -D "$RESULTS/login-post.headers" -w '%{http_code}' \
+    -b "clinic_csrf=$CSRF" \
+    --data-urlencode "email=clinician@demo.clinic" \
+    --data-urlencode "password=demo clinician passphrase" \
+    --data-urlencode "csrf_token=$CSRF" \
+    --data-urlencode "next=" \
+    "$BASE/login")
+[[ "$status" == 303 ]] || die "POST /login answered $status, not 303"
+SESSION=$(grep -i '^set-cookie: clinic_session=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
+NEW_CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r' || true)
+[[ -n "$SESSION" ]] || die "no clinic_session cookie from POST /login"
+[[ -n "$NEW_CSRF" ]] && CSRF="$NEW_CSRF"
+COOKIE="clinic_session=$SESSION; clinic_csrf=$CSRF"
+status=$(curl -s -o "$RESULTS/clinician.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE/clinician")
+[[ "$status" == 200 ]] || die "GET /clinician with the session answered $status"
+grep -q 'clinician@demo.clinic' "$RESULTS/clinician.html" || die "/clinician does not show the logged-in clinician"
+log "logged in; /clinician is $(wc -c <"$RESULTS/clinician.html") bytes"
+
+# A fresh anonymous csrf token for the login load (any well-formed token works as long as
+# cookie and form field agree).
+LOGIN_CSRF=$(curl -s -o /dev/null -D - "$BASE/login" | grep -i '^set-cookie: clinic_csrf=' | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
+
+# --- wrk helpers --------------------------------------------------------------------------
+# Latency string from wrk (e.g. 812.00us, 1.23ms, 2.01s, 1.00m) to milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u);
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+        if (f < 0 || n == "") { print "?"; exit }
+        printf "%.2f", n * f }'
+}
+wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$1"; }
+wrk_pct() { to_ms "$(awk -v p="$2%" '$1 == p {print $2; exit}' "$1")"; }
+wrk_non2xx3xx() { awk '/Non-2xx or 3xx responses:/ {print $NF; f=1} END {if (!f) print 0}' "$1"; }
+wrk_errors() { awk '/Socket errors:/ {sub(/^ *Socket errors: */, ""); print; f=1} END {if (!f) print "none"}' "$1"; }
+wrk_status() { awk '/^STATUS / {sub(/^STATUS /, ""); print}' "$1"; }
+wrk_other() { awk '/^STATUS / {for (i = 2; i <= NF; i++) if ($i ~ /^other=/) {sub(/other=/, "", $i); print $i}}' "$1"; }
+
+phase() { echo "$1" >"$PHASE_FILE"; log "scenario $1"; }
+
+# --- 3. scenario A: logged-in home page ---------------------------------------------------
+phase warmup
+wrk -t2 -c32 -d"${WARMUP}s" -H "Cookie: $COOKIE" "$BASE/clinician" >"$RESULTS/warmup.txt"
+
+phase A
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/clinician" | tee "$RESULTS/A-clinician.txt" >&2
+
+# --- 4. scenario B: anonymous login page --------------------------------------------------
+phase B
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" \
+    "$BASE/login" | tee "$RESULTS/B-login-page.txt" >&2
+
+# --- 5. scenario C: page loads while 20 clients log in continuously -----------------------
+# C0 is the same page load without logins, for comparison.
+phase C0
+wrk -t1 -c8 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/clinician" | tee "$RESULTS/C0-clinician.txt" >&2
+
+phase C
+LOGIN_ACCOUNTS="${BENCH_LOGIN_ACCOUNTS:-1000}"
+wrk -t1 -c20 -d"$((DURATION + 2))s" --timeout 30s --latency -s "$BENCH_DIR/login.lua" \
+    "$BASE/login" -- "$LOGIN_CSRF" "$LOGIN_ACCOUNTS" >"$RESULTS/C-logins.txt" &
+LOGIN_WRK=$!
+sleep 1
+wrk -t1 -c8 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/clinician" | tee "$RESULTS/C-clinician.txt" >&2
+wait "$LOGIN_WRK"
+cat "$RESULTS/C-logins.txt" >&2
+
+# --- 6. memory ----------------------------------------------------------------------------
+phase done
+top -b -n1 -o %CPU | head -25 >"$RESULTS/top-after.txt" 2>&1 || true
+sleep 0.6
+HWM_KIB=$(awk '/^VmHWM:/ {print $2}' "/proc/$PID/status")
+RSS_END_KIB=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
+kib_to_mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+peak_rss() { # peak over the given phase (or all phases)
+    awk -F'\t' -v p="$1" 'NR > 1 && (p == "" || $2 == p) && $3 > m {m = $3} END {printf "%.1f", m / 1024}' "$RSS_LOG"
+}
+
+# --- 7. stop, summary ---------------------------------------------------------------------
+log "stopping the server (SIGTERM)"
+kill "$SAMPLER_PID" 2>/dev/null || true
+wait "$SAMPLER_PID" 2>/dev/null || true
+SAMPLER_PID=""
+stop_server
+SERVER_5XX=$(grep -c 'request failed' "$RESULTS/server.log" || true)
+SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
+
+{
+    echo "clinic load test  $(date -Is)"
+    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); load average at start: $LOAD_BEFORE, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+    echo "database: $DB  $("${PSQL[@]}" -d "$DB" -tAc "SELECT format('users=%s patients=%s sessions=%s audit_events=%s', (SELECT count(*) FROM users), (SELECT count(*) FROM patients), (SELECT count(*) FROM sessions), (SELECT count(*) FROM audit_events))")"
+    [[ -n "${SEED_SECONDS:-}" ]] && echo "seeding took ${SEED_SECONDS} s"
+    echo
+    printf '%-42s %10s %9s %9s %s\n' "scenario" "req/s" "p50 ms" "p99 ms" "responses"
+    printf '%-42s %10s %9s %9s %s\n' "A  GET /clinician  (t2 c32)" \
+        "$(wrk_rps "$RESULTS/A-clinician.txt")" "$(wrk_pct "$RESULTS/A-clinician.txt" 50)" \
+        "$(wrk_pct "$RESULTS/A-clinician.txt" 99)" "$(wrk_status "$RESULTS/A-clinician.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "B  GET /login anonymous  (t2 c32)" \
+        "$(wrk_rps "$RESULTS/B-login-page.txt")" "$(wrk_pct "$RESULTS/B-login-page.txt" 50)" \
+        "$(wrk_pct "$RESULTS/B-login-page.txt" 99)" "$(wrk_status "$RESULTS/B-login-page.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "C0 GET /clinician, no logins  (t1 c8)" \
+        "$(wrk_rps "$RESULTS/C0-clinician.txt")" "$(wrk_pct "$RESULTS/C0-clinician.txt" 50)" \
+        "$(wrk_pct "$RESULTS/C0-clinician.txt" 99)" "$(wrk_status "$RESULTS/C0-clinician.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "C  GET /clinician during logins  (t1 c8)" \
+        "$(wrk_rps "$RESULTS/C-clinician.txt")" "$(wrk_pct "$RESULTS/C-clinician.txt" 50)" \
+        "$(wrk_pct "$RESULTS/C-clinician.txt" 99)" "$(wrk_status "$RESULTS/C-clinician.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "C  POST /login  (t1 c20, correct passwords)" \
+        "$(wrk_rps "$RESULTS/C-logins.txt")" "$(wrk_pct "$RESULTS/C-logins.txt" 50)" \
+        "$(wrk_pct "$RESULTS/C-logins.txt" 99)" "$(wrk_status "$RESULTS/C-logins.txt")"
+    echo
+    for f in A-clinician B-login-page C0-clinician C-clinician C-logins; do
+        echo "wrk $f: non-2xx/3xx=$(wrk_non2xx3xx "$RESULTS/$f.txt"); socket errors: $(wrk_errors "$RESULTS/$f.txt")"
+    done
+    echo
+    echo "server RSS peak (sampled every 0.5 s): all $(peak_rss '') MiB | idle $(peak_rss idle) | A $(peak_rss A) | B $(peak_rss B) | C0 $(peak_rss C0) | C $(peak_rss C) MiB"
+    echo "server VmHWM at end: $(kib_to_mib "$HWM_KIB") MiB; VmRSS at end: $(kib_to_mib "$RSS_END_KIB") MiB"
+    echo "server exit status after SIGTERM: $STOP_RC"
+    echo "server log: ${SERVER_5XX} 'request failed' (5xx) lines, ${SERVER_ERRORS} WARN/ERROR lines ($RESULTS/server.log)"
+    echo
+    a_p99=$(wrk_pct "$RESULTS/A-clinician.txt" 99)
+    peak=$(peak_rss '')
+    hwm=$(kib_to_mib "$HWM_KIB")
+    verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v != "?" && v + 0 < t + 0) ? "PASS" : "FAIL"}'; }
+    echo "target: /clinician p99 < 10 ms at 32 connections: $a_p99 ms -> $(verdict "$a_p99" 10)"
+    echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
+    busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
+    [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"
+    echo "raw output: $RESULTS"
+} | tee "$RESULTS/summary.txt"
+
+failed=0
+[[ "$STOP_RC" == 0 ]] || { log "server exited with $STOP_RC after SIGTERM"; failed=1; }
+for f in A-clinician B-login-page C0-clinician C-clinician C-logins; do
+    other=$(wrk_other "$RESULTS/$f.txt")
+    [[ "$other" == 0 ]] || { log "$f: ${other:-?} unexpected responses"; failed=1; }
+done
+exit "$failed"
