@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::Config;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{admin, auth, home, web};
@@ -28,15 +28,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config) -> AppResult<Self> {
-        Ok(AppState {
+    pub fn new(db: PgPool, config: Config) -> Self {
+        AppState {
             db,
             cookies: Cookies {
                 secure: config.https,
             },
-            passwords: Passwords::new(config.password_hash_permits())?,
+            passwords: Passwords::new(config.password_hash_permits()),
             config: Arc::new(config),
-        })
+        }
     }
 }
 

@@ -93,7 +93,6 @@ pub async fn add_user(
         AccountCliError::Invalid(problems.join("; "))
     })?;
     let hash = Passwords::new(1)
-        .map_err(|e| failed(&e))?
         .hash(account.password.clone())
         .await
         .map_err(|e| failed(&e))?;
@@ -115,16 +114,24 @@ pub async fn add_user(
 pub async fn load(pool: &PgPool) -> Result<Vec<DemoLogin>, AccountCliError> {
     let mut logins = Vec::new();
     for (role, name, email, password, date_of_birth) in DEMO_LOGINS {
-        let dob = (!date_of_birth.is_empty()).then_some(date_of_birth);
-        match add_user(pool, role, email, name, dob, password).await {
-            Ok(_) | Err(AccountCliError::EmailTaken(_)) => {}
-            Err(e) => return Err(e),
-        }
         logins.push(DemoLogin {
             role,
             email,
             password,
         });
+        // Already there from an earlier start: nothing to hash.
+        let exists = crate::auth::db::find_login(pool, email)
+            .await
+            .map_err(|e| AccountCliError::Failed(e.to_string()))?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let dob = (!date_of_birth.is_empty()).then_some(date_of_birth);
+        match add_user(pool, role, email, name, dob, password).await {
+            Ok(_) | Err(AccountCliError::EmailTaken(_)) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(logins)
 }

@@ -177,7 +177,7 @@ impl TestApp {
     ) -> TestApp {
         let mut config = test_config(database_url());
         tweak(&mut config);
-        let state = AppState::new(db.clone(), config).unwrap();
+        let state = AppState::new(db.clone(), config);
         let mut routes = clinic::app::routes();
         routes.extend(extra_routes);
         let router = app::app_with_routes(state, routes);
