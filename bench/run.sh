@@ -204,6 +204,28 @@ wrk -t1 -c8 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COO
 wait "$LOGIN_WRK"
 cat "$RESULTS/C-logins.txt" >&2
 
+# --- 5b. scenario D: a wrong password and an unknown email take the same time -------------
+# Sequential logins, alternating a known account with a wrong password and an email with no
+# account. Lockouts are lifted on this scratch database so every attempt is a real check.
+phase D
+"${PSQL[@]}" -d "$DB" -c "UPDATE clinic_settings SET lockout_failures = 100, address_failures = 10000" >/dev/null
+LOGIN_TRIES="${BENCH_LOGIN_TRIES:-40}"
+: >"$RESULTS/D-wrong.txt"
+: >"$RESULTS/D-unknown.txt"
+for i in $(seq 1 "$LOGIN_TRIES"); do
+    for kind in wrong unknown; do
+        if [[ "$kind" == wrong ]]; then email="patient$((i + 2000))@bench.example"; else email="nobody$i-$RANDOM@bench.example"; fi
+        curl -s -o /dev/null -w '%{http_code} %{time_total}\n' -b "clinic_csrf=$LOGIN_CSRF" \
+            --data-urlencode "email=$email" --data-urlencode "password=not the password" \
+            --data-urlencode "csrf_token=$LOGIN_CSRF" "$BASE/login" >>"$RESULTS/D-$kind.txt"
+    done
+done
+"${PSQL[@]}" -d "$DB" -c "UPDATE clinic_settings SET lockout_failures = 5, address_failures = 30" >/dev/null
+login_ms() { # median and mean of the curl times (s) in milliseconds, and the statuses seen
+    awk '{print $2 * 1000}' "$1" | sort -n | awk '{v[NR] = $1; s += $1} END {printf "median %.1f ms, mean %.1f ms", v[int((NR + 1) / 2)], s / NR}'
+    printf ', statuses: %s' "$(awk '{print $1}' "$1" | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
+}
+
 # --- 6. memory ----------------------------------------------------------------------------
 phase done
 top -b -n1 -o %CPU | head -25 >"$RESULTS/top-after.txt" 2>&1 || true
@@ -247,6 +269,8 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     printf '%-42s %10s %9s %9s %s\n' "C  POST /login  (t1 c20, correct passwords)" \
         "$(wrk_rps "$RESULTS/C-logins.txt")" "$(wrk_pct "$RESULTS/C-logins.txt" 50)" \
         "$(wrk_pct "$RESULTS/C-logins.txt" 99)" "$(wrk_status "$RESULTS/C-logins.txt")"
+    echo "D  failed login, known email + wrong password ($LOGIN_TRIES tries): $(login_ms "$RESULTS/D-wrong.txt")"
+    echo "D  failed login, unknown email ($LOGIN_TRIES tries):                $(login_ms "$RESULTS/D-unknown.txt")"
     echo
     for f in A-clinician B-login-page C0-clinician C-clinician C-logins; do
         echo "wrk $f: non-2xx/3xx=$(wrk_non2xx3xx "$RESULTS/$f.txt"); socket errors: $(wrk_errors "$RESULTS/$f.txt")"
