@@ -32,6 +32,10 @@ fn limits(row: &SessionRow) -> SessionLimits {
 
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let cookies = state.cookies;
+    // Stylesheets, scripts and icons are the same for everyone: no session lookup for them.
+    if request.uri().path().starts_with("/static/") {
+        return next.run(request).await;
+    }
     let token = cookies::read(request.headers(), cookies.session_name()).map(token_hash);
     let mut clear_cookie = false;
     let mut user = None;
