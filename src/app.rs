@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
-use crate::{admin, auth, home, web};
+use crate::{admin, auth, home, patients, screening, web};
 use auth::password::Passwords;
 
 #[derive(Clone)]
@@ -63,6 +63,8 @@ pub fn routes() -> Vec<Route> {
         web::assets::routes(),
         auth::routes(),
         home::routes(),
+        patients::routes(),
+        screening::routes(),
         admin::routes(),
     ]
     .into_iter()

@@ -41,6 +41,13 @@ pub mod action {
     pub const SETTINGS_UPDATE: &str = "settings.update";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const AUDIT_VIEW: &str = "audit.view";
+    pub const PROFILE_UPDATE: &str = "patient.profile_update";
+    pub const SCREENING_START: &str = "screening.start";
+    pub const SCREENING_SAVE: &str = "screening.save";
+    pub const SCREENING_SUBMIT: &str = "screening.submit";
+    pub const SCREENING_VIEW: &str = "screening.view";
+    pub const SCREENING_DECIDE: &str = "screening.decide";
+    pub const PATIENT_LIST: &str = "patients.list";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -58,6 +65,13 @@ pub mod action {
         SETTINGS_UPDATE,
         ACCESS_DENIED,
         AUDIT_VIEW,
+        PROFILE_UPDATE,
+        SCREENING_START,
+        SCREENING_SAVE,
+        SCREENING_SUBMIT,
+        SCREENING_VIEW,
+        SCREENING_DECIDE,
+        PATIENT_LIST,
     ];
 }
 

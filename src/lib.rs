@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod home;
 pub mod patients;
+pub mod screening;
 pub mod settings;
 pub mod telemetry;
 pub mod web;

@@ -16,6 +16,8 @@ pub struct ClinicSettings {
     pub lockout_minutes: i32,
     pub address_failures: i32,
     pub allow_minors: bool,
+    pub pcl5_enabled: bool,
+    pub eligibility_days: i32,
 }
 
 impl ClinicSettings {
@@ -41,7 +43,7 @@ pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<ClinicSettings> {
         ClinicSettings,
         "SELECT clinic_name, clinic_phone, staff_idle_minutes, patient_idle_minutes,
                 session_absolute_hours, lockout_failures, lockout_minutes, address_failures,
-                allow_minors
+                allow_minors, pcl5_enabled, eligibility_days
          FROM clinic_settings"
     )
     .fetch_one(db)
@@ -53,7 +55,7 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         "UPDATE clinic_settings SET clinic_name = $1, clinic_phone = $2, staff_idle_minutes = $3,
                 patient_idle_minutes = $4, session_absolute_hours = $5, lockout_failures = $6,
                 lockout_minutes = $7, address_failures = $8, allow_minors = $9,
-                updated_at = now()",
+                pcl5_enabled = $10, eligibility_days = $11, updated_at = now()",
         settings.clinic_name,
         settings.clinic_phone,
         settings.staff_idle_minutes,
@@ -63,6 +65,8 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         settings.lockout_minutes,
         settings.address_failures,
         settings.allow_minors,
+        settings.pcl5_enabled,
+        settings.eligibility_days,
     )
     .execute(db)
     .await?;

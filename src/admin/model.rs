@@ -36,6 +36,9 @@ pub struct SettingsForm {
     pub address_failures: String,
     /// A checkbox: present when ticked.
     pub allow_minors: Option<String>,
+    pub pcl5_enabled: Option<String>,
+    #[serde(default)]
+    pub eligibility_days: String,
 }
 
 impl From<&ClinicSettings> for SettingsForm {
@@ -50,6 +53,8 @@ impl From<&ClinicSettings> for SettingsForm {
             lockout_minutes: s.lockout_minutes.to_string(),
             address_failures: s.address_failures.to_string(),
             allow_minors: s.allow_minors.then(|| "on".to_owned()),
+            pcl5_enabled: s.pcl5_enabled.then(|| "on".to_owned()),
+            eligibility_days: s.eligibility_days.to_string(),
         }
     }
 }
@@ -144,6 +149,14 @@ pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors>
             "attempts",
         ),
         allow_minors: form.allow_minors.is_some(),
+        pcl5_enabled: form.pcl5_enabled.is_some(),
+        eligibility_days: whole_number(
+            &mut errors,
+            "eligibility_days",
+            &form.eligibility_days,
+            1..=3650,
+            "days",
+        ),
     };
     if errors.is_empty() {
         Ok(settings)
@@ -248,6 +261,8 @@ mod tests {
             lockout_minutes: "15".into(),
             address_failures: "30".into(),
             allow_minors: None,
+            pcl5_enabled: Some("on".into()),
+            eligibility_days: "180".into(),
         }
     }
 

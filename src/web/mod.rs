@@ -124,9 +124,19 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
     const fn link(href: &'static str, label: &'static str) -> NavLink {
         NavLink { href, label }
     }
-    const PATIENT: &[NavLink] = &[link("/patient", "My care")];
-    const FRONT_DESK: &[NavLink] = &[link("/front-desk", "Front desk")];
-    const CLINICIAN: &[NavLink] = &[link("/clinician", "Clinician")];
+    const PATIENT: &[NavLink] = &[
+        link("/patient", "My care"),
+        link("/patient/screening", "Screening"),
+        link("/patient/profile", "My details"),
+    ];
+    const FRONT_DESK: &[NavLink] = &[
+        link("/front-desk", "Front desk"),
+        link("/front-desk/patients", "Patients"),
+    ];
+    const CLINICIAN: &[NavLink] = &[
+        link("/clinician", "Clinician"),
+        link("/clinician/screenings", "Screenings"),
+    ];
     const ADMIN: &[NavLink] = &[
         link("/admin", "Overview"),
         link("/admin/staff", "Staff"),

@@ -18,6 +18,8 @@ enum Outcome {
     Moved,
     /// Reached the handler, which refused the empty form (422).
     Invalid,
+    /// Not this caller's record (or no such record): 404.
+    Missing,
 }
 
 /// Expected outcome per caller, in the order: anonymous, patient, front desk, clinician, admin.
@@ -45,6 +47,29 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("POST", "/admin/staff/{id}/disable" | "/admin/staff/{id}/enable") => {
             [Login, Forbidden, Forbidden, Forbidden, Moved]
         }
+        ("GET", "/patient/profile" | "/patient/screening" | "/patient/screening/support") => {
+            [Login, Page, Forbidden, Forbidden, Forbidden]
+        }
+        ("POST", "/patient/profile") => [Login, Invalid, Forbidden, Forbidden, Forbidden],
+        // Without a complete profile or a draft, the screening pages send the patient back.
+        (
+            "POST",
+            "/patient/screening/start"
+            | "/patient/screening/step/{step}"
+            | "/patient/screening/submit",
+        )
+        | ("GET", "/patient/screening/step/{step}" | "/patient/screening/review") => {
+            [Login, Moved, Forbidden, Forbidden, Forbidden]
+        }
+        // Another patient's screening: not found for this patient.
+        ("GET", "/patient/screenings/{id}") => [Login, Missing, Forbidden, Forbidden, Forbidden],
+        ("GET", "/clinician/screenings" | "/clinician/screenings/{id}") => {
+            [Login, Forbidden, Forbidden, Page, Forbidden]
+        }
+        ("POST", "/clinician/screenings/{id}/decision") => {
+            [Login, Forbidden, Forbidden, Invalid, Forbidden]
+        }
+        ("GET", "/front-desk/patients") => [Login, Forbidden, Page, Forbidden, Forbidden],
         _ => return None,
     };
     Some(expected)
@@ -55,6 +80,7 @@ fn outcome_of(page: &Page) -> Option<Outcome> {
         StatusCode::OK => Some(Outcome::Page),
         StatusCode::FORBIDDEN => Some(Outcome::Forbidden),
         StatusCode::UNPROCESSABLE_ENTITY => Some(Outcome::Invalid),
+        StatusCode::NOT_FOUND => Some(Outcome::Missing),
         StatusCode::SEE_OTHER
             if page.location() == "/login" || page.location().starts_with("/login?next=") =>
         {
@@ -69,6 +95,16 @@ fn outcome_of(page: &Page) -> Option<Outcome> {
 async fn every_route_has_a_rule_and_every_role_gets_it() {
     let app = TestApp::spawn().await;
     let target = app.add_user(Role::Clinician, "target@clinic.test").await;
+    // Someone else's submitted screening, for the routes that take a screening id.
+    let owner = app.add_user(Role::Patient, "owner@clinic.test").await;
+    let screening: i64 = sqlx::query_scalar(
+        "INSERT INTO screenings (patient_id, status, submitted_at)
+         SELECT id, 'submitted', now() FROM patients WHERE user_id = $1 RETURNING id",
+    )
+    .bind(owner)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
 
     let mut table: Vec<(String, &'static str)> = clinic::app::routes()
         .iter()
@@ -109,7 +145,14 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             }
         };
         for (method, pattern) in &table {
-            let path = pattern.replace("{id}", &target.to_string());
+            let id = if pattern.contains("screening") {
+                screening
+            } else {
+                target
+            };
+            let path = pattern
+                .replace("{id}", &id.to_string())
+                .replace("{step}", "medical");
             let page = if method == "GET" {
                 client.get(&path).await
             } else {

@@ -178,6 +178,7 @@ async fn settings_are_validated_saved_and_audited() {
         ("lockout_failures", "6"),
         ("lockout_minutes", "20"),
         ("address_failures", "40"),
+        ("eligibility_days", "90"),
     ];
     let page = admin.post("/admin/settings", &form).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -1,0 +1,437 @@
+//! Screening queries. Patient-side queries always take the patient id from the session;
+//! front-desk queries select status columns only, never answers, scores or notes.
+
+use sqlx::PgExecutor;
+use sqlx::types::Json;
+use time::{Date, OffsetDateTime};
+
+use super::model::{Decision, DraftAnswers, ValidDecision};
+use super::rules::{Flag, IntakeAnswers};
+use crate::auth::model::Role;
+
+#[derive(Clone, Debug)]
+pub struct ScreeningRow {
+    pub id: i64,
+    pub patient_id: i64,
+    pub status: String,
+    pub intake: Json<IntakeAnswers>,
+    pub draft_answers: Json<DraftAnswers>,
+    pub flags: Json<Vec<Flag>>,
+    pub urgent: bool,
+    pub created_at: OffsetDateTime,
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+/// A screening with its latest decision, as the patient may see it (no clinician note).
+#[derive(Clone, Debug)]
+pub struct ScreeningSummary {
+    pub id: i64,
+    pub status: String,
+    pub urgent: bool,
+    pub created_at: OffsetDateTime,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub decision: Option<Decision>,
+    pub patient_message: Option<String>,
+    pub eligible_until: Option<Date>,
+}
+
+/// A patient's screenings, newest first; with `only`, just that one (if it is theirs).
+pub async fn summaries_for_patient(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    only: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<ScreeningSummary>> {
+    sqlx::query_as!(
+        ScreeningSummary,
+        r#"SELECT s.id, s.status::text AS "status!", s.urgent, s.created_at, s.submitted_at,
+                  d.decision AS "decision?: Decision", d.patient_message AS "patient_message?",
+                  d.eligible_until AS "eligible_until?"
+           FROM screenings s
+           LEFT JOIN LATERAL (
+               SELECT decision, patient_message, eligible_until FROM screening_decisions
+               WHERE screening_id = s.id ORDER BY id DESC LIMIT 1
+           ) d ON true
+           WHERE s.patient_id = $1 AND ($2::bigint IS NULL OR s.id = $2)
+           ORDER BY s.id DESC
+           LIMIT $3"#,
+        patient_id,
+        only,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn draft_for_patient(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Option<ScreeningRow>> {
+    sqlx::query_as!(
+        ScreeningRow,
+        r#"SELECT id, patient_id, status::text AS "status!", intake AS "intake: Json<IntakeAnswers>",
+                  draft_answers AS "draft_answers: Json<DraftAnswers>", flags AS "flags: Json<Vec<Flag>>",
+                  urgent, created_at, submitted_at
+           FROM screenings WHERE patient_id = $1 AND status = 'draft'"#,
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A patient's own screening (any status), or `None` if it is not theirs.
+pub async fn own_screening(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+    patient_id: i64,
+) -> sqlx::Result<Option<ScreeningRow>> {
+    sqlx::query_as!(
+        ScreeningRow,
+        r#"SELECT id, patient_id, status::text AS "status!", intake AS "intake: Json<IntakeAnswers>",
+                  draft_answers AS "draft_answers: Json<DraftAnswers>", flags AS "flags: Json<Vec<Flag>>",
+                  urgent, created_at, submitted_at
+           FROM screenings WHERE id = $1 AND patient_id = $2"#,
+        screening_id,
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Starts a draft, pre-filled with the intake answers of the patient's last screening.
+/// Returns `None` when a draft already exists (one draft per patient).
+pub async fn start_draft(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "INSERT INTO screenings (patient_id, intake)
+         SELECT $1, coalesce((SELECT intake FROM screenings WHERE patient_id = $1
+                              ORDER BY id DESC LIMIT 1), '{}')
+         ON CONFLICT (patient_id) WHERE status = 'draft' DO NOTHING
+         RETURNING id",
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn save_draft(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+    patient_id: i64,
+    intake: &IntakeAnswers,
+    draft_answers: &DraftAnswers,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE screenings SET intake = $3, draft_answers = $4, updated_at = now()
+         WHERE id = $1 AND patient_id = $2 AND status = 'draft'",
+        screening_id,
+        patient_id,
+        Json(intake) as _,
+        Json(draft_answers) as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn submit(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+    patient_id: i64,
+    flags: &[Flag],
+    urgent: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE screenings SET status = 'submitted', flags = $3, urgent = $4, submitted_at = now(),
+                updated_at = now()
+         WHERE id = $1 AND patient_id = $2 AND status = 'draft'",
+        screening_id,
+        patient_id,
+        Json(flags) as _,
+        urgent,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub struct NewResult<'a> {
+    pub patient_id: i64,
+    pub screening_id: i64,
+    pub instrument: &'a str,
+    pub version: &'a str,
+    pub answers: &'a [Option<i16>],
+    pub total: Option<i16>,
+    pub band: Option<&'a str>,
+}
+
+pub async fn insert_result(db: impl PgExecutor<'_>, result: NewResult<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO questionnaire_results
+             (patient_id, instrument, version, answers, total, band, context, screening_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'screening', $7)",
+        result.patient_id,
+        result.instrument,
+        result.version,
+        Json(result.answers) as _,
+        result.total,
+        result.band,
+        result.screening_id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn notify_role(
+    db: impl PgExecutor<'_>,
+    role: Role,
+    kind: &str,
+    screening_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO staff_notifications (role, kind, screening_id) VALUES ($1, $2, $3)",
+        role as Role,
+        kind,
+        screening_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn unread_notifications(db: impl PgExecutor<'_>, role: Role) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!" FROM staff_notifications WHERE role = $1 AND read_at IS NULL"#,
+        role as Role
+    )
+    .fetch_one(db)
+    .await
+}
+
+#[derive(Clone, Debug)]
+pub struct QueueRow {
+    pub id: i64,
+    pub patient_id: i64,
+    pub legal_name: String,
+    pub date_of_birth: Date,
+    pub submitted_at: Option<OffsetDateTime>,
+    pub urgent: bool,
+    pub flag_count: i32,
+    pub phq9_total: Option<i16>,
+    pub phq9_band: Option<String>,
+    pub gad7_total: Option<i16>,
+    pub gad7_band: Option<String>,
+}
+
+/// Submitted screenings awaiting a decision: urgent first, then oldest.
+pub async fn review_queue(
+    db: impl PgExecutor<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<QueueRow>> {
+    sqlx::query_as!(
+        QueueRow,
+        r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
+                  jsonb_array_length(s.flags) AS "flag_count!",
+                  phq.total AS "phq9_total?", phq.band AS "phq9_band?",
+                  gad.total AS "gad7_total?", gad.band AS "gad7_band?"
+           FROM screenings s
+           JOIN patients p ON p.id = s.patient_id
+           LEFT JOIN questionnaire_results phq ON phq.screening_id = s.id AND phq.instrument = 'phq9'
+           LEFT JOIN questionnaire_results gad ON gad.screening_id = s.id AND gad.instrument = 'gad7'
+           WHERE s.status = 'submitted'
+           ORDER BY s.urgent DESC, s.submitted_at, s.id
+           LIMIT $1 OFFSET $2"#,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Clone, Debug)]
+pub struct ReviewPatient {
+    pub legal_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Date,
+    pub sex_at_birth: Option<String>,
+    pub weight_kg: Option<f64>,
+    pub height_cm: Option<f64>,
+}
+
+/// A submitted screening and its patient, for a clinician.
+pub async fn for_review(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+) -> sqlx::Result<Option<(ScreeningRow, ReviewPatient)>> {
+    let row = sqlx::query!(
+        r#"SELECT s.id, s.patient_id, s.status::text AS "status!", s.intake AS "intake: Json<IntakeAnswers>",
+                  s.draft_answers AS "draft_answers: Json<DraftAnswers>", s.flags AS "flags: Json<Vec<Flag>>",
+                  s.urgent, s.created_at, s.submitted_at,
+                  p.legal_name, p.preferred_name, p.date_of_birth, p.sex_at_birth::text AS sex_at_birth,
+                  p.weight_kg::float8 AS weight_kg, p.height_cm::float8 AS height_cm
+           FROM screenings s JOIN patients p ON p.id = s.patient_id
+           WHERE s.id = $1 AND s.status <> 'draft'"#,
+        screening_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        (
+            ScreeningRow {
+                id: r.id,
+                patient_id: r.patient_id,
+                status: r.status,
+                intake: r.intake,
+                draft_answers: r.draft_answers,
+                flags: r.flags,
+                urgent: r.urgent,
+                created_at: r.created_at,
+                submitted_at: r.submitted_at,
+            },
+            ReviewPatient {
+                legal_name: r.legal_name,
+                preferred_name: r.preferred_name,
+                date_of_birth: r.date_of_birth,
+                sex_at_birth: r.sex_at_birth,
+                weight_kg: r.weight_kg,
+                height_cm: r.height_cm,
+            },
+        )
+    }))
+}
+
+#[derive(Clone, Debug)]
+pub struct ResultRow {
+    pub instrument: String,
+    pub answers: Json<Vec<Option<i16>>>,
+    pub total: Option<i16>,
+    pub band: Option<String>,
+}
+
+pub async fn results_for_screening(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+) -> sqlx::Result<Vec<ResultRow>> {
+    sqlx::query_as!(
+        ResultRow,
+        r#"SELECT instrument, answers AS "answers: Json<Vec<Option<i16>>>", total, band
+           FROM questionnaire_results WHERE screening_id = $1 ORDER BY id"#,
+        screening_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Clone, Debug)]
+pub struct DecisionRow {
+    pub decision: Decision,
+    pub clinician_note: String,
+    pub patient_message: String,
+    pub override_reason: Option<String>,
+    pub eligible_until: Option<Date>,
+    pub decided_by: String,
+    pub decided_at: OffsetDateTime,
+}
+
+pub async fn decisions_for_screening(
+    db: impl PgExecutor<'_>,
+    screening_id: i64,
+) -> sqlx::Result<Vec<DecisionRow>> {
+    sqlx::query_as!(
+        DecisionRow,
+        r#"SELECT d.decision AS "decision: Decision", d.clinician_note, d.patient_message,
+                  d.override_reason, d.eligible_until, u.display_name AS decided_by, d.decided_at
+           FROM screening_decisions d JOIN users u ON u.id = d.decided_by
+           WHERE d.screening_id = $1 ORDER BY d.id DESC"#,
+        screening_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn record_decision(
+    db: &mut sqlx::PgConnection,
+    screening_id: i64,
+    decision: &ValidDecision,
+    clinician_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO screening_decisions
+             (screening_id, decision, clinician_note, patient_message, override_reason,
+              acknowledged, eligible_until, decided_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        screening_id,
+        decision.decision as Decision,
+        decision.clinician_note,
+        decision.patient_message,
+        decision.override_reason,
+        Json(&decision.acknowledged) as _,
+        decision.eligible_until,
+        clinician_id,
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query!(
+        "UPDATE screenings SET status = 'decided', updated_at = now() WHERE id = $1",
+        screening_id
+    )
+    .execute(&mut *db)
+    .await?;
+    sqlx::query!(
+        "UPDATE staff_notifications SET read_by = $2, read_at = now()
+         WHERE screening_id = $1 AND read_at IS NULL",
+        screening_id,
+        clinician_id
+    )
+    .execute(&mut *db)
+    .await?;
+    Ok(())
+}
+
+/// A patient's screening standing for the front desk: status columns only.
+#[derive(Clone, Debug)]
+pub struct DeskRow {
+    pub patient_id: i64,
+    pub legal_name: String,
+    pub date_of_birth: Date,
+    pub phone: Option<String>,
+    pub status: Option<String>,
+    pub urgent: Option<bool>,
+    pub decision: Option<Decision>,
+    pub eligible_until: Option<Date>,
+}
+
+pub async fn desk_patients(
+    db: impl PgExecutor<'_>,
+    name_prefix: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<DeskRow>> {
+    sqlx::query_as!(
+        DeskRow,
+        r#"SELECT p.id AS patient_id, p.legal_name, p.date_of_birth, p.phone,
+                  s.status::text AS "status?", s.urgent AS "urgent?",
+                  d.decision AS "decision?: Decision", d.eligible_until AS "eligible_until?"
+           FROM patients p
+           LEFT JOIN LATERAL (
+               SELECT id, status, urgent FROM screenings WHERE patient_id = p.id
+               ORDER BY id DESC LIMIT 1
+           ) s ON true
+           LEFT JOIN LATERAL (
+               SELECT decision, eligible_until FROM screening_decisions WHERE screening_id = s.id
+               ORDER BY id DESC LIMIT 1
+           ) d ON true
+           WHERE lower(p.legal_name) COLLATE "C" LIKE lower($1) || '%'
+           ORDER BY lower(p.legal_name) COLLATE "C", p.id
+           LIMIT $2 OFFSET $3"#,
+        name_prefix
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_"),
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await
+}

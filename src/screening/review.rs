@@ -1,0 +1,287 @@
+//! The clinician's side: the review queue, one screening in full, and the decision.
+//! Also the front desk's patient list, which shows standing only.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::db::{self, DecisionRow, DeskRow, QueueRow, ResultRow, ReviewPatient, ScreeningRow};
+use super::instruments::{self, Band, InstrumentId};
+use super::model::{self, AnswerSection, Decision, DecisionForm, ScreeningStanding, StepForm};
+use super::rules::{Flag, has_absolute_contraindication};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::patients::model::{SexAtBirth, age_on};
+use crate::settings;
+use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
+
+const PAGE_SIZE: i64 = 25;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+    decided: Option<i64>,
+    q: Option<String>,
+}
+
+fn band_label(code: Option<&str>) -> &'static str {
+    code.and_then(Band::parse).map_or("", Band::label)
+}
+
+#[derive(Template)]
+#[template(path = "screening/queue.html")]
+struct QueuePage {
+    ctx: PageContext,
+    rows: Vec<QueueRow>,
+    page: i64,
+    has_next: bool,
+    decided: Option<i64>,
+}
+
+impl QueuePage {
+    fn band(&self, code: &Option<String>) -> &'static str {
+        band_label(code.as_deref())
+    }
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let page = query.page.unwrap_or(1).max(1);
+    let mut rows = db::review_queue(&state.db, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    render(&QueuePage {
+        ctx,
+        rows,
+        page,
+        has_next,
+        decided: query.decided,
+    })
+}
+
+/// A score line for the clinician: total, band, and the PCL-5 clusters.
+struct ScoreLine {
+    title: &'static str,
+    total: String,
+    band: &'static str,
+    detail: String,
+}
+
+fn score_lines(results: &[ResultRow]) -> Vec<ScoreLine> {
+    results
+        .iter()
+        .filter_map(|r| {
+            let id = InstrumentId::parse(&r.instrument)?;
+            let detail = match id {
+                InstrumentId::Pcl5 => instruments::pcl5_clusters(&r.answers)
+                    .map(|c| format!("Clusters: B {} · C {} · D {} · E {}", c.b, c.c, c.d, c.e))
+                    .unwrap_or_default(),
+                InstrumentId::Phq9 if instruments::phq9_item9_positive(&r.answers) => {
+                    "Item 9 positive: follow up whatever the total".to_owned()
+                }
+                _ => String::new(),
+            };
+            Some(ScoreLine {
+                title: instruments::instrument(id).title,
+                total: r.total.map_or("no total".to_owned(), |t| t.to_string()),
+                band: band_label(r.band.as_deref()),
+                detail,
+            })
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "screening/clinician_review.html")]
+struct ClinicianReviewPage {
+    ctx: PageContext,
+    screening: ScreeningRow,
+    patient: ReviewPatient,
+    age: i32,
+    scores: Vec<ScoreLine>,
+    flags: Vec<Flag>,
+    sections: Vec<AnswerSection>,
+    decisions: Vec<DecisionRow>,
+    form: DecisionForm,
+    errors: FormErrors,
+    decisions_available: [Decision; 3],
+    absolute: bool,
+}
+
+impl ClinicianReviewPage {
+    fn tone(&self, flag: &Flag) -> &'static str {
+        model::flag_tone(flag.kind)
+    }
+}
+
+async fn review_page(
+    state: &AppState,
+    ctx: PageContext,
+    screening_id: i64,
+    form: DecisionForm,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    let (screening, patient) = db::for_review(&state.db, screening_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let results = db::results_for_screening(&state.db, screening_id).await?;
+    let decisions = db::decisions_for_screening(&state.db, screening_id).await?;
+    let pcl5_taken = results.iter().any(|r| r.instrument == "pcl5");
+    let sex = patient.sex_at_birth.as_deref().and_then(SexAtBirth::parse);
+    let steps = model::steps(sex, pcl5_taken);
+    let sections = model::answer_sections(&screening.intake, &screening.draft_answers, &steps);
+    let flags = screening.flags.0.clone();
+    let today = OffsetDateTime::now_utc().date();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = ClinicianReviewPage {
+        ctx,
+        age: age_on(patient.date_of_birth, today),
+        absolute: has_absolute_contraindication(&flags),
+        screening,
+        patient,
+        scores: score_lines(&results),
+        flags,
+        sections,
+        decisions,
+        form,
+        errors,
+        decisions_available: Decision::ALL,
+    };
+    render_with_status(status, &page)
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(screening_id): Path<i64>,
+) -> AppResult<Response> {
+    let patient_id = db::for_review(&state.db, screening_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .0
+        .patient_id;
+    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&clinician), &meta)
+        .patient(patient_id)
+        .detail(format!("screening {screening_id}"));
+    audit::record(&state.db, entry).await?;
+    review_page(
+        &state,
+        ctx,
+        screening_id,
+        DecisionForm::default(),
+        FormErrors::default(),
+    )
+    .await
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(screening_id): Path<i64>,
+    Form(pairs): Form<StepForm>,
+) -> AppResult<Response> {
+    let (screening, _) = db::for_review(&state.db, screening_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = DecisionForm::from_pairs(&pairs);
+    let eligibility_days = settings::load(&state.db).await?.eligibility_days;
+    let today = OffsetDateTime::now_utc().date();
+    let decision = match model::check_decision(&form, &screening.flags, today, eligibility_days) {
+        Ok(decision) => decision,
+        Err(errors) => return review_page(&state, ctx, screening_id, form, errors).await,
+    };
+    let mut tx = state.db.begin().await?;
+    db::record_decision(&mut tx, screening_id, &decision, clinician.id).await?;
+    let detail = format!(
+        "screening {screening_id}: {}{}",
+        decision.decision.as_str(),
+        if decision.override_reason.is_some() {
+            " (override)"
+        } else {
+            ""
+        }
+    );
+    let entry = audit::Entry::new(action::SCREENING_DECIDE, Some(&clinician), &meta)
+        .patient(screening.patient_id)
+        .detail(detail);
+    audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!(
+        "/clinician/screenings?decided={screening_id}"
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "screening/desk_patients.html")]
+struct DeskPage {
+    ctx: PageContext,
+    rows: Vec<(DeskRow, ScreeningStanding)>,
+    search: String,
+    page: i64,
+    has_next: bool,
+}
+
+/// The front desk's patient list: who, and where they stand; never answers, scores or notes.
+pub async fn desk_patients(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    staff: CurrentUser,
+    meta: RequestMeta,
+    Query(query): Query<PageQuery>,
+) -> AppResult<Response> {
+    let page = query.page.unwrap_or(1).max(1);
+    let search = query
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(100)
+        .collect::<String>();
+    let mut rows =
+        db::desk_patients(&state.db, &search, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let has_next = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::PATIENT_LIST, Some(&staff), &meta).detail(format!("page {page}")),
+    )
+    .await?;
+    let today = OffsetDateTime::now_utc().date();
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let standing = ScreeningStanding::of(
+                r.status.as_deref(),
+                r.urgent.unwrap_or(false),
+                r.decision,
+                r.eligible_until,
+                today,
+            );
+            (r, standing)
+        })
+        .collect();
+    render(&DeskPage {
+        ctx,
+        rows,
+        search,
+        page,
+        has_next,
+    })
+}
