@@ -47,12 +47,15 @@ struct StaffHome {
     ctx: PageContext,
     heading: &'static str,
     duties: &'static [&'static str],
+    /// In-app notice of urgent work, with where to deal with it.
+    alert: Option<(String, &'static str)>,
 }
 
 pub async fn front_desk_home(ctx: PageContext) -> AppResult<Response> {
     render(&StaffHome {
         ctx,
         heading: "Front desk",
+        alert: None,
         duties: &[
             "Book consultations and infusions for patients, including people who phoned in.",
             "Check patients in when they arrive.",
@@ -61,10 +64,25 @@ pub async fn front_desk_home(ctx: PageContext) -> AppResult<Response> {
     })
 }
 
-pub async fn clinician_home(ctx: PageContext) -> AppResult<Response> {
+pub async fn clinician_home(
+    State(state): State<AppState>,
+    ctx: PageContext,
+) -> AppResult<Response> {
+    let urgent =
+        crate::screening::db::unread_notifications(&state.db, crate::auth::model::Role::Clinician)
+            .await?;
+    let alert = (urgent > 0).then(|| {
+        let text = if urgent == 1 {
+            "1 urgent screening (suicide-risk flag) is waiting for review.".to_owned()
+        } else {
+            format!("{urgent} urgent screenings (suicide-risk flags) are waiting for review.")
+        };
+        (text, "/clinician/screenings")
+    });
     render(&StaffHome {
         ctx,
         heading: "Clinician",
+        alert,
         duties: &[
             "Review pre-infusion screenings, urgent suicide-risk flags first, and decide eligibility.",
             "Run the infusion record: dose, vitals, side effects and discharge.",
