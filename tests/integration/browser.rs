@@ -334,3 +334,221 @@ async fn browser_every_admin_page_fits_a_phone_screen() {
     screenshot(client, "admin-staff-360").await;
     browser.client.clone().close().await.unwrap();
 }
+
+/// Clicks every radio button with this value (one per question on the page).
+async fn choose_everywhere(client: &Client, value: &str) {
+    let radios = client
+        .find_all(Locator::Css(&format!("input[type=radio][value='{value}']")))
+        .await
+        .unwrap();
+    for radio in radios {
+        radio.click().await.unwrap();
+    }
+}
+
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn browser_screening_from_phone_to_clinician_decision() {
+    let app = TestApp::spawn().await;
+    app.sql("UPDATE clinic_settings SET clinic_phone = '+1 555 010 9999'")
+        .await;
+    app.add_user(Role::Patient, "ann@clinic.test").await;
+    app.add_user(Role::Clinician, "casey@clinic.test").await;
+    // A second patient has answered everything except the last click, with item 9 positive.
+    let (other, _) =
+        crate::screening::patient_with_profile(&app, "risk@clinic.test", "Riley Risk").await;
+    crate::screening::fill_screening(&other, &[("phq9", "item9", "2")]).await;
+
+    let Some(browser) = browser(360, 740).await else {
+        return;
+    };
+    let client = &browser.client;
+    client.goto(&format!("{}/login", app.base)).await.unwrap();
+    log_in(client, "ann@clinic.test", PASSWORD).await;
+    wait_for_path(client, "/patient").await;
+
+    // Details first: the screening needs weight, height and an emergency contact.
+    client
+        .goto(&format!("{}/patient/profile", app.base))
+        .await
+        .unwrap();
+    fill(client, "legal_name", "Ann Example").await;
+    click(client, "label[for=sex-female]").await;
+    fill(client, "phone", "+1 555 010 2000").await;
+    fill(client, "address", "1 Main St, Springfield").await;
+    fill(client, "emergency_contact_name", "Bob Example").await;
+    fill(client, "emergency_contact_phone", "555 010 3000").await;
+    fill(client, "weight", "160").await;
+    client
+        .find(Locator::Css("#weight_unit option[value=lb]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(client, "height_cm", "168").await;
+    assert_fits_width(client, "/patient/profile").await;
+    submit(client, "/patient/profile").await;
+    client.find(Locator::Css("p.notice")).await.unwrap();
+
+    client
+        .goto(&format!("{}/patient/screening", app.base))
+        .await
+        .unwrap();
+    submit(client, "/patient/screening/start").await;
+    wait_for_path(client, "/patient/screening/step/medical").await;
+    let mut pages = 0;
+    while client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/patient/screening/step/")
+    {
+        let path = client.current_url().await.unwrap().path().to_owned();
+        assert_fits_width(client, &path).await;
+        choose_everywhere(client, "no").await;
+        choose_everywhere(client, "0").await;
+        if path.ends_with("/psychiatric") {
+            fill(client, "antidepressant_trials", "3").await;
+        }
+        if path.ends_with("/medications") {
+            fill(client, "medications", "sertraline 50 mg").await;
+            fill(client, "allergies", "none").await;
+        }
+        if path.ends_with("/phq9") {
+            screenshot(client, "screening-phq9-360").await;
+        }
+        click(client, "button[value=continue]").await;
+        for _ in 0..50 {
+            if client.current_url().await.unwrap().path() != path {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_ne!(
+            client.current_url().await.unwrap().path(),
+            path,
+            "step {path} did not move on"
+        );
+        pages += 1;
+    }
+    assert_eq!(pages, 7, "every step was answered");
+    wait_for_path(client, "/patient/screening/review").await;
+    assert_fits_width(client, "/patient/screening/review").await;
+    submit(client, "/patient/screening/submit").await;
+    wait_for_path(client, "/patient/screening").await;
+    let standing = client
+        .find(Locator::Css(".standing"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(standing, "Awaiting clinician review");
+
+    // The other patient sends theirs: crisis resources at once.
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+    log_in(client, "risk@clinic.test", PASSWORD).await;
+    wait_for_path(client, "/patient").await;
+    client
+        .goto(&format!("{}/patient/screening/review", app.base))
+        .await
+        .unwrap();
+    submit(client, "/patient/screening/submit").await;
+    wait_for_path(client, "/patient/screening/support").await;
+    assert_eq!(heading(client).await, "Support is available now");
+    client
+        .find(Locator::Css("a[href='tel:988']"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("a[href='tel:911']"))
+        .await
+        .unwrap();
+    assert_fits_width(client, "/patient/screening/support").await;
+    screenshot(client, "screening-support-360").await;
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+
+    // The clinician sees the urgent one first, then approves Ann.
+    log_in(client, "casey@clinic.test", PASSWORD).await;
+    wait_for_path(client, "/clinician").await;
+    client
+        .goto(&format!("{}/clinician/screenings", app.base))
+        .await
+        .unwrap();
+    let first = client
+        .find(Locator::Css("tbody tr"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Urgent") && first.contains("Riley Risk"),
+        "{first}"
+    );
+    let ann_link = client
+        .find(Locator::XPath("//tr[contains(., 'Ann Example')]//a"))
+        .await
+        .unwrap();
+    ann_link.click().await.unwrap();
+    client
+        .find(Locator::Css("form.decision-form"))
+        .await
+        .unwrap();
+    assert_fits_width(client, "clinician review").await;
+    click(client, "label[for=decision-eligible]").await;
+    fill(
+        client,
+        "clinician_note",
+        "Unremarkable history; weight 72.6 kg.",
+    )
+    .await;
+    fill(
+        client,
+        "patient_message",
+        "Welcome: you can now book your first infusion.",
+    )
+    .await;
+    screenshot(client, "clinician-review-360").await;
+    click(client, "form.decision-form button[type=submit]").await;
+    wait_for_path(client, "/clinician/screenings").await;
+    let notice = client
+        .find(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Decision recorded"), "{notice}");
+    let decided: String = sqlx::query_scalar("SELECT decision::text FROM screening_decisions d JOIN screenings s ON s.id = d.screening_id JOIN patients p ON p.id = s.patient_id WHERE p.legal_name = 'Ann Example'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(decided, "eligible");
+    browser.client.clone().close().await.unwrap();
+}

@@ -21,7 +21,7 @@ const PROFILE: [(&str, &str); 11] = [
     ("height_cm", "168"),
 ];
 
-async fn patient_with_profile(app: &TestApp, email: &str, name: &str) -> (Client, i64) {
+pub async fn patient_with_profile(app: &TestApp, email: &str, name: &str) -> (Client, i64) {
     let (client, user_id) = app.logged_in(Role::Patient, email).await;
     let mut profile: Vec<(&str, &str)> = PROFILE.to_vec();
     profile[0] = ("legal_name", name);
@@ -77,7 +77,7 @@ async fn post_step(client: &Client, step: Step, form: &[(String, String)]) -> cr
 }
 
 /// Starts and answers every step; `overrides` are (step slug, field, value).
-async fn fill_screening(client: &Client, overrides: &[(&str, &str, &str)]) {
+pub async fn fill_screening(client: &Client, overrides: &[(&str, &str, &str)]) {
     let page = client.post("/patient/screening/start", &[]).await;
     assert_eq!(
         page.location(),
