@@ -103,6 +103,7 @@ if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
     "${PSQL[@]}" -d "$DB" \
         -v patients="${BENCH_PATIENTS:-50000}" -v staff="${BENCH_STAFF:-200}" \
         -v sessions="${BENCH_SESSIONS:-100000}" -v audit="${BENCH_AUDIT:-300000}" \
+        -v screening_patients="${BENCH_SCREENING_PATIENTS:-10000}" \
         -f "$BENCH_DIR/seed.sql" 2>&1 | tee "$RESULTS/seed.log" >&2
     SEED_SECONDS=$(( $(date +%s) - seed_started ))
     log "seeded in ${SEED_SECONDS} s"
@@ -182,6 +183,17 @@ phase A
 wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
     "$BASE/clinician" | tee "$RESULTS/A-clinician.txt" >&2
 
+# --- 3b. scenarios E and F: the clinician's review queue and one screening in full ---------
+phase E
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/clinician/screenings" | tee "$RESULTS/E-queue.txt" >&2
+# Screening pages of waiting screenings, a different one each request (each view is audited).
+read -r FIRST_PENDING LAST_PENDING < <("${PSQL[@]}" -d "$DB" -tAF' ' -c \
+    "SELECT min(id), max(id) FROM screenings WHERE status = 'submitted'")
+phase F
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/screening.lua" -H "Cookie: $COOKIE" \
+    "$BASE" -- "$FIRST_PENDING" "$LAST_PENDING" | tee "$RESULTS/F-screening.txt" >&2
+
 # --- 4. scenario B: anonymous login page --------------------------------------------------
 phase B
 wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" \
@@ -220,7 +232,7 @@ for i in $(seq 1 "$LOGIN_TRIES"); do
             --data-urlencode "csrf_token=$LOGIN_CSRF" "$BASE/login" >>"$RESULTS/D-$kind.txt"
     done
 done
-"${PSQL[@]}" -d "$DB" -c "UPDATE clinic_settings SET lockout_failures = 5, address_failures = 30" >/dev/null
+"${PSQL[@]}" -d "$DB" -c "UPDATE clinic_settings SET lockout_failures = 5, address_failures = 30; DELETE FROM login_failures" >/dev/null
 login_ms() { # median and mean of the curl times (s) in milliseconds, and the statuses seen
     awk '{print $2 * 1000}' "$1" | sort -n | awk '{v[NR] = $1; s += $1} END {printf "median %.1f ms, mean %.1f ms", v[int((NR + 1) / 2)], s / NR}'
     printf ', statuses: %s' "$(awk '{print $1}' "$1" | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
@@ -257,6 +269,12 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     printf '%-42s %10s %9s %9s %s\n' "A  GET /clinician  (t2 c32)" \
         "$(wrk_rps "$RESULTS/A-clinician.txt")" "$(wrk_pct "$RESULTS/A-clinician.txt" 50)" \
         "$(wrk_pct "$RESULTS/A-clinician.txt" 99)" "$(wrk_status "$RESULTS/A-clinician.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "E  GET /clinician/screenings  (t2 c32)" \
+        "$(wrk_rps "$RESULTS/E-queue.txt")" "$(wrk_pct "$RESULTS/E-queue.txt" 50)" \
+        "$(wrk_pct "$RESULTS/E-queue.txt" 99)" "$(wrk_status "$RESULTS/E-queue.txt")"
+    printf '%-42s %10s %9s %9s %s\n' "F  GET /clinician/screenings/{id}  (t2 c32)" \
+        "$(wrk_rps "$RESULTS/F-screening.txt")" "$(wrk_pct "$RESULTS/F-screening.txt" 50)" \
+        "$(wrk_pct "$RESULTS/F-screening.txt" 99)" "$(wrk_status "$RESULTS/F-screening.txt")"
     printf '%-42s %10s %9s %9s %s\n' "B  GET /login anonymous  (t2 c32)" \
         "$(wrk_rps "$RESULTS/B-login-page.txt")" "$(wrk_pct "$RESULTS/B-login-page.txt" 50)" \
         "$(wrk_pct "$RESULTS/B-login-page.txt" 99)" "$(wrk_status "$RESULTS/B-login-page.txt")"
@@ -272,7 +290,7 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     echo "D  failed login, known email + wrong password ($LOGIN_TRIES tries): $(login_ms "$RESULTS/D-wrong.txt")"
     echo "D  failed login, unknown email ($LOGIN_TRIES tries):                $(login_ms "$RESULTS/D-unknown.txt")"
     echo
-    for f in A-clinician B-login-page C0-clinician C-clinician C-logins; do
+    for f in A-clinician E-queue F-screening B-login-page C0-clinician C-clinician C-logins; do
         echo "wrk $f: non-2xx/3xx=$(wrk_non2xx3xx "$RESULTS/$f.txt"); socket errors: $(wrk_errors "$RESULTS/$f.txt")"
     done
     echo
@@ -286,6 +304,8 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     hwm=$(kib_to_mib "$HWM_KIB")
     verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v != "?" && v + 0 < t + 0) ? "PASS" : "FAIL"}'; }
     echo "target: /clinician p99 < 10 ms at 32 connections: $a_p99 ms -> $(verdict "$a_p99" 10)"
+    echo "target: review queue p99 < 10 ms at 32 connections: $(wrk_pct "$RESULTS/E-queue.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/E-queue.txt" 99)" 10)"
+    echo "target: screening page p99 < 10 ms at 32 connections: $(wrk_pct "$RESULTS/F-screening.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/F-screening.txt" 99)" 10)"
     echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
     busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
     [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"
@@ -294,7 +314,7 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
 
 failed=0
 [[ "$STOP_RC" == 0 ]] || { log "server exited with $STOP_RC after SIGTERM"; failed=1; }
-for f in A-clinician B-login-page C0-clinician C-clinician C-logins; do
+for f in A-clinician E-queue F-screening B-login-page C0-clinician C-clinician C-logins; do
     other=$(wrk_other "$RESULTS/$f.txt")
     [[ "$other" == 0 ]] || { log "$f: ${other:-?} unexpected responses"; failed=1; }
 done

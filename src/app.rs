@@ -103,6 +103,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     tokio::spawn(housekeeping(state.db.clone()));
+    tokio::spawn(seal_audit_trail(state.db.clone()));
     tracing::info!(address = %listener.local_addr()?, "clinic is listening");
     axum::serve(
         listener,
@@ -112,6 +113,19 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     .await?;
     tracing::info!("clinic stopped");
     Ok(())
+}
+
+/// Chains new audit entries about once a second. Every app process runs this; the database
+/// lets one seal at a time.
+async fn seal_audit_trail(db: PgPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = crate::audit::seal(&db).await {
+            tracing::warn!(error = %e, "could not seal the audit trail");
+        }
+    }
 }
 
 /// Clears leftovers every ten minutes. Safe to run in every app process at once.

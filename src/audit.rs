@@ -1,5 +1,6 @@
-//! The append-only audit trail. The database assigns the id, the time and the hash chain
-//! (see migrations/0001_foundation.sql) and refuses UPDATE, DELETE and TRUNCATE.
+//! The append-only audit trail. The database stamps each entry's id and time and refuses
+//! UPDATE, DELETE and TRUNCATE; [`seal`] then links committed entries into a hash chain
+//! (migrations/0003_audit_sealing.sql), so writing an entry never waits on a global lock.
 
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
@@ -120,9 +121,8 @@ impl<'a> Entry<'a> {
 pub async fn record(db: impl PgExecutor<'_>, entry: Entry<'_>) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO audit_events
-            (actor_id, actor_role, action, patient_id, outcome, client_addr, request_id, detail,
-             prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', '')",
+            (actor_id, actor_role, action, patient_id, outcome, client_addr, request_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         entry.actor_id,
         entry.actor_role,
         entry.action,
@@ -225,18 +225,37 @@ pub enum ChainCheck {
     },
 }
 
+/// Links every committed, unsealed entry into the chain; returns how many were sealed.
+pub async fn seal(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<i64> {
+    const BATCH: i32 = 5000;
+    let mut total = 0;
+    loop {
+        let sealed = sqlx::query_scalar!(r#"SELECT audit_seal($1) AS "sealed!""#, BATCH)
+            .fetch_one(db)
+            .await?;
+        total += i64::from(sealed);
+        if sealed < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Checks the sealed chain in order: consecutive positions, each entry linked to the one
+/// before, and each hash matching the entry's content.
 pub async fn verify_chain(db: impl PgExecutor<'_>) -> sqlx::Result<ChainCheck> {
     let first_broken = sqlx::query_scalar!(
         r#"SELECT id AS "id!" FROM (
-               SELECT id, hash, prev_hash,
-                      coalesce(lag(hash) OVER (ORDER BY id), '\x'::bytea) AS expected_prev,
+               SELECT id, hash, prev_hash, chain_seq,
+                      coalesce(lag(chain_seq) OVER (ORDER BY chain_seq), 0) AS previous_seq,
+                      coalesce(lag(hash) OVER (ORDER BY chain_seq), '\x'::bytea) AS expected_prev,
                       audit_event_digest(prev_hash, id, at, actor_id, actor_role, action,
                                          patient_id, outcome, client_addr, request_id, detail)
                           AS recomputed
                FROM audit_events
+               WHERE chain_seq IS NOT NULL
            ) chain
-           WHERE prev_hash <> expected_prev OR hash <> recomputed
-           ORDER BY id
+           WHERE chain_seq <> previous_seq + 1 OR prev_hash <> expected_prev OR hash <> recomputed
+           ORDER BY chain_seq
            LIMIT 1"#
     )
     .fetch_optional(db)

@@ -154,6 +154,8 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
+            // Chain whatever the running app has not sealed yet, then check it all.
+            audit::seal(&pool).await.map_err(|e| e.to_string())?;
             let entries = audit::count(&pool).await.map_err(|e| e.to_string())?;
             match audit::verify_chain(&pool)
                 .await

@@ -322,12 +322,17 @@ async fn review_page(
     state: &AppState,
     ctx: PageContext,
     user: &CurrentUser,
+    meta: &RequestMeta,
     error: Option<&'static str>,
 ) -> AppResult<Response> {
     let profile = own_profile(state, user).await?;
     let Some(draft) = db::draft_for_patient(&state.db, profile.id).await? else {
         return Ok(see_other("/patient/screening"));
     };
+    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(user), meta)
+        .patient(profile.id)
+        .detail(format!("screening {} (review before sending)", draft.id));
+    audit::record(&state.db, entry).await?;
     let steps = steps_for(state, &profile).await?;
     let sections = model::answer_sections(&draft.intake, &draft.draft_answers, &steps);
     let ready = sections.iter().all(|s| s.complete) && profile.is_complete();
@@ -351,8 +356,9 @@ pub async fn review(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
 ) -> AppResult<Response> {
-    review_page(&state, ctx, &user, None).await
+    review_page(&state, ctx, &user, &meta, None).await
 }
 
 pub async fn submit(
@@ -375,6 +381,7 @@ pub async fn submit(
             &state,
             ctx,
             &user,
+            &meta,
             Some("Some questions are not answered yet: they are marked below."),
         )
         .await;
@@ -462,12 +469,17 @@ pub async fn view_own(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Path(screening_id): Path<i64>,
 ) -> AppResult<Response> {
     let profile = own_profile(&state, &user).await?;
     let screening = db::own_screening(&state.db, screening_id, profile.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&user), &meta)
+        .patient(profile.id)
+        .detail(format!("screening {screening_id}"));
+    audit::record(&state.db, entry).await?;
     if screening.status == "draft" {
         return Ok(see_other("/patient/screening/review"));
     }

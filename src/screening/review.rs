@@ -126,13 +126,11 @@ impl ClinicianReviewPage {
 async fn review_page(
     state: &AppState,
     ctx: PageContext,
-    screening_id: i64,
+    (screening, patient): (ScreeningRow, ReviewPatient),
     form: DecisionForm,
     errors: FormErrors,
 ) -> AppResult<Response> {
-    let (screening, patient) = db::for_review(&state.db, screening_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let screening_id = screening.id;
     let results = db::results_for_screening(&state.db, screening_id).await?;
     let decisions = db::decisions_for_screening(&state.db, screening_id).await?;
     let pcl5_taken = results.iter().any(|r| r.instrument == "pcl5");
@@ -170,19 +168,17 @@ pub async fn review(
     meta: RequestMeta,
     Path(screening_id): Path<i64>,
 ) -> AppResult<Response> {
-    let patient_id = db::for_review(&state.db, screening_id)
+    let found = db::for_review(&state.db, screening_id)
         .await?
-        .ok_or(AppError::NotFound)?
-        .0
-        .patient_id;
+        .ok_or(AppError::NotFound)?;
     let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&clinician), &meta)
-        .patient(patient_id)
+        .patient(found.0.patient_id)
         .detail(format!("screening {screening_id}"));
     audit::record(&state.db, entry).await?;
     review_page(
         &state,
         ctx,
-        screening_id,
+        found,
         DecisionForm::default(),
         FormErrors::default(),
     )
@@ -197,15 +193,17 @@ pub async fn decide(
     Path(screening_id): Path<i64>,
     Form(pairs): Form<StepForm>,
 ) -> AppResult<Response> {
-    let (screening, _) = db::for_review(&state.db, screening_id)
+    let found = db::for_review(&state.db, screening_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let patient_id = found.0.patient_id;
+    let flags = found.0.flags.0.clone();
     let form = DecisionForm::from_pairs(&pairs);
     let eligibility_days = settings::load(&state.db).await?.eligibility_days;
     let today = OffsetDateTime::now_utc().date();
-    let decision = match model::check_decision(&form, &screening.flags, today, eligibility_days) {
+    let decision = match model::check_decision(&form, &flags, today, eligibility_days) {
         Ok(decision) => decision,
-        Err(errors) => return review_page(&state, ctx, screening_id, form, errors).await,
+        Err(errors) => return review_page(&state, ctx, found, form, errors).await,
     };
     let mut tx = state.db.begin().await?;
     db::record_decision(&mut tx, screening_id, &decision, clinician.id).await?;
@@ -219,7 +217,7 @@ pub async fn decide(
         }
     );
     let entry = audit::Entry::new(action::SCREENING_DECIDE, Some(&clinician), &meta)
-        .patient(screening.patient_id)
+        .patient(patient_id)
         .detail(detail);
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;

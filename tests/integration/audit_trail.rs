@@ -54,6 +54,27 @@ async fn the_database_refuses_to_change_or_delete_audit_entries() {
 }
 
 #[tokio::test]
+async fn sealing_is_the_only_change_the_database_allows() {
+    let app = TestApp::spawn().await;
+    app.logged_in(Role::Admin, "avery@clinic.test").await;
+    // Content cannot change before sealing either...
+    let error = sqlx::query(
+        "UPDATE audit_events SET detail = 'edited', chain_seq = 99, prev_hash = '', hash = ''",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    audit::seal(&app.db).await.unwrap();
+    // ... and a sealed entry cannot be re-sealed elsewhere in the chain.
+    let error = sqlx::query("UPDATE audit_events SET chain_seq = chain_seq + 100")
+        .execute(&app.db)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+}
+
+#[tokio::test]
 async fn entries_record_who_what_when_where_and_the_request() {
     let app = TestApp::spawn().await;
     let (client, user_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
@@ -90,6 +111,19 @@ async fn the_hash_chain_verifies_and_reports_the_first_broken_link() {
         app.logged_in(Role::Patient, &format!("p{n}@clinic.test"))
             .await;
     }
+    // Entries are written unsealed, then linked by the sealer.
+    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE hash IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(unsealed > 0);
+    let sealed = audit::seal(&app.db).await.unwrap();
+    assert_eq!(sealed, unsealed);
+    assert_eq!(
+        audit::seal(&app.db).await.unwrap(),
+        0,
+        "nothing left to seal"
+    );
     assert_eq!(
         audit::verify_chain(&app.db).await.unwrap(),
         ChainCheck::Intact
@@ -118,6 +152,7 @@ async fn the_hash_chain_verifies_and_reports_the_first_broken_link() {
         app.logged_in(Role::Patient, &format!("p{n}@clinic.test"))
             .await;
     }
+    audit::seal(&app.db).await.unwrap();
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM audit_events ORDER BY id")
         .fetch_all(&app.db)
         .await
@@ -147,6 +182,18 @@ async fn concurrent_writers_keep_one_unbroken_chain() {
     for task in tasks {
         task.await.unwrap();
     }
+    // Several sealers at once still make one chain.
+    let sealers: Vec<_> = (0..3)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move { audit::seal(&db).await.unwrap() })
+        })
+        .collect();
+    let mut sealed = 0;
+    for sealer in sealers {
+        sealed += sealer.await.unwrap();
+    }
+    assert_eq!(sealed, 40);
     assert_eq!(
         audit::verify_chain(&app.db).await.unwrap(),
         ChainCheck::Intact

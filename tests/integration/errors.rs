@@ -85,16 +85,26 @@ impl Write for Captured {
     }
 }
 
+/// Logs of the whole test process from the first call on. A process-wide subscriber rather
+/// than a per-thread one: tracing caches per call site whether anyone listens, and other tests
+/// running first without a subscriber would otherwise hide the app's log lines from this one.
+fn captured_logs() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("debug,hyper=info,hyper_util=info")
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        captured
+    })
+}
+
 #[tokio::test]
 async fn logs_carry_ids_but_no_patient_data() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("trace,sqlx=trace")
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let captured = captured_logs();
     let app = TestApp::spawn().await;
     let client = app.client();
     let fields = [
@@ -113,7 +123,7 @@ async fn logs_carry_ids_but_no_patient_data() {
         .assert_contains("Zelda Quartermaine");
     client.get("/no-such-page?name=Zelda").await;
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(
         logs.contains("request_id"),
         "requests are logged with their id:\n{logs}"
