@@ -185,11 +185,20 @@ pub struct AuditFilter {
 
 /// Newest first, `limit` rows.
 pub async fn search(
-    db: impl PgExecutor<'_>,
+    db: &mut sqlx::PgConnection,
     filter: &AuditFilter,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditRow>> {
-    sqlx::query_as!(
+    use sqlx::Connection;
+    // Connections plan statements once for all values; here the best plan depends on which
+    // filters are set (an index per filter), so plan this one with the values.
+    let mut tx = db.begin().await?;
+    sqlx::query_scalar!(
+        r#"SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS "setting!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let rows = sqlx::query_as!(
         AuditRow,
         r#"SELECT a.id, a.at, a.actor_id, u.email AS "actor_email?", a.actor_role, a.action,
                   a.patient_id, a.outcome, a.client_addr, a.request_id, a.detail
@@ -211,8 +220,10 @@ pub async fn search(
         filter.before_id,
         limit,
     )
-    .fetch_all(db)
-    .await
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows)
 }
 
 /// The result of checking the whole chain.

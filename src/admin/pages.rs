@@ -28,7 +28,12 @@ struct OverviewPage {
 
 pub async fn overview(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
     let overview = db::overview(&state.db).await?;
-    let rows = audit::search(&state.db, &audit::AuditFilter::default(), 10).await?;
+    let rows = audit::search(
+        &mut *state.db.acquire().await?,
+        &audit::AuditFilter::default(),
+        10,
+    )
+    .await?;
     render(&OverviewPage {
         ctx,
         overview,
@@ -300,7 +305,12 @@ pub async fn audit_log(
             return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let mut rows = audit::search(&state.db, &filter, AUDIT_PAGE_SIZE + 1).await?;
+    let mut rows = audit::search(
+        &mut *state.db.acquire().await?,
+        &filter,
+        AUDIT_PAGE_SIZE + 1,
+    )
+    .await?;
     let older = (rows.len() as i64 > AUDIT_PAGE_SIZE)
         .then(|| rows.get(AUDIT_PAGE_SIZE as usize - 1).map(|r| r.id))
         .flatten()

@@ -402,12 +402,17 @@ pub struct DeskRow {
     pub eligible_until: Option<Date>,
 }
 
+/// Patients whose name starts with `name_prefix` (any case), by name.
 pub async fn desk_patients(
     db: impl PgExecutor<'_>,
     name_prefix: &str,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<DeskRow>> {
+    // A range rather than LIKE, so the name index serves it under a generic plan: every name
+    // starting with the prefix sorts between it and the prefix followed by the last character.
+    let from = name_prefix.to_lowercase();
+    let until = format!("{from}{}", char::MAX);
     sqlx::query_as!(
         DeskRow,
         r#"SELECT p.id AS patient_id, p.legal_name, p.date_of_birth, p.phone,
@@ -422,13 +427,11 @@ pub async fn desk_patients(
                SELECT decision, eligible_until FROM screening_decisions WHERE screening_id = s.id
                ORDER BY id DESC LIMIT 1
            ) d ON true
-           WHERE lower(p.legal_name) COLLATE "C" LIKE lower($1) || '%'
+           WHERE lower(p.legal_name) COLLATE "C" >= $1 AND lower(p.legal_name) COLLATE "C" < $2
            ORDER BY lower(p.legal_name) COLLATE "C", p.id
-           LIMIT $2 OFFSET $3"#,
-        name_prefix
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_"),
+           LIMIT $3 OFFSET $4"#,
+        from,
+        until,
         limit,
         offset
     )

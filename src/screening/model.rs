@@ -230,11 +230,40 @@ fn intake_json(intake: &IntakeAnswers) -> serde_json::Map<String, serde_json::Va
     }
 }
 
-/// A yes/no answer as stored, by question key.
+/// A yes/no answer as stored, by question key. Read field by field: serialising the whole
+/// intake for each lookup made the clinician's page slow to build.
 pub fn yes_no(intake: &IntakeAnswers, key: &str) -> Option<bool> {
-    intake_json(intake)
-        .get(key)
-        .and_then(serde_json::Value::as_bool)
+    let i = intake;
+    match key {
+        "hypertension" => i.hypertension,
+        "hypertension_controlled" => i.hypertension_controlled,
+        "heart_disease" => i.heart_disease,
+        "aneurysm_or_avm" => i.aneurysm_or_avm,
+        "intracerebral_haemorrhage" => i.intracerebral_haemorrhage,
+        "stroke" => i.stroke,
+        "raised_intracranial_pressure" => i.raised_intracranial_pressure,
+        "raised_intraocular_pressure" => i.raised_intraocular_pressure,
+        "liver_disease" => i.liver_disease,
+        "bladder_symptoms" => i.bladder_symptoms,
+        "hyperthyroidism" => i.hyperthyroidism,
+        "ketamine_hypersensitivity" => i.ketamine_hypersensitivity,
+        "psychosis_history" => i.psychosis_history,
+        "psychosis_active" => i.psychosis_active,
+        "bipolar_or_mania" => i.bipolar_or_mania,
+        "mood_stabiliser" => i.mood_stabiliser,
+        "substance_use_disorder" => i.substance_use_disorder,
+        "ketamine_misuse" => i.ketamine_misuse,
+        "ptsd" => i.ptsd,
+        "pregnant" => i.pregnant,
+        "breastfeeding" => i.breastfeeding,
+        "takes_benzodiazepine" => Some(i.takes_benzodiazepine),
+        "takes_lamotrigine" => Some(i.takes_lamotrigine),
+        "takes_maoi" => Some(i.takes_maoi),
+        "takes_psychostimulant" => Some(i.takes_psychostimulant),
+        "takes_opioid" => Some(i.takes_opioid),
+        "takes_sedative_hypnotic" => Some(i.takes_sedative_hypnotic),
+        _ => None,
+    }
 }
 
 fn is_asked(intake: &IntakeAnswers, question: &Question) -> bool {
@@ -688,10 +717,8 @@ pub fn answer_sections(
                         }
                     };
                     rows.push(("Medicines taken".into(), none(&intake.medications)));
-                    let map = intake_json(intake);
                     for (key, label) in MEDICATION_GROUPS {
-                        let ticked =
-                            map.get(*key).and_then(serde_json::Value::as_bool) == Some(true);
+                        let ticked = yes_no(intake, key) == Some(true);
                         rows.push(((*label).to_owned(), yes_no_label(Some(ticked))));
                     }
                     rows.push(("Allergies".into(), none(&intake.allergies)));
@@ -765,6 +792,20 @@ mod tests {
         assert!(phq9.complete);
         let gad7 = sections.iter().find(|s| s.step == "gad7").unwrap();
         assert_eq!(gad7.score.as_deref(), Some("Incomplete: no total"));
+    }
+
+    #[test]
+    fn every_question_key_reads_back_what_was_stored() {
+        let keys = [MEDICAL, PSYCHIATRIC, REPRODUCTIVE]
+            .concat()
+            .into_iter()
+            .map(|q| q.key)
+            .chain(MEDICATION_GROUPS.iter().map(|(k, _)| *k));
+        for key in keys {
+            let stored: IntakeAnswers =
+                serde_json::from_value(serde_json::json!({ key: true })).unwrap();
+            assert_eq!(yes_no(&stored, key), Some(true), "{key}");
+        }
     }
 
     #[test]
