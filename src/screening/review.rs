@@ -9,7 +9,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::db::{self, DecisionRow, DeskRow, QueueRow, ResultRow, ReviewPatient, ScreeningRow};
+use super::db::{
+    self, DecisionRow, DeskRow, QueueRow, ResultRow, Review, ReviewPatient, ScreeningRow, Viewer,
+};
 use super::instruments::{self, Band, InstrumentId};
 use super::model::{self, AnswerSection, Decision, DecisionForm, ScreeningStanding, StepForm};
 use super::rules::{Flag, has_absolute_contraindication};
@@ -124,15 +126,17 @@ impl ClinicianReviewPage {
 }
 
 async fn review_page(
-    state: &AppState,
     ctx: PageContext,
-    (screening, patient): (ScreeningRow, ReviewPatient),
+    review: Review,
     form: DecisionForm,
     errors: FormErrors,
 ) -> AppResult<Response> {
-    let screening_id = screening.id;
-    let results = db::results_for_screening(&state.db, screening_id).await?;
-    let decisions = db::decisions_for_screening(&state.db, screening_id).await?;
+    let Review {
+        screening,
+        patient,
+        results,
+        decisions,
+    } = review;
     let pcl5_taken = results.iter().any(|r| r.instrument == "pcl5");
     let sex = patient.sex_at_birth.as_deref().and_then(SexAtBirth::parse);
     let steps = model::steps(sex, pcl5_taken);
@@ -161,6 +165,15 @@ async fn review_page(
     render_with_status(status, &page)
 }
 
+fn viewer<'a>(user: &'a CurrentUser, meta: &'a RequestMeta) -> Viewer<'a> {
+    Viewer {
+        user_id: user.id,
+        role: user.role.as_str(),
+        client_addr: &meta.client_addr,
+        request_id: &meta.request_id,
+    }
+}
+
 pub async fn review(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -168,21 +181,10 @@ pub async fn review(
     meta: RequestMeta,
     Path(screening_id): Path<i64>,
 ) -> AppResult<Response> {
-    let found = db::for_review(&state.db, screening_id)
+    let review = db::review_and_audit(&state.db, screening_id, &viewer(&clinician, &meta))
         .await?
         .ok_or(AppError::NotFound)?;
-    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&clinician), &meta)
-        .patient(found.0.patient_id)
-        .detail(format!("screening {screening_id}"));
-    audit::record(&state.db, entry).await?;
-    review_page(
-        &state,
-        ctx,
-        found,
-        DecisionForm::default(),
-        FormErrors::default(),
-    )
-    .await
+    review_page(ctx, review, DecisionForm::default(), FormErrors::default()).await
 }
 
 pub async fn decide(
@@ -193,17 +195,17 @@ pub async fn decide(
     Path(screening_id): Path<i64>,
     Form(pairs): Form<StepForm>,
 ) -> AppResult<Response> {
-    let found = db::for_review(&state.db, screening_id)
+    let review = db::review_and_audit(&state.db, screening_id, &viewer(&clinician, &meta))
         .await?
         .ok_or(AppError::NotFound)?;
-    let patient_id = found.0.patient_id;
-    let flags = found.0.flags.0.clone();
+    let patient_id = review.screening.patient_id;
+    let flags = review.screening.flags.0.clone();
     let form = DecisionForm::from_pairs(&pairs);
     let eligibility_days = settings::load(&state.db).await?.eligibility_days;
     let today = OffsetDateTime::now_utc().date();
     let decision = match model::check_decision(&form, &flags, today, eligibility_days) {
         Ok(decision) => decision,
-        Err(errors) => return review_page(&state, ctx, found, form, errors).await,
+        Err(errors) => return review_page(ctx, review, form, errors).await,
     };
     let mut tx = state.db.begin().await?;
     db::record_decision(&mut tx, screening_id, &decision, clinician.id).await?;
