@@ -14,6 +14,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::config::Config;
 use crate::error::AppError;
+use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{admin, auth, home, patients, screening, web};
@@ -25,18 +26,21 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub cookies: Cookies,
     pub passwords: Passwords,
+    /// Present when the clinic has configured a mail relay.
+    pub mailer: Option<Mailer>,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config) -> Self {
-        AppState {
+    pub fn new(db: PgPool, config: Config) -> Result<Self, MailConfigError> {
+        Ok(AppState {
             db,
             cookies: Cookies {
                 secure: config.https,
             },
             passwords: Passwords::new(config.password_hash_permits()),
+            mailer: Mailer::from_config(&config)?,
             config: Arc::new(config),
-        }
+        })
     }
 }
 
@@ -104,6 +108,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     tokio::spawn(housekeeping(state.db.clone()));
     tokio::spawn(seal_audit_trail(state.db.clone()));
+    if let Some(mailer) = state.mailer.clone() {
+        tokio::spawn(crate::notify::run_worker(state.db.clone(), mailer));
+    }
     tracing::info!(address = %listener.local_addr()?, "clinic is listening");
     axum::serve(
         listener,

@@ -50,6 +50,25 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
+    /// Mail relay for staff notifications, e.g. `smtp://relay.clinic.lan:25` or
+    /// `smtp://user:password@relay:587`; unset means no email. No TLS: use a relay you run.
+    #[arg(long, env = "CLINIC_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of staff notifications.
+    #[arg(
+        long,
+        env = "CLINIC_MAIL_FROM",
+        default_value = "Clinic <clinic@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
+    /// The address people use to reach the app (e.g. `https://clinic.example`), for links in
+    /// emails.
+    #[arg(long, env = "CLINIC_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// How many password hashes may be computed at once (each takes 19 MiB and one core);
     /// 0 means half the cores, at least one.
     #[arg(

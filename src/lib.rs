@@ -9,6 +9,7 @@ pub mod database;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod notify;
 pub mod patients;
 pub mod screening;
 pub mod settings;

@@ -118,7 +118,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
             }
-            let state = app::AppState::new(pool, config);
+            let state = app::AppState::new(pool, config).map_err(|e| e.to_string())?;
             app::serve(state)
                 .await
                 .map_err(|e| format!("server failed: {e}"))

@@ -20,8 +20,8 @@ use crate::auth::CurrentUser;
 use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::{ProfileRow, profile_for_user};
-use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
+use crate::{notify, settings};
 
 async fn own_profile(state: &AppState, user: &CurrentUser) -> AppResult<ProfileRow> {
     profile_for_user(&state.db, user.id)
@@ -412,6 +412,18 @@ pub async fn submit(
     }
     if urgent {
         db::notify_role(&mut *tx, Role::Clinician, "urgent_screening", draft.id).await?;
+        if state.mailer.is_some() {
+            let (subject, body) =
+                notify::model::urgent_screening_email(state.config.public_url.as_deref());
+            notify::db::enqueue_for_role(
+                &mut *tx,
+                Role::Clinician,
+                "urgent_screening",
+                &subject,
+                &body,
+            )
+            .await?;
+        }
     }
     let detail = format!(
         "screening {}; {} flag(s){}",

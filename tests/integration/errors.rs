@@ -53,7 +53,7 @@ async fn readiness_follows_the_database_and_liveness_does_not() {
         .acquire_timeout(std::time::Duration::from_millis(500))
         .connect_lazy(&config.database_url)
         .unwrap();
-    let state = clinic::AppState::new(pool, config);
+    let state = clinic::AppState::new(pool, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

@@ -9,6 +9,7 @@ mod audit_trail;
 mod browser;
 mod cli;
 mod errors;
+mod notify;
 mod screening;
 mod security;
 mod sessions;

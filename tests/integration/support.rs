@@ -138,6 +138,9 @@ pub fn test_config(database_url: String) -> Config {
         log_format: LogFormat::Pretty,
         db_max_connections: 8,
         hash_concurrency: 2,
+        smtp_url: None,
+        mail_from: "Clinic <clinic@localhost>".to_owned(),
+        public_url: None,
     }
 }
 
@@ -177,7 +180,7 @@ impl TestApp {
     ) -> TestApp {
         let mut config = test_config(database_url());
         tweak(&mut config);
-        let state = AppState::new(db.clone(), config);
+        let state = AppState::new(db.clone(), config).unwrap();
         let mut routes = clinic::app::routes();
         routes.extend(extra_routes);
         let router = app::app_with_routes(state, routes);

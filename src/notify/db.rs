@@ -1,0 +1,78 @@
+use sqlx::PgExecutor;
+
+use crate::auth::model::Role;
+
+/// Queues one message for every active account with `role`.
+pub async fn enqueue_for_role(
+    db: impl PgExecutor<'_>,
+    role: Role,
+    kind: &str,
+    subject: &str,
+    body: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "INSERT INTO outbox (kind, recipient, subject, body)
+         SELECT $2, email, $3, $4 FROM users WHERE role = $1 AND status = 'active'",
+        role as Role,
+        kind,
+        subject,
+        body,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[derive(Clone, Debug)]
+pub struct Queued {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i32,
+}
+
+/// Due messages, locked for this transaction; other workers skip them.
+pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Queued>> {
+    sqlx::query_as!(
+        Queued,
+        "SELECT id, recipient, subject, body, attempts FROM outbox
+         WHERE sent_at IS NULL AND next_attempt_at <= now()
+         ORDER BY next_attempt_at, id
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED",
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn mark_sent(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a failed attempt; the next one is `retry_in_minutes` away.
+pub async fn mark_failed(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    error: &str,
+    retry_in_minutes: i32,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 500),
+                next_attempt_at = now() + make_interval(mins => $3)
+         WHERE id = $1",
+        id,
+        error,
+        retry_in_minutes,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! Staff email through the outbox, against a small fake mail relay.
+
+use std::sync::{Arc, Mutex};
+
+use clinic::auth::model::Role;
+use clinic::notify::{self, Mailer};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::screening::{fill_screening, patient_with_profile};
+use crate::support::{TestApp, test_config};
+
+#[derive(Clone, Debug, Default)]
+struct Delivered {
+    recipients: Vec<String>,
+    data: String,
+}
+
+/// Speaks just enough SMTP to accept messages, and keeps them.
+async fn fake_relay() -> (String, Arc<Mutex<Vec<Delivered>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let inbox: Arc<Mutex<Vec<Delivered>>> = Arc::default();
+    let kept = inbox.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let inbox = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 fake relay\r\n").await.unwrap();
+                let mut current = Delivered::default();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 fake relay\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        current
+                            .recipients
+                            .push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        write.write_all(b"354 go ahead\r\n").await.unwrap();
+                        while let Ok(Some(data_line)) = lines.next_line().await {
+                            if data_line == "." {
+                                break;
+                            }
+                            current.data.push_str(&data_line);
+                            current.data.push('\n');
+                        }
+                        inbox.lock().unwrap().push(std::mem::take(&mut current));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        write.write_all(b"221 bye\r\n").await.unwrap();
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, inbox)
+}
+
+fn mailer_for(url: &str) -> Mailer {
+    let mut config = test_config(crate::support::database_url());
+    config.smtp_url = Some(url.to_owned());
+    Mailer::from_config(&config).unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn clinicians_are_emailed_about_urgent_screenings_without_patient_details() {
+    let (url, inbox) = fake_relay().await;
+    let relay = url.clone();
+    let app = TestApp::spawn_with(
+        move |config| {
+            config.smtp_url = Some(relay);
+            config.public_url = Some("https://clinic.example".into());
+        },
+        Vec::new(),
+    )
+    .await;
+    app.add_user(Role::Clinician, "casey@clinic.test").await;
+    let away = app.add_user(Role::Clinician, "away@clinic.test").await;
+    app.sql(&format!(
+        "UPDATE users SET status = 'disabled' WHERE id = {away}"
+    ))
+    .await;
+    app.add_user(Role::FrontDesk, "frankie@clinic.test").await;
+
+    let (calm, _) = patient_with_profile(&app, "calm@clinic.test", "Calm Patient").await;
+    fill_screening(&calm, &[]).await;
+    calm.post("/patient/screening/submit", &[]).await;
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0, "no email for a screening without suicide risk");
+
+    let (risk, _) = patient_with_profile(&app, "risk@clinic.test", "Riley Risk").await;
+    fill_screening(
+        &risk,
+        &[
+            ("cssrs", "item2", "1"),
+            ("cssrs", "item3", "1"),
+            ("cssrs", "item4", "1"),
+            ("cssrs", "item5", "0"),
+        ],
+    )
+    .await;
+    let page = risk.post("/patient/screening/submit", &[]).await;
+    assert_eq!(page.location(), "/patient/screening/support");
+    let recipients: Vec<String> =
+        sqlx::query_scalar("SELECT recipient FROM outbox WHERE sent_at IS NULL")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(recipients, ["casey@clinic.test"], "active clinicians only");
+
+    assert_eq!(
+        notify::deliver_due(&app.db, &mailer_for(&url))
+            .await
+            .unwrap(),
+        1
+    );
+    let delivered = inbox.lock().unwrap().clone();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].recipients, ["casey@clinic.test"]);
+    let message = &delivered[0].data;
+    assert!(
+        message.contains("Urgent screening waiting for review"),
+        "{message}"
+    );
+    assert!(
+        message.contains("https://clinic.example/clinician/screenings"),
+        "{message}"
+    );
+    for private in ["Riley", "Risk Patient", "risk@clinic.test", "1984"] {
+        assert!(
+            !message.contains(private),
+            "{private} in the email:\n{message}"
+        );
+    }
+    let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0);
+    // Nothing is sent twice.
+    assert_eq!(
+        notify::deliver_due(&app.db, &mailer_for(&url))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn undelivered_email_is_kept_and_retried_later() {
+    let app = TestApp::spawn().await;
+    app.add_user(Role::Clinician, "casey@clinic.test").await;
+    notify::db::enqueue_for_role(&app.db, Role::Clinician, "test", "Subject", "Body")
+        .await
+        .unwrap();
+    // Nothing listens on this port.
+    let closed = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let sent = notify::deliver_due(&app.db, &mailer_for(&format!("smtp://127.0.0.1:{closed}")))
+        .await
+        .unwrap();
+    assert_eq!(sent, 0);
+    let (attempts, waiting, error): (i32, bool, Option<String>) =
+        sqlx::query_as("SELECT attempts, next_attempt_at > now(), last_error FROM outbox")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(waiting, "the next attempt is in the future");
+    assert!(error.is_some());
+}
+
+#[tokio::test]
+async fn a_bad_relay_address_is_refused_at_start() {
+    let mut config = test_config(crate::support::database_url());
+    config.smtp_url = Some("smtps://relay.example:465".into());
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy(&config.database_url)
+        .unwrap();
+    let error = clinic::AppState::new(pool, config).err().unwrap();
+    assert!(error.to_string().contains("CLINIC_SMTP_URL"), "{error}");
+}
