@@ -63,20 +63,12 @@ pub async fn summaries_for_patient(
     .await
 }
 
+/// The patient's draft, if any.
 pub async fn draft_for_patient(
     db: impl PgExecutor<'_>,
     patient_id: i64,
 ) -> sqlx::Result<Option<ScreeningRow>> {
-    sqlx::query_as!(
-        ScreeningRow,
-        r#"SELECT id, patient_id, status::text AS "status!", intake AS "intake: Json<IntakeAnswers>",
-                  draft_answers AS "draft_answers: Json<DraftAnswers>", flags AS "flags: Json<Vec<Flag>>",
-                  urgent, created_at, submitted_at
-           FROM screenings WHERE patient_id = $1 AND status = 'draft'"#,
-        patient_id
-    )
-    .fetch_optional(db)
-    .await
+    screening_of_patient(db, patient_id, None).await
 }
 
 /// A patient's own screening (any status), or `None` if it is not theirs.
@@ -85,14 +77,24 @@ pub async fn own_screening(
     screening_id: i64,
     patient_id: i64,
 ) -> sqlx::Result<Option<ScreeningRow>> {
+    screening_of_patient(db, patient_id, Some(screening_id)).await
+}
+
+/// One of a patient's screenings: the one with this id, or without an id their draft.
+async fn screening_of_patient(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    screening_id: Option<i64>,
+) -> sqlx::Result<Option<ScreeningRow>> {
     sqlx::query_as!(
         ScreeningRow,
         r#"SELECT id, patient_id, status::text AS "status!", intake AS "intake: Json<IntakeAnswers>",
                   draft_answers AS "draft_answers: Json<DraftAnswers>", flags AS "flags: Json<Vec<Flag>>",
                   urgent, created_at, submitted_at
-           FROM screenings WHERE id = $1 AND patient_id = $2"#,
-        screening_id,
-        patient_id
+           FROM screenings
+           WHERE patient_id = $1 AND (id = $2 OR ($2 IS NULL AND status = 'draft'))"#,
+        patient_id,
+        screening_id
     )
     .fetch_optional(db)
     .await
