@@ -3,6 +3,7 @@
 //! a missing browser fails the run.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -28,8 +29,11 @@ impl Drop for TempDir {
 }
 
 impl Drop for Browser {
+    /// Ends chromedriver and every Chromium process it started (they share its process
+    /// group), also when a test fails before closing its session.
     fn drop(&mut self) {
-        let _ = self.driver.kill();
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.driver.wait();
     }
 }
@@ -60,6 +64,7 @@ async fn browser(width: u32, height: u32) -> Option<Browser> {
         .port();
     let driver = Command::new(driver_path)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
