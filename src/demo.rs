@@ -7,6 +7,8 @@ use crate::audit::action;
 use crate::auth::accounts::{self, AccountForm, CreateError};
 use crate::auth::model::Role;
 use crate::auth::password::Passwords;
+use crate::patients::db::{profile_for_user, save_profile};
+use crate::patients::model::{Profile, SexAtBirth};
 use crate::settings;
 
 pub struct DemoLogin {
@@ -132,6 +134,38 @@ pub async fn load(pool: &PgPool) -> Result<Vec<DemoLogin>, AccountCliError> {
             Ok(_) | Err(AccountCliError::EmailTaken(_)) => {}
             Err(e) => return Err(e),
         }
+        if role == Role::Patient {
+            complete_demo_profile(pool, email).await?;
+        }
     }
     Ok(logins)
+}
+
+/// Gives the demo patient the details the screening needs, so it can be tried at once.
+async fn complete_demo_profile(pool: &PgPool, email: &str) -> Result<(), AccountCliError> {
+    let failed = |e: sqlx::Error| AccountCliError::Failed(e.to_string());
+    let Some(login) = crate::auth::db::find_login(pool, email)
+        .await
+        .map_err(failed)?
+    else {
+        return Ok(());
+    };
+    let Some(record) = profile_for_user(pool, login.id).await.map_err(failed)? else {
+        return Ok(());
+    };
+    let profile = Profile {
+        legal_name: record.legal_name.clone(),
+        preferred_name: Some("Pat".to_owned()),
+        date_of_birth: record.date_of_birth,
+        sex_at_birth: SexAtBirth::Female,
+        phone: "+1 555 010 4477".to_owned(),
+        address: "12 Demo Street, Springfield".to_owned(),
+        emergency_contact_name: "Sam Patient".to_owned(),
+        emergency_contact_phone: "+1 555 010 4478".to_owned(),
+        weight_kg: 68.0,
+        height_cm: 170.0,
+    };
+    save_profile(pool, record.id, &profile)
+        .await
+        .map_err(failed)
 }

@@ -242,3 +242,22 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_zero() {
         .unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[tokio::test]
+async fn the_demo_clinic_has_one_working_login_per_role_and_loads_twice() {
+    let app = crate::support::TestApp::spawn().await;
+    let logins = clinic::demo::load(&app.db).await.unwrap();
+    assert_eq!(logins.len(), 4);
+    clinic::demo::load(&app.db).await.unwrap();
+    for login in &logins {
+        let page = app.client().login(login.email, login.password).await;
+        assert_eq!(page.location(), login.role.home(), "{}", login.email);
+    }
+    // The demo patient can start the screening straight away.
+    let patient = app.client();
+    patient
+        .login("patient@demo.clinic", "demo patient passphrase")
+        .await;
+    let page = patient.post("/patient/screening/start", &[]).await;
+    assert_eq!(page.location(), "/patient/screening/step/medical");
+}
