@@ -92,14 +92,15 @@ fn verify_in(password: &str, stored: &str, area: &mut WorkArea) -> bool {
     computed.is_ok() && Output::new(&output).is_ok_and(|o| o == expected)
 }
 
-/// Hashing runs at a lower CPU priority than page serving, so on a small machine a burst of
-/// logins slows logins rather than every page. On Linux the nice value is per thread.
+/// Hashing runs only when no page is waiting for the CPU (SCHED_IDLE), so on a small machine
+/// a burst of logins slows logins rather than every page. On Linux this is per thread.
 fn lower_this_threads_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its integer arguments; with `who` 0 it changes the
-    // calling thread's nice value, which affects nothing but scheduling.
+    // SAFETY: sched_setscheduler only reads the parameter struct we pass; with pid 0 it
+    // changes the calling thread's scheduling class, which affects nothing but scheduling.
     unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
     }
 }
 
@@ -118,30 +119,32 @@ impl Passwords {
         }
     }
 
+    /// Runs `job` on the blocking pool with a work area. The permit and the work area travel
+    /// with the blocking task and are given back when it ends, even if the request that
+    /// asked for it was abandoned meanwhile (a closed connection must not leak 19 MiB).
     async fn run_blocking<T: Send + 'static>(
         &self,
         job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
     ) -> AppResult<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
             .await
             .map_err(|e| AppError::Internal(format!("hash permits closed: {e}")))?;
         let pool = Arc::clone(&self.work_areas);
-        let mut area = pool
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .unwrap_or_default();
-        let (result, area) = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             lower_this_threads_priority();
+            let mut area = pool
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .pop()
+                .unwrap_or_default();
             let result = job(&mut area);
-            (result, area)
+            pool.lock().unwrap_or_else(|p| p.into_inner()).push(area);
+            result
         })
         .await
-        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))?;
-        pool.lock().unwrap_or_else(|p| p.into_inner()).push(area);
-        Ok(result)
+        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
     }
 
     pub async fn hash(&self, password: String) -> AppResult<String> {
@@ -228,6 +231,30 @@ mod tests {
             "same algorithm, version and parameters"
         );
         assert!(!verify_in("", DUMMY_HASH, &mut WorkArea::new()));
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_hash_still_returns_its_work_area() {
+        let passwords = Passwords::new(1);
+        let abandoned = tokio::time::timeout(
+            std::time::Duration::from_millis(1),
+            passwords.hash("a passphrase nobody waits for".into()),
+        )
+        .await;
+        assert!(
+            abandoned.is_err(),
+            "the hash takes longer than a millisecond"
+        );
+        // Once the abandoned hash has finished (its permit is free again), its area is back.
+        for _ in 0..200 {
+            if passwords.permits.available_permits() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let areas = passwords.work_areas.lock().unwrap();
+        assert_eq!(areas.len(), 1);
+        assert_eq!(areas[0].len(), 19 * 1024);
     }
 
     #[tokio::test]
