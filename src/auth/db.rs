@@ -193,16 +193,6 @@ pub async fn create_patient(
     .await
 }
 
-/// The patient record belonging to a login, if any.
-pub async fn patient_id_for_user(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar!("SELECT id FROM patients WHERE user_id = $1", user_id)
-        .fetch_optional(db)
-        .await
-}
-
 /// Removes sessions long past their absolute lifetime (users who never came back) and
 /// failed-login records older than a day. Returns how many sessions went.
 pub async fn purge_stale(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<u64> {

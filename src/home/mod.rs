@@ -1,6 +1,5 @@
 //! Each role's home page after login.
 
-mod db;
 mod pages;
 
 use crate::web::routes::{Access, CLINICIAN, FRONT_DESK, PATIENT, Route};

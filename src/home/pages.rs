@@ -2,10 +2,10 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-use super::db::{self, OwnPatientRecord};
 use crate::app::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppResult;
+use crate::patients::db::{ProfileRow, profile_for_user};
 use crate::settings;
 use crate::web::{PageContext, render, see_other};
 
@@ -21,7 +21,7 @@ pub async fn root(ctx: PageContext) -> Response {
 #[template(path = "home/patient.html")]
 struct PatientHome {
     ctx: PageContext,
-    record: Option<OwnPatientRecord>,
+    record: Option<ProfileRow>,
     clinic_name: String,
     clinic_phone: String,
 }
@@ -31,7 +31,7 @@ pub async fn patient_home(
     ctx: PageContext,
     user: CurrentUser,
 ) -> AppResult<Response> {
-    let record = db::own_patient_record(&state.db, user.id).await?;
+    let record = profile_for_user(&state.db, user.id).await?;
     let settings = settings::load(&state.db).await?;
     render(&PatientHome {
         ctx,

@@ -150,6 +150,17 @@ async fn log_in(client: &Client, email: &str, password: &str) {
     submit(client, "/login").await;
 }
 
+async fn log_out(client: &Client) {
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/login").await;
+}
+
 async fn heading(client: &Client) -> String {
     client
         .find(Locator::Css("h1"))
@@ -261,14 +272,7 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
     assert_fits_width(client, "/patient").await;
     screenshot(client, "patient-home-360").await;
 
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(client, "/login").await;
+    log_out(client).await;
     log_in(client, "ann@example.com", "correct horse battery staple").await;
     wait_for_path(client, "/patient").await;
     assert_eq!(heading(client).await, "Welcome, Ann Example");
@@ -462,14 +466,7 @@ async fn browser_screening_from_phone_to_clinician_decision() {
     assert_eq!(standing, "Awaiting clinician review");
 
     // The other patient sends theirs: crisis resources at once.
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(client, "/login").await;
+    log_out(client).await;
     log_in(client, "risk@clinic.test", PASSWORD).await;
     wait_for_path(client, "/patient").await;
     client
@@ -489,14 +486,7 @@ async fn browser_screening_from_phone_to_clinician_decision() {
         .unwrap();
     assert_fits_width(client, "/patient/screening/support").await;
     screenshot(client, "screening-support-360").await;
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_path(client, "/login").await;
+    log_out(client).await;
 
     // The clinician sees the urgent one first, then approves Ann.
     log_in(client, "casey@clinic.test", PASSWORD).await;
