@@ -64,7 +64,8 @@ WITH chosen AS (
     SELECT id AS patient_id, row_number() OVER (ORDER BY id) AS rn
     FROM patients ORDER BY id LIMIT :screening_patients
 )
-INSERT INTO screenings (patient_id, status, intake, draft_answers, flags, urgent, created_at, submitted_at)
+INSERT INTO screenings (patient_id, status, intake, draft_answers, flags, urgent, created_at, submitted_at,
+                        phq9_total, phq9_band, gad7_total, gad7_band)
 SELECT c.patient_id,
        CASE WHEN k < 3 THEN 'decided' ELSE 'submitted' END::screening_status,
        '{"hypertension": true, "hypertension_controlled": true, "heart_disease": false, "aneurysm_or_avm": false, "intracerebral_haemorrhage": false, "stroke": false, "raised_intracranial_pressure": false, "raised_intraocular_pressure": false, "liver_disease": false, "bladder_symptoms": false, "hyperthyroidism": false, "ketamine_hypersensitivity": false, "psychosis_history": false, "bipolar_or_mania": false, "substance_use_disorder": false, "ketamine_misuse": false, "ptsd": false, "antidepressant_trials": 3, "pregnant": false, "breastfeeding": false, "medications": "sertraline 100 mg", "allergies": "none", "takes_benzodiazepine": false, "takes_lamotrigine": true, "takes_maoi": false, "takes_psychostimulant": false, "takes_opioid": false, "takes_sedative_hypnotic": false}'::jsonb,
@@ -72,7 +73,8 @@ SELECT c.patient_id,
        '[{"kind": "relative_contraindication", "code": "hypertension", "reason": "Hypertension (reported controlled)"}, {"kind": "medication_interaction", "code": "lamotrigine", "reason": "Lamotrigine: may blunt the response to ketamine"}]'::jsonb,
        k = 3 AND c.rn % 20 = 0,
        now() - ((4 - k) * 120 + c.rn % 100) * interval '1 day',
-       now() - ((4 - k) * 120 + c.rn % 100) * interval '1 day' + interval '1 hour'
+       now() - ((4 - k) * 120 + c.rn % 100) * interval '1 day' + interval '1 hour',
+       11, 'moderate', 7, 'mild'
 FROM chosen c CROSS JOIN generate_series(1, 3) AS k;
 
 INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, band, context, screening_id, recorded_at)

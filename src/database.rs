@@ -58,6 +58,8 @@ async fn probe(options: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> 
     }
 }
 
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// Connects, creating the database first if the server is there but the database is not.
 pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
     let options = PgConnectOptions::from_str(&config.database_url)
@@ -76,6 +78,17 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
     Ok(PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // sqlx pings every connection it hands out by default: a whole extra round trip per
+        // query. A connection used in the last half minute is alive; older ones are checked.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_BEFORE_PING {
+                    connection.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options))
 }
 

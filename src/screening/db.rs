@@ -135,53 +135,66 @@ pub async fn save_draft(
     Ok(done.rows_affected() == 1)
 }
 
+/// A scored instrument as it is stored with a submitted screening.
+pub struct NewResult<'a> {
+    pub instrument: &'a str,
+    pub version: &'a str,
+    pub answers: Vec<Option<i16>>,
+    pub total: Option<i16>,
+    pub band: Option<&'a str>,
+}
+
+/// Freezes a draft as submitted with its flags and scored instruments, in one statement.
+/// Returns false when the draft was no longer a draft (submitted from another tab).
 pub async fn submit(
     db: impl PgExecutor<'_>,
     screening_id: i64,
     patient_id: i64,
     flags: &[Flag],
     urgent: bool,
+    results: &[NewResult<'_>],
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "UPDATE screenings SET status = 'submitted', flags = $3, urgent = $4, submitted_at = now(),
-                updated_at = now()
-         WHERE id = $1 AND patient_id = $2 AND status = 'draft'",
+    let find = |code: &str| results.iter().find(|r| r.instrument == code);
+    let (phq9, gad7) = (find("phq9"), find("gad7"));
+    let instruments: Vec<&str> = results.iter().map(|r| r.instrument).collect();
+    let versions: Vec<&str> = results.iter().map(|r| r.version).collect();
+    let answers: Vec<Json<&[Option<i16>]>> =
+        results.iter().map(|r| Json(r.answers.as_slice())).collect();
+    let totals: Vec<Option<i16>> = results.iter().map(|r| r.total).collect();
+    let bands: Vec<Option<&str>> = results.iter().map(|r| r.band).collect();
+    let submitted = sqlx::query_scalar!(
+        r#"WITH submitted AS (
+               UPDATE screenings SET status = 'submitted', flags = $3, urgent = $4,
+                      submitted_at = now(), updated_at = now(),
+                      phq9_total = $5, phq9_band = $6, gad7_total = $7, gad7_band = $8
+               WHERE id = $1 AND patient_id = $2 AND status = 'draft'
+               RETURNING id, patient_id),
+           results AS (
+               INSERT INTO questionnaire_results
+                   (patient_id, instrument, version, answers, total, band, context, screening_id)
+               SELECT s.patient_id, r.instrument, r.version, r.answers, r.total, r.band,
+                      'screening', s.id
+               FROM submitted s,
+                    unnest($9::text[], $10::text[], $11::jsonb[], $12::int2[], $13::text[])
+                        AS r(instrument, version, answers, total, band))
+           SELECT count(*) AS "submitted!" FROM submitted"#,
         screening_id,
         patient_id,
         Json(flags) as _,
         urgent,
+        phq9.and_then(|r| r.total),
+        phq9.and_then(|r| r.band),
+        gad7.and_then(|r| r.total),
+        gad7.and_then(|r| r.band),
+        &instruments as &[&str],
+        &versions as &[&str],
+        &answers as _,
+        &totals as &[Option<i16>],
+        &bands as &[Option<&str>],
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub struct NewResult<'a> {
-    pub patient_id: i64,
-    pub screening_id: i64,
-    pub instrument: &'a str,
-    pub version: &'a str,
-    pub answers: &'a [Option<i16>],
-    pub total: Option<i16>,
-    pub band: Option<&'a str>,
-}
-
-pub async fn insert_result(db: impl PgExecutor<'_>, result: NewResult<'_>) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO questionnaire_results
-             (patient_id, instrument, version, answers, total, band, context, screening_id)
-         VALUES ($1, $2, $3, $4, $5, $6, 'screening', $7)",
-        result.patient_id,
-        result.instrument,
-        result.version,
-        Json(result.answers) as _,
-        result.total,
-        result.band,
-        result.screening_id,
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+    Ok(submitted == 1)
 }
 
 pub async fn notify_role(
@@ -233,17 +246,19 @@ pub async fn review_queue(
 ) -> sqlx::Result<Vec<QueueRow>> {
     sqlx::query_as!(
         QueueRow,
+        // The page of screenings is cut first, then joined to its patients: a join per row of
+        // the page, not per waiting screening.
         r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
-                  jsonb_array_length(s.flags) AS "flag_count!",
-                  phq.total AS "phq9_total?", phq.band AS "phq9_band?",
-                  gad.total AS "gad7_total?", gad.band AS "gad7_band?"
-           FROM screenings s
+                  s.flag_count AS "flag_count!",
+                  s.phq9_total, s.phq9_band, s.gad7_total, s.gad7_band
+           FROM (SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
+                        phq9_total, phq9_band, gad7_total, gad7_band
+                 FROM screenings
+                 WHERE status = 'submitted'
+                 ORDER BY urgent DESC, submitted_at, id
+                 LIMIT $1 OFFSET $2) s
            JOIN patients p ON p.id = s.patient_id
-           LEFT JOIN questionnaire_results phq ON phq.screening_id = s.id AND phq.instrument = 'phq9'
-           LEFT JOIN questionnaire_results gad ON gad.screening_id = s.id AND gad.instrument = 'gad7'
-           WHERE s.status = 'submitted'
-           ORDER BY s.urgent DESC, s.submitted_at, s.id
-           LIMIT $1 OFFSET $2"#,
+           ORDER BY s.urgent DESC, s.submitted_at, s.id"#,
         limit,
         offset
     )

@@ -391,24 +391,25 @@ pub async fn submit(
     let flags = rules::flags(&draft.intake, &phq9, &cssrs);
     let urgent = rules::has_suicide_risk(&flags);
 
+    let results: Vec<NewResult> = steps
+        .iter()
+        .filter_map(|s| s.instrument())
+        .map(|id| {
+            let answers = model::instrument_answers(&draft.draft_answers, id);
+            let score = instruments::score(id, &answers);
+            NewResult {
+                instrument: id.code(),
+                version: instruments::instrument(id).version,
+                total: score.map(|s| s.total),
+                band: score.map(|s| s.band.code()),
+                answers,
+            }
+        })
+        .collect();
+
     let mut tx = state.db.begin().await?;
-    if !db::submit(&mut *tx, draft.id, profile.id, &flags, urgent).await? {
+    if !db::submit(&mut *tx, draft.id, profile.id, &flags, urgent, &results).await? {
         return Ok(see_other("/patient/screening"));
-    }
-    for id in steps.iter().filter_map(|s| s.instrument()) {
-        let answers = model::instrument_answers(&draft.draft_answers, id);
-        let score = instruments::score(id, &answers);
-        let instrument = instruments::instrument(id);
-        let result = NewResult {
-            patient_id: profile.id,
-            screening_id: draft.id,
-            instrument: id.code(),
-            version: instrument.version,
-            answers: &answers,
-            total: score.map(|s| s.total),
-            band: score.map(|s| s.band.code()),
-        };
-        db::insert_result(&mut *tx, result).await?;
     }
     if urgent {
         db::notify_role(&mut *tx, Role::Clinician, "urgent_screening", draft.id).await?;
