@@ -34,3 +34,9 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
+
+-- The queue pages by keyset (after or before a screening) rather than by offset, so a late
+-- page costs what the first does. A row comparison needs every key ascending, hence NOT urgent.
+DROP INDEX screenings_queue_idx;
+CREATE INDEX screenings_queue_idx ON screenings ((NOT urgent), submitted_at, id)
+    WHERE status = 'submitted';

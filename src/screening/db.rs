@@ -238,16 +238,20 @@ pub struct QueueRow {
     pub gad7_band: Option<String>,
 }
 
-/// Submitted screenings awaiting a decision: urgent first, then oldest.
-pub async fn review_queue(
+/// How many screenings one page of the queue shows. The queries below fetch one more (26)
+/// to know whether another page follows; the number is written into them so that the
+/// prepared plan knows how few rows it returns.
+pub const QUEUE_PAGE: usize = 25;
+
+/// A page of submitted screenings awaiting a decision, urgent first, then oldest: the first
+/// page, or the one after the screening `after` (keyset paging: no rows are skipped over).
+pub async fn review_queue_after(
     db: impl PgExecutor<'_>,
-    limit: i64,
-    offset: i64,
+    after: Option<i64>,
 ) -> sqlx::Result<Vec<QueueRow>> {
+    // The page is cut first and then joined to its patients: a lookup per row shown.
     sqlx::query_as!(
         QueueRow,
-        // The page of screenings is cut first, then joined to its patients: a join per row of
-        // the page, not per waiting screening.
         r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
                   s.flag_count AS "flag_count!",
                   s.phq9_total, s.phq9_band, s.gad7_total, s.gad7_band
@@ -255,15 +259,46 @@ pub async fn review_queue(
                         phq9_total, phq9_band, gad7_total, gad7_band
                  FROM screenings
                  WHERE status = 'submitted'
-                 ORDER BY urgent DESC, submitted_at, id
-                 LIMIT $1 OFFSET $2) s
+                   AND (NOT urgent, submitted_at, id) > (
+                       SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1
+                       UNION ALL SELECT false, '-infinity', 0
+                       LIMIT 1)
+                 ORDER BY NOT urgent, submitted_at, id
+                 LIMIT 26) s
            JOIN patients p ON p.id = s.patient_id
-           ORDER BY s.urgent DESC, s.submitted_at, s.id"#,
-        limit,
-        offset
+           ORDER BY NOT s.urgent, s.submitted_at, s.id"#,
+        after.unwrap_or(0),
     )
     .fetch_all(db)
     .await
+}
+
+/// The page of the queue just before the screening `before`, in queue order.
+pub async fn review_queue_before(
+    db: impl PgExecutor<'_>,
+    before: i64,
+) -> sqlx::Result<Vec<QueueRow>> {
+    let mut rows = sqlx::query_as!(
+        QueueRow,
+        r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
+                  s.flag_count AS "flag_count!",
+                  s.phq9_total, s.phq9_band, s.gad7_total, s.gad7_band
+           FROM (SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
+                        phq9_total, phq9_band, gad7_total, gad7_band
+                 FROM screenings
+                 WHERE status = 'submitted'
+                   AND (NOT urgent, submitted_at, id) < (
+                       SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1)
+                 ORDER BY NOT urgent DESC, submitted_at DESC, id DESC
+                 LIMIT 26) s
+           JOIN patients p ON p.id = s.patient_id
+           ORDER BY NOT s.urgent DESC, s.submitted_at DESC, s.id DESC"#,
+        before,
+    )
+    .fetch_all(db)
+    .await?;
+    rows.reverse();
+    Ok(rows)
 }
 
 #[derive(Clone, Debug)]

@@ -28,7 +28,6 @@ const PAGE_SIZE: i64 = 25;
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
-    decided: Option<i64>,
     q: Option<String>,
 }
 
@@ -36,13 +35,25 @@ fn band_label(code: Option<&str>) -> &'static str {
     code.and_then(Band::parse).map_or("", Band::label)
 }
 
+/// Where in the review queue: the first page, or the page after or before a screening.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    after: Option<i64>,
+    before: Option<i64>,
+    decided: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "screening/queue.html")]
 struct QueuePage {
     ctx: PageContext,
     rows: Vec<QueueRow>,
-    page: i64,
-    has_next: bool,
+    /// The screening the "Previous" link pages back from, when there is an earlier page.
+    previous_before: Option<i64>,
+    /// The screening the "Next" link pages on from, when there is a later page.
+    next_after: Option<i64>,
+    /// Whether this is a later page (an empty one then links back to the start).
+    paged: bool,
     decided: Option<i64>,
 }
 
@@ -55,17 +66,30 @@ impl QueuePage {
 pub async fn queue(
     State(state): State<AppState>,
     ctx: PageContext,
-    Query(query): Query<PageQuery>,
+    Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
-    let page = query.page.unwrap_or(1).max(1);
-    let mut rows = db::review_queue(&state.db, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let (rows, more_before, more_after) = match (query.before, query.after) {
+        (Some(before), _) => {
+            let mut rows = db::review_queue_before(&state.db, before).await?;
+            let more = rows.len() > db::QUEUE_PAGE;
+            if more {
+                rows.remove(0);
+            }
+            (rows, more, true)
+        }
+        (None, after) => {
+            let mut rows = db::review_queue_after(&state.db, after).await?;
+            let more = rows.len() > db::QUEUE_PAGE;
+            rows.truncate(db::QUEUE_PAGE);
+            (rows, after.is_some(), more)
+        }
+    };
     render(&QueuePage {
         ctx,
+        previous_before: rows.first().map(|r| r.id).filter(|_| more_before),
+        next_after: rows.last().map(|r| r.id).filter(|_| more_after),
         rows,
-        page,
-        has_next,
+        paged: query.after.is_some() || query.before.is_some(),
         decided: query.decided,
     })
 }

@@ -354,6 +354,79 @@ async fn suicide_risk_shows_crisis_resources_and_jumps_the_queue() {
     queue.assert_contains("Urgent");
 }
 
+/// The page's patient names in order ("Queue Patient 07", ...), once per row.
+fn queue_names(body: &str) -> Vec<String> {
+    let mut names: Vec<String> = body
+        .match_indices("Queue Patient ")
+        .map(|(at, _)| body[at..at + 16].to_owned())
+        .collect();
+    // Each row names its patient twice: in the cell and in the link's hidden label.
+    names.dedup();
+    names
+}
+
+#[tokio::test]
+async fn the_review_queue_pages_forward_and_back_urgent_first_then_oldest() {
+    let app = TestApp::spawn().await;
+    // 30 waiting screenings, submitted a day apart; numbers 10 and 20 are urgent.
+    app.sql(
+        "WITH made AS (
+             INSERT INTO patients (legal_name, date_of_birth)
+             SELECT format('Queue Patient %s', lpad(n::text, 2, '0')), '1980-01-01'
+             FROM generate_series(1, 30) n
+             RETURNING id, legal_name)
+         INSERT INTO screenings (patient_id, status, urgent, submitted_at, phq9_total, phq9_band)
+         SELECT id, 'submitted', right(legal_name, 2) IN ('10', '20'),
+                now() - (31 - right(legal_name, 2)::int) * interval '1 day', 7, 'mild'
+         FROM made",
+    )
+    .await;
+    let (clinician, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+
+    let first = clinician.get("/clinician/screenings").await;
+    let names = queue_names(&first.body);
+    assert_eq!(names.len(), 25, "{}", first.body);
+    assert_eq!(
+        names[..3],
+        ["Queue Patient 10", "Queue Patient 20", "Queue Patient 01"]
+    );
+    assert_eq!(names[24], "Queue Patient 25");
+    first.assert_contains("<td>7 Mild</td>");
+    first.assert_lacks(">Previous<");
+
+    let next_href = first.link_to("Next");
+    let second = clinician.get(&next_href).await;
+    assert_eq!(
+        queue_names(&second.body),
+        [
+            "Queue Patient 26",
+            "Queue Patient 27",
+            "Queue Patient 28",
+            "Queue Patient 29",
+            "Queue Patient 30"
+        ]
+    );
+    second.assert_lacks(">Next<");
+
+    let back = clinician.get(&second.link_to("Previous")).await;
+    assert_eq!(queue_names(&back.body), names);
+    back.assert_lacks(">Previous<");
+
+    // A page past the end (its screenings decided meanwhile) leads back to the start.
+    let last: i64 = sqlx::query_scalar(
+        "SELECT s.id FROM screenings s JOIN patients p ON p.id = s.patient_id
+         WHERE p.legal_name = 'Queue Patient 30'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let past = clinician
+        .get(&format!("/clinician/screenings?after={last}"))
+        .await;
+    past.assert_contains("No screenings are waiting")
+        .assert_contains("href=\"/clinician/screenings\">First page");
+}
+
 #[tokio::test]
 async fn a_clinician_reviews_acknowledges_flags_and_decides() {
     let app = TestApp::spawn().await;

@@ -284,6 +284,20 @@ impl Page {
         self
     }
 
+    /// The address of the link whose text is `label`.
+    #[track_caller]
+    pub fn link_to(&self, label: &str) -> String {
+        let end = self
+            .body
+            .find(&format!("\">{label}</a>"))
+            .unwrap_or_else(|| panic!("no link {label:?} in page:\n{}", self.body));
+        let start = self.body[..end]
+            .rfind("href=\"")
+            .expect("href before link text")
+            + 6;
+        self.body[start..end].replace("&amp;", "&")
+    }
+
     #[track_caller]
     pub fn assert_lacks(&self, text: &str) -> &Self {
         assert!(
