@@ -19,6 +19,7 @@ use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{admin, auth, home, patients, screening, web};
 use auth::password::Passwords;
+use auth::session_cache::{self, SessionCache};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +29,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Present when the clinic has configured a mail relay.
     pub mailer: Option<Mailer>,
+    /// Live sessions in memory, kept current by `session_cache::keep_current`.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             },
             passwords: Passwords::new(config.password_hash_permits()),
             mailer: Mailer::from_config(&config)?,
+            sessions: Arc::default(),
             config: Arc::new(config),
         })
     }
@@ -108,6 +112,10 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     tokio::spawn(housekeeping(state.db.clone()));
     tokio::spawn(seal_audit_trail(state.db.clone()));
+    tokio::spawn(session_cache::keep_current(
+        state.db.clone(),
+        state.sessions.clone(),
+    ));
     if let Some(mailer) = state.mailer.clone() {
         tokio::spawn(crate::notify::run_worker(state.db.clone(), mailer));
     }

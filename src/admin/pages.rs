@@ -189,6 +189,7 @@ async fn change_status(
         .detail(detail);
     audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
+    state.sessions.forget_user(user_id);
     Ok(see_other("/admin/staff"))
 }
 
@@ -268,6 +269,8 @@ pub async fn settings_save(
     )
     .await?;
     tx.commit().await?;
+    // Session limits may have changed.
+    state.sessions.forget_all();
     Ok(see_other("/admin/settings?saved=1"))
 }
 

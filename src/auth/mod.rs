@@ -6,6 +6,7 @@ pub mod model;
 mod pages;
 pub mod password;
 pub mod session;
+pub mod session_cache;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -216,6 +216,7 @@ async fn log_in(
     )
     .await?;
     tx.commit().await?;
+    session::forget_presented(state, headers);
     let target = if next.is_empty() {
         account.role.home()
     } else {
@@ -247,6 +248,7 @@ pub async fn logout(
     )
     .await?;
     tx.commit().await?;
+    session::forget_presented(&state, &headers);
     let mut response = see_other("/login?ended=logout");
     state
         .cookies
@@ -334,6 +336,7 @@ pub async fn register(
     };
     let token = session::begin(&mut tx, state.cookies, &headers, created.user.id).await?;
     tx.commit().await?;
+    session::forget_presented(&state, &headers);
 
     let mut response = see_other(Role::Patient.home());
     let cookies = state.cookies;

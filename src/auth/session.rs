@@ -1,6 +1,6 @@
 //! Server-side sessions in PostgreSQL. The cookie holds 256 random bits; the table holds
-//! only their SHA-256. Each request loads its session, user and the clinic's limits in one
-//! query and writes back at most once a minute.
+//! only their SHA-256. A request loads its session, user and the clinic's limits in one
+//! query, or from the process's session cache, and writes back at most once a minute.
 
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
@@ -12,14 +12,15 @@ use time::OffsetDateTime;
 
 use super::db::{self, AccountStatus, SessionRow};
 use super::model::{SessionEnd, SessionLimits, SessionVerdict, session_verdict};
+use super::session_cache::SessionKey;
 use super::{CurrentUser, EndedSession};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::error::AppError;
 use crate::web::{RequestMeta, cookies};
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+fn token_hash(token: &str) -> SessionKey {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 fn limits(row: &SessionRow) -> SessionLimits {
@@ -30,35 +31,58 @@ fn limits(row: &SessionRow) -> SessionLimits {
     )
 }
 
+/// The session behind `key` and whether it is still live, from the cache when it has it.
+/// A cached copy that looks ended is checked against the database before anything ends:
+/// another process may have seen the user since the copy was made.
+async fn find_live(
+    state: &AppState,
+    key: &SessionKey,
+) -> sqlx::Result<Option<(SessionRow, SessionVerdict)>> {
+    let now = OffsetDateTime::now_utc();
+    if let Some(row) = state.sessions.get(key) {
+        let verdict = verdict(&row, now);
+        if matches!(verdict, SessionVerdict::Live { touch: false }) {
+            return Ok(Some((row, verdict)));
+        }
+        state.sessions.forget(key);
+    }
+    let generation = state.sessions.generation();
+    let Some(row) = db::find_session(&state.db, key).await? else {
+        return Ok(None);
+    };
+    let verdict = verdict(&row, now);
+    if matches!(verdict, SessionVerdict::Live { touch: false }) {
+        state.sessions.remember(*key, row.clone(), generation);
+    }
+    Ok(Some((row, verdict)))
+}
+
+fn verdict(row: &SessionRow, now: OffsetDateTime) -> SessionVerdict {
+    if row.status == AccountStatus::Disabled {
+        SessionVerdict::Ended(SessionEnd::Disabled)
+    } else {
+        session_verdict(limits(row), row.role, row.created_at, row.last_seen_at, now)
+    }
+}
+
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let cookies = state.cookies;
     // Stylesheets, scripts and icons are the same for everyone: no session lookup for them.
     if request.uri().path().starts_with("/static/") {
         return next.run(request).await;
     }
-    let token = cookies::read(request.headers(), cookies.session_name()).map(token_hash);
+    let key = cookies::read(request.headers(), cookies.session_name()).map(token_hash);
     let mut clear_cookie = false;
     let mut user = None;
 
-    if let Some(hash) = token {
-        let row = match db::find_session(&state.db, &hash).await {
-            Ok(row) => row,
+    if let Some(key) = key {
+        let found = match find_live(&state, &key).await {
+            Ok(found) => found,
             Err(e) => return AppError::from(e).into_response(),
         };
-        match row {
+        match found {
             None => clear_cookie = true,
-            Some(row) => {
-                let verdict = if row.status == AccountStatus::Disabled {
-                    SessionVerdict::Ended(SessionEnd::Disabled)
-                } else {
-                    session_verdict(
-                        limits(&row),
-                        row.role,
-                        row.created_at,
-                        row.last_seen_at,
-                        OffsetDateTime::now_utc(),
-                    )
-                };
+            Some((row, verdict)) => {
                 let current = CurrentUser {
                     id: row.user_id,
                     role: row.role,
@@ -67,7 +91,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                 };
                 match verdict {
                     SessionVerdict::Live { touch } => {
-                        if touch && let Err(e) = db::touch_session(&state.db, &hash).await {
+                        if touch && let Err(e) = db::touch_session(&state.db, &key).await {
                             tracing::warn!(error = %e, "could not record session activity");
                         }
                         user = Some(current);
@@ -75,7 +99,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                     SessionVerdict::Ended(end) => {
                         clear_cookie = true;
                         let meta = request.extensions().get::<RequestMeta>().cloned();
-                        if let Err(e) = end_session(&state, &hash, &current, end, meta).await {
+                        if let Err(e) = end_session(&state, &key, &current, end, meta).await {
                             return AppError::from(e).into_response();
                         }
                         request.extensions_mut().insert(EndedSession(end));
@@ -100,7 +124,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
 
 async fn end_session(
     state: &AppState,
-    hash: &[u8],
+    hash: &SessionKey,
     user: &CurrentUser,
     end: SessionEnd,
     meta: Option<RequestMeta>,
@@ -113,7 +137,9 @@ async fn end_session(
             .detail(end.as_str());
         audit::record(&mut *tx, entry).await?;
     }
-    tx.commit().await
+    tx.commit().await?;
+    state.sessions.forget(hash);
+    Ok(())
 }
 
 /// Starts a fresh session for `user_id` and returns the cookie value. Any session the request
@@ -130,6 +156,14 @@ pub async fn begin(
     let token = crate::web::random_hex(32);
     db::create_session(&mut *db, &token_hash(&token), user_id).await?;
     Ok(token)
+}
+
+/// Forgets this process's copy of the session the request came with, once a transaction
+/// that ended it has committed (other processes hear of it from PostgreSQL).
+pub fn forget_presented(state: &AppState, request_headers: &HeaderMap) {
+    if let Some(token) = cookies::read(request_headers, state.cookies.session_name()) {
+        state.sessions.forget(&token_hash(token));
+    }
 }
 
 /// Ends the session the request came with (logout).

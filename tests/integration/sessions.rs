@@ -3,7 +3,8 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::support::{PASSWORD, TestApp};
+use crate::support::{Client, PASSWORD, TestApp};
+use sha2::{Digest, Sha256};
 
 async fn session_count(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM sessions")
@@ -123,6 +124,98 @@ async fn logout_destroys_the_server_side_session() {
     replay.set_cookie("clinic_session", &stolen);
     assert!(replay.get("/admin").await.location().starts_with("/login"));
     assert!(app.audit_actions().await.contains(&"logout".to_owned()));
+}
+
+/// Whether `app`'s process holds the session with cookie value `token` in memory.
+fn cached_in(app: &TestApp, token: &str) -> bool {
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    app.sessions.get(&key).is_some()
+}
+
+/// Asks for `path` until the session is refused; a process hears of a change made elsewhere
+/// a moment after it commits. Gives up after two seconds.
+async fn refused_soon(client: &Client, path: &str) -> bool {
+    for _ in 0..200 {
+        if client.get(path).await.location().starts_with("/login") {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn pages_read_the_session_from_memory_until_it_changes() {
+    let app = TestApp::spawn().await;
+    let (client, user_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    client
+        .get("/clinician")
+        .await
+        .assert_contains("casey@clinic.test");
+    assert!(cached_in(&app, &client.cookie("clinic_session").unwrap()));
+    // A rename made outside this process is heard, and the next page shows it.
+    sqlx::query("UPDATE users SET display_name = 'Casey Renamed' WHERE id = $1")
+        .bind(user_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let mut shown = false;
+    for _ in 0..200 {
+        if client
+            .get("/clinician")
+            .await
+            .body
+            .contains("Casey Renamed")
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(shown, "the new name never showed");
+}
+
+#[tokio::test]
+async fn a_session_ended_by_one_process_is_refused_by_the_others() {
+    let app = TestApp::spawn().await;
+    let other = app.another_process().await;
+    let (client, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let stolen = client.cookie("clinic_session").unwrap();
+    let replay = other.client();
+    replay.set_cookie("clinic_session", &stolen);
+    replay
+        .get("/clinician")
+        .await
+        .assert_contains("casey@clinic.test");
+    assert!(cached_in(&other, &stolen));
+
+    let page = client.post("/logout", &[]).await;
+    assert_eq!(page.location(), "/login?ended=logout");
+    assert!(refused_soon(&replay, "/clinician").await);
+    assert!(!cached_in(&other, &stolen));
+}
+
+#[tokio::test]
+async fn an_account_disabled_from_outside_loses_its_cached_sessions() {
+    let app = TestApp::spawn().await;
+    let (client, user_id) = app.logged_in(Role::FrontDesk, "frankie@clinic.test").await;
+    client
+        .get("/front-desk")
+        .await
+        .assert_contains("frankie@clinic.test");
+    assert!(cached_in(&app, &client.cookie("clinic_session").unwrap()));
+    // As another tool would: straight in the database, not through this process.
+    sqlx::query("UPDATE users SET status = 'disabled' WHERE id = $1")
+        .bind(user_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(refused_soon(&client, "/front-desk").await);
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"session.timeout".to_owned())
+    );
 }
 
 #[tokio::test]

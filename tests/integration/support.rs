@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clinic::auth::model::Role;
+use clinic::auth::session_cache::SessionCache;
 use clinic::config::{Config, DEFAULT_DATABASE_URL, LogFormat};
 use clinic::web::routes::Route;
 use clinic::{AppState, app};
@@ -148,6 +149,8 @@ pub struct TestApp {
     pub base: String,
     pub db: PgPool,
     pub database_name: String,
+    /// This app process's session cache.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl TestApp {
@@ -181,6 +184,18 @@ impl TestApp {
         let mut config = test_config(database_url());
         tweak(&mut config);
         let state = AppState::new(db.clone(), config).unwrap();
+        let sessions = state.sessions.clone();
+        tokio::spawn(clinic::auth::session_cache::keep_current(
+            db.clone(),
+            sessions.clone(),
+        ));
+        // Tests of the session cache need it listening before the first request.
+        for _ in 0..500 {
+            if sessions.generation().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let mut routes = clinic::app::routes();
         routes.extend(extra_routes);
         let router = app::app_with_routes(state, routes);
@@ -198,6 +213,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             db,
             database_name,
+            sessions,
         }
     }
 
@@ -230,8 +246,11 @@ impl TestApp {
     }
 
     /// Runs a statement directly on the test database (to age sessions, change settings...).
+    /// This process's session cache forgets at once what it would otherwise hear of a moment
+    /// later; tests of that hearing wait for it instead.
     pub async fn sql(&self, statement: &str) {
         sqlx::query(statement).execute(&self.db).await.unwrap();
+        self.sessions.forget_all();
     }
 
     pub async fn audit_actions(&self) -> Vec<String> {
