@@ -1,8 +1,11 @@
-//! The append-only audit trail. The database stamps each entry's id and time and refuses
-//! UPDATE, DELETE and TRUNCATE; [`seal`] then links committed entries into a hash chain
-//! (migrations/0003_audit_sealing.sql), so writing an entry never waits on a global lock.
+//! The append-only audit trail. A request appends its entry to `audit_inbox`, where the
+//! database stamps its id and time; [`seal`] then moves committed entries into
+//! `audit_events`, each linked to the one before by a hash chain, so writing an entry never
+//! waits on a global lock. `audit_events` refuses UPDATE, DELETE and TRUNCATE, and the
+//! `audit_log` view reads both (migrations/0007_audit_inbox.sql).
 
-use sqlx::PgExecutor;
+use sha2::{Digest, Sha256};
+use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
 use crate::auth::CurrentUser;
@@ -120,7 +123,7 @@ impl<'a> Entry<'a> {
 
 pub async fn record(db: impl PgExecutor<'_>, entry: Entry<'_>) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO audit_events
+        "INSERT INTO audit_inbox
             (actor_id, actor_role, action, patient_id, outcome, client_addr, request_id, detail)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         entry.actor_id,
@@ -200,9 +203,10 @@ pub async fn search(
     .await?;
     let rows = sqlx::query_as!(
         AuditRow,
-        r#"SELECT a.id, a.at, a.actor_id, u.email AS "actor_email?", a.actor_role, a.action,
-                  a.patient_id, a.outcome, a.client_addr, a.request_id, a.detail
-           FROM audit_events a
+        r#"SELECT a.id AS "id!", a.at AS "at!", a.actor_id, u.email AS "actor_email?",
+                  a.actor_role, a.action AS "action!", a.patient_id, a.outcome AS "outcome!",
+                  a.client_addr, a.request_id, a.detail
+           FROM audit_log a
            LEFT JOIN users u ON u.id = a.actor_id
            WHERE ($1::text IS NULL OR a.actor_id = (SELECT id FROM users WHERE email = $1))
              AND ($2::bigint IS NULL OR a.patient_id = $2)
@@ -236,19 +240,125 @@ pub enum ChainCheck {
     },
 }
 
-/// Links every committed, unsealed entry into the chain; returns how many were sealed.
-pub async fn seal(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<i64> {
-    const BATCH: i32 = 5000;
+/// An entry waiting in the inbox, with what its hash covers.
+struct Waiting {
+    id: i64,
+    at: OffsetDateTime,
+    actor_id: Option<i64>,
+    actor_role: Option<String>,
+    action: String,
+    patient_id: Option<i64>,
+    outcome: String,
+    client_addr: Option<String>,
+    request_id: Option<String>,
+    detail: Option<String>,
+}
+
+/// What an entry's hash covers: the previous hash, then every field as text joined by the
+/// unit separator, absent ones empty. The database's `audit_event_digest` is the same
+/// definition, which `verify_chain` uses; a test holds the two together.
+fn digest(prev_hash: &[u8], entry: &Waiting) -> Vec<u8> {
+    let at = entry.at.to_offset(time::UtcOffset::UTC);
+    let fields = [
+        entry.id.to_string(),
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second(),
+            at.microsecond()
+        ),
+        entry.actor_id.map(|id| id.to_string()).unwrap_or_default(),
+        entry.actor_role.clone().unwrap_or_default(),
+        entry.action.clone(),
+        entry
+            .patient_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        entry.outcome.clone(),
+        entry.client_addr.clone().unwrap_or_default(),
+        entry.request_id.clone().unwrap_or_default(),
+        entry.detail.clone().unwrap_or_default(),
+    ];
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash);
+    hasher.update(fields.join("\u{1f}").as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// Seals every committed entry waiting in the inbox; returns how many were sealed.
+pub async fn seal(db: &PgPool) -> sqlx::Result<i64> {
+    const BATCH: i64 = 5000;
     let mut total = 0;
     loop {
-        let sealed = sqlx::query_scalar!(r#"SELECT audit_seal($1) AS "sealed!""#, BATCH)
-            .fetch_one(db)
-            .await?;
-        total += i64::from(sealed);
+        let sealed = seal_batch(db, BATCH).await?;
+        total += sealed;
         if sealed < BATCH {
             return Ok(total);
         }
     }
+}
+
+/// Moves up to `batch` entries, oldest first, from the inbox to the end of the chain.
+async fn seal_batch(db: &PgPool, batch: i64) -> sqlx::Result<i64> {
+    let mut tx = db.begin().await?;
+    // One sealer at a time across all processes, so the chain has one end.
+    sqlx::query!("SELECT pg_advisory_xact_lock(7244001)")
+        .execute(&mut *tx)
+        .await?;
+    let waiting = sqlx::query_as!(
+        Waiting,
+        "SELECT id, at, actor_id, actor_role, action, patient_id, outcome, client_addr,
+                request_id, detail
+         FROM audit_inbox ORDER BY id LIMIT $1",
+        batch
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let end =
+        sqlx::query!("SELECT chain_seq, hash FROM audit_events ORDER BY chain_seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (mut seq, mut prev_hash) = end.map_or((0, Vec::new()), |e| (e.chain_seq, e.hash));
+    let (mut ids, mut seqs, mut prev_hashes, mut hashes) = (vec![], vec![], vec![], vec![]);
+    for entry in &waiting {
+        seq += 1;
+        let hash = digest(&prev_hash, entry);
+        ids.push(entry.id);
+        seqs.push(seq);
+        prev_hashes.push(std::mem::replace(&mut prev_hash, hash.clone()));
+        hashes.push(hash);
+    }
+    // The entry written is the one deleted from the inbox, whatever was read above.
+    let sealed = sqlx::query_scalar!(
+        r#"WITH moved AS (DELETE FROM audit_inbox WHERE id = ANY($1) RETURNING *),
+                sealed AS (
+                    INSERT INTO audit_events
+                        (id, at, actor_id, actor_role, action, patient_id, outcome, client_addr,
+                         request_id, detail, chain_seq, prev_hash, hash)
+                    SELECT m.id, m.at, m.actor_id, m.actor_role, m.action, m.patient_id,
+                           m.outcome, m.client_addr, m.request_id, m.detail,
+                           c.chain_seq, c.prev_hash, c.hash
+                    FROM moved m
+                    JOIN unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
+                        AS c(id, chain_seq, prev_hash, hash) ON c.id = m.id
+                    RETURNING 1)
+           SELECT count(*) AS "sealed!" FROM sealed"#,
+        &ids,
+        &seqs,
+        &prev_hashes,
+        &hashes,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(sealed)
 }
 
 /// Checks the sealed chain in order: consecutive positions, each entry linked to the one
@@ -263,7 +373,6 @@ pub async fn verify_chain(db: impl PgExecutor<'_>) -> sqlx::Result<ChainCheck> {
                                          patient_id, outcome, client_addr, request_id, detail)
                           AS recomputed
                FROM audit_events
-               WHERE chain_seq IS NOT NULL
            ) chain
            WHERE chain_seq <> previous_seq + 1 OR prev_hash <> expected_prev OR hash <> recomputed
            ORDER BY chain_seq
@@ -278,7 +387,7 @@ pub async fn verify_chain(db: impl PgExecutor<'_>) -> sqlx::Result<ChainCheck> {
 }
 
 pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_events"#)
+    sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_log"#)
         .fetch_one(db)
         .await
 }

@@ -357,7 +357,7 @@ pub async fn review_and_audit(
 ) -> sqlx::Result<Option<Review>> {
     let row = sqlx::query!(
         r#"WITH seen AS (
-               INSERT INTO audit_events
+               INSERT INTO audit_inbox
                    (actor_id, actor_role, action, patient_id, outcome, client_addr, request_id, detail)
                SELECT $2, $3, $6, patient_id, 'success', $4, $5, 'screening ' || id
                FROM screenings WHERE id = $1 AND status <> 'draft'

@@ -181,7 +181,7 @@ async fn wrong_role_gets_a_403_page_in_the_site_layout_and_is_audited() {
         .assert_contains("href=\"/patient\"")
         .assert_contains("Log out");
     let denied: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE action = 'access.denied' AND actor_id = $1 AND outcome = 'denied'",
+        "SELECT count(*) FROM audit_log WHERE action = 'access.denied' AND actor_id = $1 AND outcome = 'denied'",
     )
     .bind(patient_id)
     .fetch_one(&app.db)

@@ -40,8 +40,22 @@ async fn behind_the_apps_back(app: &TestApp, statement: &str, id: i64) {
 async fn the_database_refuses_to_change_or_delete_audit_entries() {
     let app = TestApp::spawn().await;
     app.logged_in(Role::Admin, "avery@clinic.test").await;
+    // Waiting for the sealer, an entry cannot be edited or wiped...
+    for statement in [
+        "UPDATE audit_inbox SET outcome = 'failure'",
+        "TRUNCATE audit_inbox",
+    ] {
+        let error = sqlx::query(statement).execute(&app.db).await.unwrap_err();
+        assert!(
+            error.to_string().contains("append-only"),
+            "{statement}: {error}"
+        );
+    }
+    // ... and once sealed, not changed, deleted or re-sealed elsewhere in the chain.
+    assert!(audit::seal(&app.db).await.unwrap() > 0);
     for statement in [
         "UPDATE audit_events SET outcome = 'failure'",
+        "UPDATE audit_events SET chain_seq = chain_seq + 100",
         "DELETE FROM audit_events",
         "TRUNCATE audit_events",
     ] {
@@ -54,24 +68,43 @@ async fn the_database_refuses_to_change_or_delete_audit_entries() {
 }
 
 #[tokio::test]
-async fn sealing_is_the_only_change_the_database_allows() {
+async fn the_sealer_hashes_exactly_as_the_database_verifies() {
     let app = TestApp::spawn().await;
-    app.logged_in(Role::Admin, "avery@clinic.test").await;
-    // Content cannot change before sealing either...
-    let error = sqlx::query(
-        "UPDATE audit_events SET detail = 'edited', chain_seq = 99, prev_hash = '', hash = ''",
+    // Absent fields, separators and characters beyond ASCII in what the hash covers.
+    for (actor, patient, detail) in [
+        (None, None, None),
+        (Some(7), Some(11), Some("naïve ☕ café, 日本語")),
+        (
+            Some(8),
+            None,
+            Some("tab\there | pipe \u{1f} unit separator"),
+        ),
+        (None, Some(12), Some("")),
+    ] {
+        let entry = audit::Entry {
+            action: "screening.view",
+            actor_id: actor,
+            actor_role: actor.map(|_| "clinician"),
+            patient_id: patient,
+            detail: detail.map(str::to_owned),
+            ..audit::Entry::default()
+        };
+        audit::record(&app.db, entry).await.unwrap();
+    }
+    assert_eq!(audit::seal(&app.db).await.unwrap(), 4);
+    let mismatched: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events
+         WHERE hash <> audit_event_digest(prev_hash, id, at, actor_id, actor_role, action,
+                                          patient_id, outcome, client_addr, request_id, detail)",
     )
-    .execute(&app.db)
+    .fetch_one(&app.db)
     .await
-    .unwrap_err();
-    assert!(error.to_string().contains("append-only"), "{error}");
-    audit::seal(&app.db).await.unwrap();
-    // ... and a sealed entry cannot be re-sealed elsewhere in the chain.
-    let error = sqlx::query("UPDATE audit_events SET chain_seq = chain_seq + 100")
-        .execute(&app.db)
-        .await
-        .unwrap_err();
-    assert!(error.to_string().contains("append-only"), "{error}");
+    .unwrap();
+    assert_eq!(mismatched, 0);
+    assert_eq!(
+        audit::verify_chain(&app.db).await.unwrap(),
+        ChainCheck::Intact
+    );
 }
 
 #[tokio::test]
@@ -81,7 +114,7 @@ async fn entries_record_who_what_when_where_and_the_request() {
     client.post("/logout", &[]).await;
     app.client().login("casey@clinic.test", "wrong").await;
     let rows: Vec<AuditLine> = sqlx::query_as(
-        "SELECT actor_id, actor_role, action, outcome, client_addr, request_id FROM audit_events
+        "SELECT actor_id, actor_role, action, outcome, client_addr, request_id FROM audit_log
          WHERE action IN ('login', 'logout', 'login.failed') ORDER BY id",
     )
     .fetch_all(&app.db)
@@ -111,14 +144,21 @@ async fn the_hash_chain_verifies_and_reports_the_first_broken_link() {
         app.logged_in(Role::Patient, &format!("p{n}@clinic.test"))
             .await;
     }
-    // Entries are written unsealed, then linked by the sealer.
-    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE hash IS NULL")
+    // Entries wait in the inbox (visible in the log at once), then the sealer chains them.
+    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE NOT sealed")
         .fetch_one(&app.db)
         .await
         .unwrap();
     assert!(unsealed > 0);
     let sealed = audit::seal(&app.db).await.unwrap();
     assert_eq!(sealed, unsealed);
+    assert_eq!(
+        audit::count(&app.db).await.unwrap(),
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_events")
+            .fetch_one(&app.db)
+            .await
+            .unwrap()
+    );
     assert_eq!(
         audit::seal(&app.db).await.unwrap(),
         0,

@@ -165,7 +165,7 @@ async fn the_profile_takes_metric_or_imperial_and_refuses_implausible_values() {
         .await
         .unwrap();
     assert_eq!(weight, 72.6);
-    let updates: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'patient.profile_update' AND patient_id = $1").bind(patient_id).fetch_one(&app.db).await.unwrap();
+    let updates: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'patient.profile_update' AND patient_id = $1").bind(patient_id).fetch_one(&app.db).await.unwrap();
     assert_eq!(updates, 2);
 }
 
@@ -460,7 +460,7 @@ async fn a_clinician_reviews_acknowledges_flags_and_decides() {
         .assert_contains("lamotrigine")
         .assert_contains("Are you breastfeeding?")
         .assert_contains("sertraline 50 mg daily");
-    let viewed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'screening.view' AND patient_id = $1 AND actor_id = $2").bind(patient_id).bind(clinician_id).fetch_one(&app.db).await.unwrap();
+    let viewed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'screening.view' AND patient_id = $1 AND actor_id = $2").bind(patient_id).bind(clinician_id).fetch_one(&app.db).await.unwrap();
     assert_eq!(viewed, 1);
 
     let decide = |fields: Vec<(String, String)>| {
@@ -628,7 +628,7 @@ async fn the_front_desk_sees_standing_never_answers_scores_or_notes() {
         .assert_contains("Bob Other")
         .assert_lacks("Ann Example");
     let listed: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events WHERE action = 'patients.list' AND actor_id = $1",
+        "SELECT count(*) FROM audit_log WHERE action = 'patients.list' AND actor_id = $1",
     )
     .bind(desk_id)
     .fetch_one(&app.db)

@@ -254,7 +254,7 @@ impl TestApp {
     }
 
     pub async fn audit_actions(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT action FROM audit_events ORDER BY id")
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
             .fetch_all(&self.db)
             .await
             .unwrap()
