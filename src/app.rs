@@ -21,8 +21,11 @@ use crate::{admin, auth, home, patients, screening, web};
 use auth::password::Passwords;
 use auth::session_cache::{self, SessionCache};
 
+/// Shared by every request; cloned per request and per layer, hence one pointer to clone.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub cookies: Cookies,
@@ -33,9 +36,17 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(db: PgPool, config: Config) -> Result<Self, MailConfigError> {
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             db,
             cookies: Cookies {
                 secure: config.https,
@@ -44,7 +55,7 @@ impl AppState {
             mailer: Mailer::from_config(&config)?,
             sessions: Arc::default(),
             config: Arc::new(config),
-        })
+        })))
     }
 }
 

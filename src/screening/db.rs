@@ -381,10 +381,10 @@ pub async fn review_and_audit(
                               'patient_message', d.patient_message,
                               'override_reason', d.override_reason,
                               'eligible_until', d.eligible_until::text,
-                              'decided_by', u.display_name,
+                              'decided_by', (SELECT display_name FROM users WHERE id = d.decided_by),
                               'decided_on', (d.decided_at AT TIME ZONE 'UTC')::date::text)
                               ORDER BY d.id DESC), '[]')
-                   FROM screening_decisions d JOIN users u ON u.id = d.decided_by
+                   FROM screening_decisions d
                    WHERE d.screening_id = s.id) AS "decisions!: Json<Vec<DecisionRow>>",
                   (SELECT count(*) FROM seen) AS "audited!",
                   -- A read changes nothing but its audit entry, so its commit need not wait
