@@ -144,12 +144,25 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
 /// Chains new audit entries about once a second. Every app process runs this; the database
 /// lets one seal at a time.
 async fn seal_audit_trail(db: PgPool) {
+    // Every entry passes through the inbox, so it is all dead rows unless vacuumed; that is
+    // done here rather than left to autovacuum, which a server may run rarely or not at all.
+    const TIDY_EVERY: Duration = Duration::from_secs(10);
     let mut every = tokio::time::interval(Duration::from_secs(1));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sealed_since_tidy = 0;
+    let mut last_tidy = tokio::time::Instant::now();
     loop {
         every.tick().await;
-        if let Err(e) = crate::audit::seal(&db).await {
-            tracing::warn!(error = %e, "could not seal the audit trail");
+        match crate::audit::seal(&db).await {
+            Ok(sealed) => sealed_since_tidy += sealed,
+            Err(e) => tracing::warn!(error = %e, "could not seal the audit trail"),
+        }
+        if sealed_since_tidy > 0 && last_tidy.elapsed() >= TIDY_EVERY {
+            if let Err(e) = crate::audit::tidy_inbox(&db).await {
+                tracing::warn!(error = %e, "could not vacuum the audit inbox");
+            }
+            sealed_since_tidy = 0;
+            last_tidy = tokio::time::Instant::now();
         }
     }
 }

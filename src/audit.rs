@@ -361,6 +361,15 @@ async fn seal_batch(db: &PgPool, batch: i64) -> sqlx::Result<i64> {
     Ok(sealed)
 }
 
+/// Reclaims the space of entries already moved out of the inbox.
+pub async fn tidy_inbox(db: &PgPool) -> sqlx::Result<()> {
+    // VACUUM cannot run in a transaction, hence the simple protocol.
+    sqlx::raw_sql("VACUUM (SKIP_LOCKED) audit_inbox")
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Checks the sealed chain in order: consecutive positions, each entry linked to the one
 /// before, and each hash matching the entry's content.
 pub async fn verify_chain(db: impl PgExecutor<'_>) -> sqlx::Result<ChainCheck> {
