@@ -273,7 +273,8 @@ pub async fn review_queue_after(
     .await
 }
 
-/// The page of the queue just before the screening `before`, in queue order.
+/// The page of the queue just before the screening `before`, in queue order. It mirrors the
+/// query above: a keyset comparison's direction and its sort order cannot be parameters.
 pub async fn review_queue_before(
     db: impl PgExecutor<'_>,
     before: i64,

@@ -3,7 +3,7 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::support::{Client, PASSWORD, TestApp};
+use crate::support::{Client, PASSWORD, Page, TestApp};
 use sha2::{Digest, Sha256};
 
 async fn session_count(app: &TestApp) -> i64 {
@@ -132,16 +132,29 @@ fn cached_in(app: &TestApp, token: &str) -> bool {
     app.sessions.get(&key).is_some()
 }
 
-/// Asks for `path` until the session is refused; a process hears of a change made elsewhere
-/// a moment after it commits. Gives up after two seconds.
-async fn refused_soon(client: &Client, path: &str) -> bool {
+/// Asks for `path` until `wanted` holds of the page; a process hears of a change made
+/// elsewhere a moment after it commits. Gives up after two seconds.
+async fn soon(client: &Client, path: &str, wanted: impl Fn(&Page) -> bool) -> bool {
     for _ in 0..200 {
-        if client.get(path).await.location().starts_with("/login") {
+        if wanted(&client.get(path).await) {
             return true;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     false
+}
+
+fn refused(page: &Page) -> bool {
+    page.location().starts_with("/login")
+}
+
+/// Changes user `id` as another tool would: in the database, not through the app.
+async fn change_user_outside(app: &TestApp, statement: &str, id: i64) {
+    sqlx::query(statement)
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -154,25 +167,15 @@ async fn pages_read_the_session_from_memory_until_it_changes() {
         .assert_contains("casey@clinic.test");
     assert!(cached_in(&app, &client.cookie("clinic_session").unwrap()));
     // A rename made outside this process is heard, and the next page shows it.
-    sqlx::query("UPDATE users SET display_name = 'Casey Renamed' WHERE id = $1")
-        .bind(user_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
-    let mut shown = false;
-    for _ in 0..200 {
-        if client
-            .get("/clinician")
-            .await
+    let rename = "UPDATE users SET display_name = 'Casey Renamed' WHERE id = $1";
+    change_user_outside(&app, rename, user_id).await;
+    assert!(
+        soon(&client, "/clinician", |page| page
             .body
-            .contains("Casey Renamed")
-        {
-            shown = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
-    assert!(shown, "the new name never showed");
+            .contains("Casey Renamed"))
+        .await,
+        "the new name never showed"
+    );
 }
 
 #[tokio::test]
@@ -191,7 +194,7 @@ async fn a_session_ended_by_one_process_is_refused_by_the_others() {
 
     let page = client.post("/logout", &[]).await;
     assert_eq!(page.location(), "/login?ended=logout");
-    assert!(refused_soon(&replay, "/clinician").await);
+    assert!(soon(&replay, "/clinician", refused).await);
     assert!(!cached_in(&other, &stolen));
 }
 
@@ -204,13 +207,9 @@ async fn an_account_disabled_from_outside_loses_its_cached_sessions() {
         .await
         .assert_contains("frankie@clinic.test");
     assert!(cached_in(&app, &client.cookie("clinic_session").unwrap()));
-    // As another tool would: straight in the database, not through this process.
-    sqlx::query("UPDATE users SET status = 'disabled' WHERE id = $1")
-        .bind(user_id)
-        .execute(&app.db)
-        .await
-        .unwrap();
-    assert!(refused_soon(&client, "/front-desk").await);
+    let disable = "UPDATE users SET status = 'disabled' WHERE id = $1";
+    change_user_outside(&app, disable, user_id).await;
+    assert!(soon(&client, "/front-desk", refused).await);
     assert!(
         app.audit_actions()
             .await
