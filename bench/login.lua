@@ -3,11 +3,8 @@
 --   1: the csrf token (the same value is sent as the clinic_csrf cookie and the form field)
 --   2: how many seeded accounts patient1..N@bench.example to rotate through (0 = demo patient only)
 -- Every seeded account reuses the demo patient's password hash, so all share its password.
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
+dofile((debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "") .. "status.lua")
+count_statuses(303)
 
 local function urlencode(s)
   return (string.gsub(s, "[^%w%-%._~]", function(c)
@@ -20,9 +17,7 @@ function init(args)
   accounts = tonumber(args[2] or "0")
   password = "demo patient passphrase"
   counter = 0
-  ok = 0
-  other = 0
-  statuses = ""
+  reset_counts()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   wrk.headers["Cookie"] = "clinic_csrf=" .. csrf
@@ -42,24 +37,3 @@ function request()
   return wrk.format(nil, nil, nil, body)
 end
 
-function response(status, headers, body)
-  if status == 303 then
-    ok = ok + 1
-  else
-    other = other + 1
-    if not string.find(statuses, " " .. status .. " ", 1, true) then
-      statuses = statuses .. " " .. status .. " "
-    end
-  end
-end
-
-function done(summary, latency, requests)
-  local total_ok, total_other, seen = 0, 0, ""
-  for _, t in ipairs(threads) do
-    total_ok = total_ok + t:get("ok")
-    total_other = total_other + t:get("other")
-    seen = seen .. t:get("statuses")
-  end
-  io.write(string.format("STATUS ok_303=%d other=%d other_statuses=[%s]\n",
-    total_ok, total_other, seen))
-end
