@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
-use crate::{admin, auth, home, patients, screening, web};
+use crate::{admin, auth, consent, home, patients, screening, web};
 use auth::password::Passwords;
 use auth::session_cache::{self, SessionCache};
 
@@ -84,6 +84,7 @@ pub fn routes() -> Vec<Route> {
         home::routes(),
         patients::routes(),
         screening::routes(),
+        consent::routes(),
         admin::routes(),
     ]
     .into_iter()

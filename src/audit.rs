@@ -52,6 +52,12 @@ pub mod action {
     pub const SCREENING_VIEW: &str = "screening.view";
     pub const SCREENING_DECIDE: &str = "screening.decide";
     pub const PATIENT_LIST: &str = "patients.list";
+    pub const CONSENT_VIEW: &str = "consent.view";
+    pub const CONSENT_SIGN: &str = "consent.sign";
+    pub const CONSENT_COUNTERSIGN: &str = "consent.countersign";
+    pub const CONSENT_WITHDRAW: &str = "consent.withdraw";
+    pub const CONSENT_DRAFT: &str = "consent.draft";
+    pub const CONSENT_PUBLISH: &str = "consent.publish";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -76,6 +82,12 @@ pub mod action {
         SCREENING_VIEW,
         SCREENING_DECIDE,
         PATIENT_LIST,
+        CONSENT_VIEW,
+        CONSENT_SIGN,
+        CONSENT_COUNTERSIGN,
+        CONSENT_WITHDRAW,
+        CONSENT_DRAFT,
+        CONSENT_PUBLISH,
     ];
 }
 

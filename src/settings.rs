@@ -4,6 +4,7 @@ use sqlx::PgExecutor;
 use time::Duration;
 
 use crate::auth::model::{LockoutPolicy, SessionLimits};
+use crate::clinic_time::ClinicZone;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClinicSettings {
@@ -18,6 +19,8 @@ pub struct ClinicSettings {
     pub allow_minors: bool,
     pub pcl5_enabled: bool,
     pub eligibility_days: i32,
+    /// IANA name, e.g. `America/New_York`; always a known zone (checked on save).
+    pub time_zone: String,
 }
 
 impl ClinicSettings {
@@ -27,6 +30,11 @@ impl ClinicSettings {
             self.patient_idle_minutes,
             self.session_absolute_hours,
         )
+    }
+
+    /// The clinic's time zone, for showing stored UTC times.
+    pub fn zone(&self) -> ClinicZone {
+        ClinicZone::from_setting(&self.time_zone)
     }
 
     pub fn lockout_policy(&self) -> LockoutPolicy {
@@ -43,7 +51,7 @@ pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<ClinicSettings> {
         ClinicSettings,
         "SELECT clinic_name, clinic_phone, staff_idle_minutes, patient_idle_minutes,
                 session_absolute_hours, lockout_failures, lockout_minutes, address_failures,
-                allow_minors, pcl5_enabled, eligibility_days
+                allow_minors, pcl5_enabled, eligibility_days, time_zone
          FROM clinic_settings"
     )
     .fetch_one(db)
@@ -55,7 +63,7 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         "UPDATE clinic_settings SET clinic_name = $1, clinic_phone = $2, staff_idle_minutes = $3,
                 patient_idle_minutes = $4, session_absolute_hours = $5, lockout_failures = $6,
                 lockout_minutes = $7, address_failures = $8, allow_minors = $9,
-                pcl5_enabled = $10, eligibility_days = $11, updated_at = now()",
+                pcl5_enabled = $10, eligibility_days = $11, time_zone = $12, updated_at = now()",
         settings.clinic_name,
         settings.clinic_phone,
         settings.staff_idle_minutes,
@@ -67,6 +75,7 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         settings.allow_minors,
         settings.pcl5_enabled,
         settings.eligibility_days,
+        settings.time_zone,
     )
     .execute(db)
     .await?;

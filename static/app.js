@@ -28,6 +28,23 @@
     });
   });
 
+  // Ask before a consequential button in a form with several (e.g. "Publish").
+  document.querySelectorAll("button[data-confirm-click]").forEach(function (button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm-click"))) {
+        event.preventDefault();
+      }
+    });
+  });
+
+  // A print button where script can print; without script the browser's own print works.
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      window.print();
+    });
+  });
+
   // Move focus to an error summary so screen-reader users hear it first.
   var summary = document.querySelector("[data-autofocus]");
   if (summary) {

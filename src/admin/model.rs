@@ -5,6 +5,7 @@ use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
 
 use crate::auth::model::Role;
+use crate::clinic_time::ClinicZone;
 use crate::settings::ClinicSettings;
 use crate::web::FormErrors;
 
@@ -39,6 +40,8 @@ pub struct SettingsForm {
     pub pcl5_enabled: Option<String>,
     #[serde(default)]
     pub eligibility_days: String,
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl From<&ClinicSettings> for SettingsForm {
@@ -55,6 +58,7 @@ impl From<&ClinicSettings> for SettingsForm {
             allow_minors: s.allow_minors.then(|| "on".to_owned()),
             pcl5_enabled: s.pcl5_enabled.then(|| "on".to_owned()),
             eligibility_days: s.eligibility_days.to_string(),
+            time_zone: s.time_zone.clone(),
         }
     }
 }
@@ -103,6 +107,16 @@ pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors>
             "Enter a phone number using digits, spaces and + - ( ) only.",
         );
     }
+    let time_zone = match ClinicZone::named(&form.time_zone) {
+        Some(zone) => zone.name().to_owned(),
+        None => {
+            errors.add(
+                "time_zone",
+                "Enter a time zone from the IANA list, such as America/New_York or Europe/London.",
+            );
+            String::new()
+        }
+    };
     let settings = ClinicSettings {
         clinic_name,
         clinic_phone,
@@ -157,6 +171,7 @@ pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors>
             1..=3650,
             "days",
         ),
+        time_zone,
     };
     if errors.is_empty() {
         Ok(settings)
@@ -263,6 +278,7 @@ mod tests {
             allow_minors: None,
             pcl5_enabled: Some("on".into()),
             eligibility_days: "180".into(),
+            time_zone: "america/chicago".into(),
         }
     }
 
@@ -271,6 +287,8 @@ mod tests {
         let settings = parse_settings(&good_settings()).unwrap();
         assert_eq!(settings.staff_idle_minutes, 15);
         assert!(!settings.allow_minors);
+        // Stored under the zone's canonical spelling.
+        assert_eq!(settings.time_zone, "America/Chicago");
     }
 
     #[test]
@@ -282,6 +300,16 @@ mod tests {
         };
         let errors = parse_settings(&form).unwrap_err();
         assert!(errors.get("staff_idle_minutes").is_some());
+        let unknown_zone = SettingsForm {
+            time_zone: "Eastern".into(),
+            ..good_settings()
+        };
+        assert!(
+            parse_settings(&unknown_zone)
+                .unwrap_err()
+                .get("time_zone")
+                .is_some()
+        );
         assert!(errors.get("session_absolute_hours").is_some());
         assert!(errors.get("patient_idle_minutes").is_none());
     }

@@ -4,10 +4,11 @@ use axum::response::Response;
 
 use crate::app::AppState;
 use crate::auth::CurrentUser;
+use crate::consent::model::{ConsentStatus, consent_status};
 use crate::error::AppResult;
 use crate::patients::db::{ProfileRow, profile_for_user};
-use crate::settings;
 use crate::web::{PageContext, render, see_other};
+use crate::{consent, settings};
 
 /// `/` sends each person to their own home page, or to the login page.
 pub async fn root(ctx: PageContext) -> Response {
@@ -22,6 +23,7 @@ pub async fn root(ctx: PageContext) -> Response {
 struct PatientHome {
     ctx: PageContext,
     record: Option<ProfileRow>,
+    consent: Option<ConsentStatus>,
     clinic_name: String,
     clinic_phone: String,
 }
@@ -32,10 +34,15 @@ pub async fn patient_home(
     user: CurrentUser,
 ) -> AppResult<Response> {
     let record = profile_for_user(&state.db, user.id).await?;
+    let consent = match &record {
+        Some(r) => Some(consent_status(&consent::db::facts(&state.db, r.id).await?)),
+        None => None,
+    };
     let settings = settings::load(&state.db).await?;
     render(&PatientHome {
         ctx,
         record,
+        consent,
         clinic_name: settings.clinic_name,
         clinic_phone: settings.clinic_phone,
     })

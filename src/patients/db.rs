@@ -73,6 +73,27 @@ pub async fn profile_for_user(
     .await
 }
 
+/// Who a patient is, for staff pages that name the patient and nothing more.
+#[derive(Clone, Debug)]
+pub struct PatientIdentity {
+    pub id: i64,
+    pub legal_name: String,
+    pub date_of_birth: Date,
+}
+
+pub async fn identity(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Option<PatientIdentity>> {
+    sqlx::query_as!(
+        PatientIdentity,
+        "SELECT id, legal_name, date_of_birth FROM patients WHERE id = $1",
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn save_profile(
     db: impl PgExecutor<'_>,
     patient_id: i64,

@@ -8,6 +8,7 @@ use time::{Date, OffsetDateTime};
 use super::model::{Decision, DraftAnswers, ValidDecision};
 use super::rules::{Flag, IntakeAnswers};
 use crate::auth::model::Role;
+use crate::consent::model::ConsentFacts;
 
 #[derive(Clone, Debug)]
 pub struct ScreeningRow {
@@ -478,6 +479,23 @@ pub struct DeskRow {
     pub urgent: Option<bool>,
     pub decision: Option<Decision>,
     pub eligible_until: Option<Date>,
+    pub consent: ConsentFacts,
+}
+
+/// A desk row as selected; the consent facts are folded into [`ConsentFacts`].
+struct DeskFlat {
+    patient_id: i64,
+    legal_name: String,
+    date_of_birth: Date,
+    phone: Option<String>,
+    status: Option<String>,
+    urgent: Option<bool>,
+    decision: Option<Decision>,
+    eligible_until: Option<Date>,
+    latest_version: Option<i32>,
+    signed_version: Option<i32>,
+    signed_at: Option<OffsetDateTime>,
+    withdrawn_at: Option<OffsetDateTime>,
 }
 
 /// Patients whose name starts with `name_prefix` (any case), by name.
@@ -491,12 +509,15 @@ pub async fn desk_patients(
     // starting with the prefix sorts between it and the prefix followed by the last character.
     let from = name_prefix.to_lowercase();
     let until = format!("{from}{}", char::MAX);
-    sqlx::query_as!(
-        DeskRow,
+    let rows = sqlx::query_as!(
+        DeskFlat,
         r#"SELECT p.id AS patient_id, p.legal_name, p.date_of_birth, p.phone,
                   s.status::text AS "status?", s.urgent AS "urgent?",
-                  d.decision AS "decision?: Decision", d.eligible_until AS "eligible_until?"
+                  d.decision AS "decision?: Decision", d.eligible_until AS "eligible_until?",
+                  c.latest_version AS "latest_version?", c.signed_version AS "signed_version?",
+                  c.signed_at AS "signed_at?", c.withdrawn_at AS "withdrawn_at?"
            FROM patients p
+           JOIN consent_facts c ON c.patient_id = p.id
            LEFT JOIN LATERAL (
                SELECT id, status, urgent FROM screenings WHERE patient_id = p.id
                ORDER BY id DESC LIMIT 1
@@ -514,5 +535,24 @@ pub async fn desk_patients(
         offset
     )
     .fetch_all(db)
-    .await
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| DeskRow {
+            patient_id: r.patient_id,
+            legal_name: r.legal_name,
+            date_of_birth: r.date_of_birth,
+            phone: r.phone,
+            status: r.status,
+            urgent: r.urgent,
+            decision: r.decision,
+            eligible_until: r.eligible_until,
+            consent: ConsentFacts {
+                latest_version: r.latest_version,
+                signed_version: r.signed_version,
+                signed_at: r.signed_at,
+                withdrawn_at: r.withdrawn_at,
+            },
+        })
+        .collect())
 }

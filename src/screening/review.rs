@@ -18,6 +18,7 @@ use super::rules::{Flag, has_absolute_contraindication};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
+use crate::consent::model::{ConsentStatus, consent_status};
 use crate::error::{AppError, AppResult};
 use crate::patients::model::{SexAtBirth, age_on};
 use crate::settings;
@@ -256,7 +257,8 @@ pub async fn decide(
 #[template(path = "screening/desk_patients.html")]
 struct DeskPage {
     ctx: PageContext,
-    rows: Vec<(DeskRow, ScreeningStanding)>,
+    /// Each patient with their screening standing and consent status (with its date if withdrawn).
+    rows: Vec<(DeskRow, ScreeningStanding, ConsentStatus, Option<String>)>,
     search: String,
     page: i64,
     has_next: bool,
@@ -288,6 +290,7 @@ pub async fn desk_patients(
     )
     .await?;
     let today = OffsetDateTime::now_utc().date();
+    let zone = settings::load(&state.db).await?.zone();
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -298,7 +301,9 @@ pub async fn desk_patients(
                 r.eligible_until,
                 today,
             );
-            (r, standing)
+            let consent = consent_status(&r.consent);
+            let withdrawn_on = consent.withdrawn_at().map(|at| zone.format(at));
+            (r, standing, consent, withdrawn_on)
         })
         .collect();
     render(&DeskPage {

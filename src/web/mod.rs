@@ -127,6 +127,7 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
     const PATIENT: &[NavLink] = &[
         link("/patient", "My care"),
         link("/patient/screening", "Screening"),
+        link("/patient/consent", "Consent"),
         link("/patient/profile", "My details"),
     ];
     const FRONT_DESK: &[NavLink] = &[
@@ -136,11 +137,13 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
     const CLINICIAN: &[NavLink] = &[
         link("/clinician", "Clinician"),
         link("/clinician/screenings", "Screenings"),
+        link("/clinician/consents", "Consents"),
     ];
     const ADMIN: &[NavLink] = &[
         link("/admin", "Overview"),
         link("/admin/staff", "Staff"),
         link("/admin/settings", "Settings"),
+        link("/admin/consent", "Consent forms"),
         link("/admin/audit", "Audit log"),
     ];
     match role {
@@ -194,6 +197,17 @@ pub fn render(page: &impl Template) -> AppResult<Response> {
 /// Renders a page template with a status other than 200 (e.g. a form with errors: 422).
 pub fn render_with_status(status: StatusCode, page: &impl Template) -> AppResult<Response> {
     Ok((status, Html(page.render()?)).into_response())
+}
+
+/// The browser's own description of itself, as a signature records it (at most 500 characters).
+pub fn user_agent(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown")
+        .chars()
+        .take(500)
+        .collect()
 }
 
 /// A redirect after a form post (303 so the browser follows with GET).

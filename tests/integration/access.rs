@@ -70,6 +70,35 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Forbidden, Forbidden, Invalid, Forbidden]
         }
         ("GET", "/front-desk/patients") => [Login, Forbidden, Page, Forbidden, Forbidden],
+        ("GET", "/patient/consent") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        // The walking patient has signed nothing: the empty forms are refused, and there is
+        // nothing to withdraw.
+        ("POST", "/patient/consent/sign" | "/patient/consent/withdraw") => {
+            [Login, Invalid, Forbidden, Forbidden, Forbidden]
+        }
+        ("GET", "/patient/consent/withdraw") => [Login, Moved, Forbidden, Forbidden, Forbidden],
+        // Another patient's signature: not found for this patient.
+        ("GET", "/patient/consent/signatures/{id}") => {
+            [Login, Missing, Forbidden, Forbidden, Forbidden]
+        }
+        (
+            "GET",
+            "/clinician/consents"
+            | "/clinician/patients/{id}/consent"
+            | "/clinician/consent/signatures/{id}",
+        ) => [Login, Forbidden, Forbidden, Page, Forbidden],
+        ("POST", "/clinician/consent/signatures/{id}/countersign") => {
+            [Login, Forbidden, Forbidden, Invalid, Forbidden]
+        }
+        ("GET", "/consent/versions/{id}/text") => [Login, Page, Page, Page, Page],
+        ("GET", "/admin/consent" | "/admin/consent/{id}") => {
+            [Login, Forbidden, Forbidden, Forbidden, Page]
+        }
+        // A new draft opens in the editor; the published version refuses edits by redirecting.
+        (
+            "POST",
+            "/admin/consent/drafts" | "/admin/consent/{id}" | "/admin/consent/{id}/discard",
+        ) => [Login, Forbidden, Forbidden, Forbidden, Moved],
         _ => return None,
     };
     Some(expected)
@@ -101,6 +130,26 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
         "INSERT INTO screenings (patient_id, status, submitted_at)
          SELECT id, 'submitted', now() FROM patients WHERE user_id = $1 RETURNING id",
     )
+    .bind(owner)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    // The same patient's signature of the consent every clinic starts with (version 1).
+    let (owner_patient, version): (i64, i64) = sqlx::query_as(
+        "SELECT p.id, v.id FROM patients p, consent_versions v WHERE p.user_id = $1 AND v.version = 1",
+    )
+    .bind(owner)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let signature: i64 = sqlx::query_scalar(
+        "INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, printed_name,
+                                         meaning, text_sha256, client_addr, user_agent)
+         SELECT v.id, $2, 'patient', $3, 'Owner', 'I consent', v.text_sha256, '127.0.0.1', 'test'
+         FROM consent_versions v WHERE v.id = $1 RETURNING id",
+    )
+    .bind(version)
+    .bind(owner_patient)
     .bind(owner)
     .fetch_one(&app.db)
     .await
@@ -145,7 +194,13 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             }
         };
         for (method, pattern) in &table {
-            let id = if pattern.contains("screening") {
+            let id = if pattern.contains("consent/signatures") {
+                signature
+            } else if pattern.contains("/clinician/patients/") {
+                owner_patient
+            } else if pattern.contains("consent/") {
+                version
+            } else if pattern.contains("screening") {
                 screening
             } else {
                 target

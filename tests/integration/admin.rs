@@ -179,12 +179,16 @@ async fn settings_are_validated_saved_and_audited() {
         ("lockout_minutes", "20"),
         ("address_failures", "40"),
         ("eligibility_days", "90"),
+        ("time_zone", "Pacific"),
     ];
     let page = admin.post("/admin/settings", &form).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     page.assert_contains("id=\"staff_idle_minutes-error\"")
+        .assert_contains("id=\"time_zone-error\"")
+        .assert_contains("value=\"Pacific\"")
         .assert_contains("value=\"Calm Waters Clinic\"");
     form[2] = ("staff_idle_minutes", "10");
+    form[9] = ("time_zone", "america/los_angeles");
     let page = admin.post("/admin/settings", &form).await;
     assert_eq!(page.location(), "/admin/settings?saved=1");
     admin
@@ -197,6 +201,11 @@ async fn settings_are_validated_saved_and_audited() {
         .await
         .unwrap();
     assert_eq!(staff_idle, 10);
+    let zone: String = sqlx::query_scalar("SELECT time_zone FROM clinic_settings")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(zone, "America/Los_Angeles");
     assert!(
         app.audit_actions()
             .await

@@ -8,6 +8,7 @@ mod admin;
 mod audit_trail;
 mod browser;
 mod cli;
+mod consent;
 mod errors;
 mod notify;
 mod screening;

@@ -328,6 +328,9 @@ impl Page {
     }
 }
 
+/// What the test client says it is, as a browser would (signatures record it).
+pub const USER_AGENT: &str = "clinic-integration-tests/1";
+
 /// A browser-like client: keeps cookies, never follows redirects on its own, and adds the
 /// anti-forgery token to forms as the app's pages do.
 #[derive(Clone)]
@@ -342,6 +345,7 @@ impl Client {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
+            .user_agent(USER_AGENT)
             .build()
             .unwrap();
         Client {

@@ -1,0 +1,214 @@
+//! The clinician's side: signatures waiting for a countersignature, each patient's consent
+//! record, the signed copies, and countersigning.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::db::{self, AwaitingRow, NewSignature, SignatureRow, Withdrawal};
+use super::model::{
+    self, CLINICIAN_MEANING, CLINICIAN_UNTICKED, ConsentStatus, SignForm, SigningContext,
+};
+use super::signed_copy::{self, CountersignForm};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::{FormErrors, PageContext, RequestMeta, render, see_other, user_agent};
+
+const PAGE: i64 = 25;
+
+#[derive(Template)]
+#[template(path = "consent/awaiting.html")]
+struct AwaitingPage {
+    ctx: PageContext,
+    rows: Vec<(AwaitingRow, String)>,
+    next_before: Option<i64>,
+    paged: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AwaitingQuery {
+    before: Option<i64>,
+}
+
+/// Patients' signatures no clinician has countersigned yet, newest first.
+pub async fn awaiting(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Query(query): Query<AwaitingQuery>,
+) -> AppResult<Response> {
+    let mut rows = db::awaiting_countersignature(&state.db, query.before, PAGE + 1).await?;
+    let more = rows.len() as i64 > PAGE;
+    rows.truncate(PAGE as usize);
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta)
+            .detail("consent signatures awaiting countersignature"),
+    )
+    .await?;
+    let zone = crate::settings::load(&state.db).await?.zone();
+    render(&AwaitingPage {
+        ctx,
+        next_before: rows.last().map(|r| r.signature_id).filter(|_| more),
+        paged: query.before.is_some(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let at = zone.format(r.signed_at);
+                (r, at)
+            })
+            .collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "consent/record.html")]
+struct RecordPage {
+    ctx: PageContext,
+    patient_id: i64,
+    legal_name: String,
+    date_of_birth: time::Date,
+    status: ConsentStatus,
+    signatures: Vec<(SignatureRow, String)>,
+    withdrawals: Vec<(Withdrawal, String)>,
+}
+
+/// One patient's consent record: status, every signature and every withdrawal.
+pub async fn record(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(patient_id): Path<i64>,
+) -> AppResult<Response> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::CONSENT_VIEW, Some(&clinician), &meta)
+            .patient(patient_id)
+            .detail("consent record"),
+    )
+    .await?;
+    let status = model::consent_status(&db::facts(&state.db, patient_id).await?);
+    let zone = crate::settings::load(&state.db).await?.zone();
+    let signatures = db::signatures_of_patient(&state.db, patient_id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let at = zone.format(s.signed_at);
+            (s, at)
+        })
+        .collect();
+    let withdrawals = db::withdrawals_of_patient(&state.db, patient_id)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let at = zone.format(w.withdrawn_at);
+            (w, at)
+        })
+        .collect();
+    render(&RecordPage {
+        ctx,
+        patient_id,
+        legal_name: patient.legal_name,
+        date_of_birth: patient.date_of_birth,
+        status,
+        signatures,
+        withdrawals,
+    })
+}
+
+fn empty_countersign_form(clinician: &CurrentUser) -> CountersignForm {
+    CountersignForm {
+        printed_name: clinician.name.clone(),
+        understood: false,
+        errors: FormErrors::default(),
+    }
+}
+
+pub async fn signed_copy(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(signature_id): Path<i64>,
+) -> AppResult<Response> {
+    let copy = signed_copy::load(&state, &clinician, &meta, signature_id, None).await?;
+    let form = empty_countersign_form(&clinician);
+    signed_copy::page(&state, ctx, copy, Some(form)).await
+}
+
+pub async fn countersign(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Path(signature_id): Path<i64>,
+    Form(form): Form<SignForm>,
+) -> AppResult<Response> {
+    let copy = signed_copy::load(&state, &clinician, &meta, signature_id, None).await?;
+    let (signature, _) = &copy;
+    let done = format!("/clinician/consent/signatures/{signature_id}");
+    if signature.countersignature.is_some() {
+        return Ok(see_other(&done));
+    }
+    let context = SigningContext {
+        version_id: signature.version_id,
+        text_sha256: &signature.text_sha256,
+        name_on_record: &clinician.name,
+        unticked: CLINICIAN_UNTICKED,
+    };
+    if let Err(errors) = model::check_signature(&form, &context) {
+        let form = CountersignForm {
+            printed_name: form.printed_name,
+            understood: form.understood.is_some(),
+            errors,
+        };
+        return signed_copy::page(&state, ctx, copy, Some(form)).await;
+    }
+    let agent = user_agent(&headers);
+    let mut tx = state.db.begin().await?;
+    let recorded = db::record_signature(
+        &mut *tx,
+        &NewSignature {
+            version_id: signature.version_id,
+            patient_id: signature.patient_id,
+            signer_user_id: clinician.id,
+            countersigns: Some(signature.id),
+            printed_name: form.printed_name.trim(),
+            meaning: CLINICIAN_MEANING,
+            text_sha256: &signature.text_sha256,
+            client_addr: &meta.client_addr,
+            user_agent: &agent,
+        },
+    )
+    .await;
+    match recorded {
+        Ok(countersignature_id) => {
+            audit::record(
+                &mut *tx,
+                audit::Entry::new(action::CONSENT_COUNTERSIGN, Some(&clinician), &meta)
+                    .patient(signature.patient_id)
+                    .detail(format!(
+                        "signature {countersignature_id} countersigns {signature_id}"
+                    )),
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        // Another clinician countersigned a moment ago: theirs stands, and the page shows it.
+        Err(sqlx::Error::Database(e))
+            if e.constraint() == Some("consent_signatures_one_countersignature") => {}
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other(&done))
+}

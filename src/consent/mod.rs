@@ -1,0 +1,35 @@
+//! Informed consent: versioned documents, patients' e-signatures, clinicians'
+//! countersignatures, withdrawal, and the consent status every other feature reads.
+
+mod admin_pages;
+mod clinician_pages;
+pub mod db;
+pub mod model;
+mod patient_pages;
+mod signed_copy;
+
+use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route, SIGNED_IN};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/patient/consent", PATIENT).get(patient_pages::consent),
+        Route::new("/patient/consent/sign", PATIENT).post(patient_pages::sign),
+        Route::new("/patient/consent/withdraw", PATIENT)
+            .get(patient_pages::withdraw_form)
+            .post(patient_pages::withdraw),
+        Route::new("/patient/consent/signatures/{id}", PATIENT).get(patient_pages::signed_copy),
+        Route::new("/clinician/consents", CLINICIAN).get(clinician_pages::awaiting),
+        Route::new("/clinician/patients/{id}/consent", CLINICIAN).get(clinician_pages::record),
+        Route::new("/clinician/consent/signatures/{id}", CLINICIAN)
+            .get(clinician_pages::signed_copy),
+        Route::new("/clinician/consent/signatures/{id}/countersign", CLINICIAN)
+            .post(clinician_pages::countersign),
+        Route::new("/consent/versions/{id}/text", SIGNED_IN).get(signed_copy::exact_text),
+        Route::new("/admin/consent", ADMIN).get(admin_pages::list),
+        Route::new("/admin/consent/drafts", ADMIN).post(admin_pages::new_draft),
+        Route::new("/admin/consent/{id}", ADMIN)
+            .get(admin_pages::version)
+            .post(admin_pages::save),
+        Route::new("/admin/consent/{id}/discard", ADMIN).post(admin_pages::discard),
+    ]
+}

@@ -1,0 +1,281 @@
+//! The patient's side: read and sign the consent in force, see the signed copies, withdraw.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::db::{self, NewSignature, NewWithdrawal, SignatureRow, Version};
+use super::model::{
+    self, ConsentStatus, PATIENT_MEANING, PATIENT_UNTICKED, SignForm, SigningContext, WithdrawForm,
+};
+use super::signed_copy;
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::patients::db::{ProfileRow, profile_for_user};
+use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other, user_agent};
+
+async fn own_profile(state: &AppState, user: &CurrentUser) -> AppResult<ProfileRow> {
+    profile_for_user(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "consent/patient.html")]
+struct ConsentPage {
+    ctx: PageContext,
+    status: ConsentStatus,
+    /// The version in force and its rendered text, when there is one to sign.
+    current: Option<(Version, String)>,
+    signatures: Vec<(SignatureRow, String)>,
+    form: SignForm,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+    withdrawn_on: Option<String>,
+    meaning: &'static str,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "signed" => Some("Thank you. Your consent is signed and recorded."),
+        "already" => {
+            Some("You have already signed this version of the consent; nothing more is needed.")
+        }
+        "withdrawn" => Some(
+            "Your consent is withdrawn. The clinic has been told, and no infusions will be given until you sign again.",
+        ),
+        "not-signed" => Some("There is no signed consent to withdraw."),
+        _ => None,
+    }
+}
+
+async fn consent_page(
+    state: &AppState,
+    ctx: PageContext,
+    profile: &ProfileRow,
+    form: SignForm,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+) -> AppResult<Response> {
+    let facts = db::facts(&state.db, profile.id).await?;
+    let status = model::consent_status(&facts);
+    let current = db::current_version(&state.db).await?.map(|v| {
+        let html = model::render_document(&v.body);
+        (v, html)
+    });
+    let zone = crate::settings::load(&state.db).await?.zone();
+    let signatures = db::signatures_of_patient(&state.db, profile.id)
+        .await?
+        .into_iter()
+        .map(|s| {
+            let at = zone.format(s.signed_at);
+            (s, at)
+        })
+        .collect();
+    let http_status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_with_status(
+        http_status,
+        &ConsentPage {
+            ctx,
+            withdrawn_on: status.withdrawn_at().map(|at| zone.format(at)),
+            status,
+            current,
+            signatures,
+            form,
+            errors,
+            notice,
+            meaning: PATIENT_MEANING,
+        },
+    )
+}
+
+pub async fn consent(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Query(query): Query<NoticeQuery>,
+) -> AppResult<Response> {
+    let profile = own_profile(&state, &user).await?;
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::CONSENT_VIEW, Some(&user), &meta).patient(profile.id),
+    )
+    .await?;
+    let form = SignForm::default();
+    let notice = notice(query.notice.as_deref());
+    consent_page(&state, ctx, &profile, form, FormErrors::default(), notice).await
+}
+
+pub async fn sign(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<SignForm>,
+) -> AppResult<Response> {
+    let profile = own_profile(&state, &user).await?;
+    let mut tx = state.db.begin().await?;
+    // One signing at a time per patient: a double click cannot sign twice.
+    db::lock_patient(&mut *tx, profile.id).await?;
+    let status = model::consent_status(&db::facts(&mut *tx, profile.id).await?);
+    if status.is_current() {
+        return Ok(see_other("/patient/consent?notice=already"));
+    }
+    let version = db::current_version(&mut *tx).await?.ok_or_else(|| {
+        AppError::BadRequest("The clinic has not published a consent form yet.".into())
+    })?;
+    let context = SigningContext {
+        version_id: version.id,
+        text_sha256: version.text_sha256.as_deref().unwrap_or_default(),
+        name_on_record: &profile.legal_name,
+        unticked: PATIENT_UNTICKED,
+    };
+    if let Err(errors) = model::check_signature(&form, &context) {
+        drop(tx);
+        let form = SignForm {
+            // The stale form's version is replaced by the one now shown; the name is kept.
+            version_id: Some(version.id),
+            text_sha256: context.text_sha256.to_owned(),
+            ..form
+        };
+        return consent_page(&state, ctx, &profile, form, errors, None).await;
+    }
+    let agent = user_agent(&headers);
+    let signature_id = db::record_signature(
+        &mut *tx,
+        &NewSignature {
+            version_id: version.id,
+            patient_id: profile.id,
+            signer_user_id: user.id,
+            countersigns: None,
+            printed_name: form.printed_name.trim(),
+            meaning: PATIENT_MEANING,
+            text_sha256: context.text_sha256,
+            client_addr: &meta.client_addr,
+            user_agent: &agent,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::CONSENT_SIGN, Some(&user), &meta)
+            .patient(profile.id)
+            .detail(format!(
+                "signature {signature_id}: version {}",
+                version.version.unwrap_or_default()
+            )),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/patient/consent?notice=signed"))
+}
+
+pub async fn signed_copy(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(signature_id): Path<i64>,
+) -> AppResult<Response> {
+    let profile = own_profile(&state, &user).await?;
+    let copy = signed_copy::load(&state, &user, &meta, signature_id, Some(profile.id)).await?;
+    signed_copy::page(&state, ctx, copy, None).await
+}
+
+#[derive(Template)]
+#[template(path = "consent/withdraw.html")]
+struct WithdrawPage {
+    ctx: PageContext,
+    form: WithdrawForm,
+    errors: FormErrors,
+}
+
+fn withdraw_page(ctx: PageContext, form: WithdrawForm, errors: FormErrors) -> AppResult<Response> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_with_status(status, &WithdrawPage { ctx, form, errors })
+}
+
+/// Whether there is a consent to withdraw (signed, and not withdrawn since).
+fn can_withdraw(status: ConsentStatus) -> bool {
+    matches!(
+        status,
+        ConsentStatus::Current { .. } | ConsentStatus::Outdated { .. }
+    )
+}
+
+pub async fn withdraw_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let profile = own_profile(&state, &user).await?;
+    if !can_withdraw(model::consent_status(
+        &db::facts(&state.db, profile.id).await?,
+    )) {
+        return Ok(see_other("/patient/consent?notice=not-signed"));
+    }
+    withdraw_page(ctx, WithdrawForm::default(), FormErrors::default())
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    headers: HeaderMap,
+    Form(form): Form<WithdrawForm>,
+) -> AppResult<Response> {
+    let profile = own_profile(&state, &user).await?;
+    let reason = match model::check_withdrawal(&form) {
+        Ok(reason) => reason,
+        Err(errors) => return withdraw_page(ctx, form, errors),
+    };
+    let mut tx = state.db.begin().await?;
+    db::lock_patient(&mut *tx, profile.id).await?;
+    if !can_withdraw(model::consent_status(
+        &db::facts(&mut *tx, profile.id).await?,
+    )) {
+        return Ok(see_other("/patient/consent?notice=not-signed"));
+    }
+    let agent = user_agent(&headers);
+    let withdrawal_id = db::record_withdrawal(
+        &mut *tx,
+        &NewWithdrawal {
+            patient_id: profile.id,
+            withdrawn_by: user.id,
+            reason: reason.as_deref(),
+            client_addr: &meta.client_addr,
+            user_agent: &agent,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::CONSENT_WITHDRAW, Some(&user), &meta)
+            .patient(profile.id)
+            .detail(format!("withdrawal {withdrawal_id}")),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/patient/consent?notice=withdrawn"))
+}
