@@ -547,3 +547,110 @@ async fn browser_screening_from_phone_to_clinician_decision() {
     assert_eq!(decided, "eligible");
     browser.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
+    let app = TestApp::spawn().await;
+    crate::screening::patient_with_profile(&app, "pat@clinic.test", "Pat Signer").await;
+    app.add_user(Role::Clinician, "casey@clinic.test").await;
+    let Some(browser) = browser(360, 740).await else {
+        return;
+    };
+    let client = &browser.client;
+    client.goto(&format!("{}/login", app.base)).await.unwrap();
+    log_in(client, "pat@clinic.test", PASSWORD).await;
+    wait_for_path(client, "/patient").await;
+    client
+        .goto(&format!("{}/patient/consent", app.base))
+        .await
+        .unwrap();
+    assert_fits_width(client, "/patient/consent").await;
+    let document = client
+        .find(Locator::Id("document"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(document.contains("Do not drive"), "{document}");
+    screenshot(client, "consent-read-360").await;
+
+    // A name that does not match the record: the message sits by the field, the name stays.
+    fill(client, "printed_name", "Pat Singer").await;
+    click(client, "label[for=understood]").await;
+    submit(client, "/patient/consent/sign").await;
+    let error = client
+        .find(Locator::Id("printed_name-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("must match"), "{error}");
+    let kept = client
+        .find(Locator::Id("printed_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Pat Singer"));
+    assert_fits_width(client, "/patient/consent with errors").await;
+
+    fill(client, "printed_name", "pat signer").await;
+    let ticked = client
+        .find(Locator::Id("understood"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    if ticked.as_deref() != Some("true") {
+        click(client, "label[for=understood]").await;
+    }
+    submit(client, "/patient/consent/sign").await;
+    wait_for_path(client, "/patient/consent").await;
+    let standing = client
+        .find(Locator::Css(".standing"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(standing, "Signed (version 1)");
+    screenshot(client, "consent-signed-360").await;
+    log_out(client).await;
+
+    // The clinician countersigns from the work list and prints the signed copy.
+    client.set_window_size(1280, 900).await.unwrap();
+    log_in(client, "casey@clinic.test", PASSWORD).await;
+    wait_for_path(client, "/clinician").await;
+    client
+        .goto(&format!("{}/clinician/consents", app.base))
+        .await
+        .unwrap();
+    click(client, "a.button.small").await;
+    click(client, "label[for=understood]").await;
+    let path = client.current_url().await.unwrap().path().to_owned();
+    submit(client, &format!("{path}/countersign")).await;
+    client
+        .wait()
+        .for_element(Locator::XPath("//h3[text()='Clinician']"))
+        .await
+        .unwrap();
+    // Script shows the print button; the browser's print gives the signed copy as a PDF.
+    let print_button = client
+        .find(Locator::Css("button[data-print]"))
+        .await
+        .unwrap();
+    assert!(print_button.is_displayed().await.unwrap());
+    let pdf = client
+        .print(fantoccini::wd::PrintConfiguration::default())
+        .await
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::write(dir.join("consent-signed-copy.pdf"), &pdf).unwrap();
+    screenshot(client, "consent-countersigned-1280").await;
+    browser.client.clone().close().await.unwrap();
+}
