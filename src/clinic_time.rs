@@ -60,6 +60,20 @@ impl ClinicZone {
         }
     }
 
+    /// Each row beside its moment (picked by `at`) as the clinic reads it, for lists.
+    pub fn label_each<T>(
+        &self,
+        rows: Vec<T>,
+        at: impl Fn(&T) -> OffsetDateTime,
+    ) -> Vec<(T, String)> {
+        rows.into_iter()
+            .map(|row| {
+                let label = self.format(at(&row));
+                (row, label)
+            })
+            .collect()
+    }
+
     /// "28 Nov 2026, 10:42 EST": how signed records and schedules show a moment.
     pub fn format(&self, at: OffsetDateTime) -> String {
         let local = self.local(at);

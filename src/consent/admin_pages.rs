@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -24,14 +23,9 @@ struct ListPage {
 
 pub async fn list(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
     let zone = crate::settings::load(&state.db).await?.zone();
-    let versions = db::versions(&state.db)
-        .await?
-        .into_iter()
-        .map(|v| {
-            let at = zone.format(v.published_at.unwrap_or(v.updated_at));
-            (v, at)
-        })
-        .collect();
+    let versions = zone.label_each(db::versions(&state.db).await?, |v| {
+        v.published_at.unwrap_or(v.updated_at)
+    });
     render(&ListPage { ctx, versions })
 }
 
@@ -101,11 +95,7 @@ fn version_page(
     notice: Option<&'static str>,
     zone: crate::clinic_time::ClinicZone,
 ) -> AppResult<Response> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let page = VersionPage {
         ctx,
         preview_html: model::render_document(preview_of),

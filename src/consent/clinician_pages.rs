@@ -57,13 +57,7 @@ pub async fn awaiting(
         ctx,
         next_before: rows.last().map(|r| r.signature_id).filter(|_| more),
         paged: query.before.is_some(),
-        rows: rows
-            .into_iter()
-            .map(|r| {
-                let at = zone.format(r.signed_at);
-                (r, at)
-            })
-            .collect(),
+        rows: zone.label_each(rows, |r| r.signed_at),
     })
 }
 
@@ -99,22 +93,14 @@ pub async fn record(
     .await?;
     let status = model::consent_status(&db::facts(&state.db, patient_id).await?);
     let zone = crate::settings::load(&state.db).await?.zone();
-    let signatures = db::signatures_of_patient(&state.db, patient_id)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let at = zone.format(s.signed_at);
-            (s, at)
-        })
-        .collect();
-    let withdrawals = db::withdrawals_of_patient(&state.db, patient_id)
-        .await?
-        .into_iter()
-        .map(|w| {
-            let at = zone.format(w.withdrawn_at);
-            (w, at)
-        })
-        .collect();
+    let signatures = zone.label_each(
+        db::signatures_of_patient(&state.db, patient_id, None).await?,
+        |r| r.signed_at,
+    );
+    let withdrawals = zone.label_each(
+        db::withdrawals_of_patient(&state.db, patient_id).await?,
+        |r| r.withdrawn_at,
+    );
     render(&RecordPage {
         ctx,
         patient_id,

@@ -311,10 +311,11 @@ impl From<SignatureFlat> for SignatureRow {
     }
 }
 
-/// A patient's signatures, newest first.
+/// A patient's signatures, newest first; with `only`, just that one (if it is theirs).
 pub async fn signatures_of_patient(
     db: impl PgExecutor<'_>,
     patient_id: i64,
+    only: Option<i64>,
 ) -> sqlx::Result<Vec<SignatureRow>> {
     let rows = sqlx::query_as!(
         SignatureFlat,
@@ -327,38 +328,28 @@ pub async fn signatures_of_patient(
            FROM consent_signatures s
            JOIN consent_versions v ON v.id = s.version_id
            LEFT JOIN consent_signatures c ON c.countersigns = s.id
-           WHERE s.patient_id = $1 AND s.signer = 'patient'
+           WHERE s.patient_id = $1 AND s.signer = 'patient' AND ($2::bigint IS NULL OR s.id = $2)
            ORDER BY s.id DESC
            LIMIT 100"#,
-        patient_id
+        patient_id,
+        only
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(SignatureRow::from).collect())
 }
 
-/// One patient signature by id (a countersignature's id finds nothing).
-pub async fn signature(
+/// Whose signature this is (a patient's signature; a countersignature's id finds nothing).
+pub async fn signer_patient(
     db: impl PgExecutor<'_>,
     signature_id: i64,
-) -> sqlx::Result<Option<SignatureRow>> {
-    let row = sqlx::query_as!(
-        SignatureFlat,
-        r#"SELECT s.id, s.patient_id, s.version_id, v.version AS "version!", v.title,
-                  s.printed_name, s.meaning, s.text_sha256, s.signed_at, s.client_addr,
-                  s.user_agent,
-                  c.printed_name AS "c_printed_name?", c.meaning AS "c_meaning?",
-                  c.text_sha256 AS "c_text_sha256?", c.signed_at AS "c_signed_at?",
-                  c.client_addr AS "c_client_addr?", c.user_agent AS "c_user_agent?"
-           FROM consent_signatures s
-           JOIN consent_versions v ON v.id = s.version_id
-           LEFT JOIN consent_signatures c ON c.countersigns = s.id
-           WHERE s.id = $1 AND s.signer = 'patient'"#,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        "SELECT patient_id FROM consent_signatures WHERE id = $1 AND signer = 'patient'",
         signature_id
     )
     .fetch_optional(db)
-    .await?;
-    Ok(row.map(SignatureRow::from))
+    .await
 }
 
 #[derive(Clone, Debug)]

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -74,19 +74,11 @@ async fn consent_page(
         (v, html)
     });
     let zone = crate::settings::load(&state.db).await?.zone();
-    let signatures = db::signatures_of_patient(&state.db, profile.id)
-        .await?
-        .into_iter()
-        .map(|s| {
-            let at = zone.format(s.signed_at);
-            (s, at)
-        })
-        .collect();
-    let http_status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let signatures = zone.label_each(
+        db::signatures_of_patient(&state.db, profile.id, None).await?,
+        |r| r.signed_at,
+    );
+    let http_status = errors.status();
     render_with_status(
         http_status,
         &ConsentPage {
@@ -207,11 +199,7 @@ struct WithdrawPage {
 }
 
 fn withdraw_page(ctx: PageContext, form: WithdrawForm, errors: FormErrors) -> AppResult<Response> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render_with_status(status, &WithdrawPage { ctx, form, errors })
 }
 

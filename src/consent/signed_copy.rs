@@ -51,9 +51,13 @@ pub async fn load(
     signature_id: i64,
     patient_id: Option<i64>,
 ) -> AppResult<(SignatureRow, Version)> {
-    let signature = db::signature(&state.db, signature_id)
+    let owner = db::signer_patient(&state.db, signature_id)
         .await?
-        .filter(|s| patient_id.is_none_or(|own| own == s.patient_id))
+        .filter(|owner| patient_id.is_none_or(|own| own == *owner))
+        .ok_or(AppError::NotFound)?;
+    let signature = db::signatures_of_patient(&state.db, owner, Some(signature_id))
+        .await?
+        .pop()
         .ok_or(AppError::NotFound)?;
     let version = db::version(&state.db, signature.version_id)
         .await?
@@ -75,10 +79,9 @@ pub async fn page(
     countersign: Option<CountersignForm>,
 ) -> AppResult<Response> {
     let zone: ClinicZone = crate::settings::load(&state.db).await?.zone();
-    let status = match &countersign {
-        Some(form) if !form.errors.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::OK,
-    };
+    let status = countersign
+        .as_ref()
+        .map_or(StatusCode::OK, |form| form.errors.status());
     let back = match ctx.user.as_ref().map(|u| u.role) {
         Some(Role::Patient) => ("Back to your consent", "/patient/consent".to_owned()),
         _ => (

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -168,11 +167,7 @@ async fn review_page(
     let sections = model::answer_sections(&screening.intake, &screening.draft_answers, &steps);
     let flags = screening.flags.0.clone();
     let today = OffsetDateTime::now_utc().date();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let page = ClinicianReviewPage {
         ctx,
         age: age_on(patient.date_of_birth, today),

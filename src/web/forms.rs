@@ -27,6 +27,15 @@ impl FormErrors {
         self.0.is_empty()
     }
 
+    /// The status a page with this form answers with: 422 while anything needs correcting.
+    pub fn status(&self) -> axum::http::StatusCode {
+        if self.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// All messages in field order, for the summary at the top of a form.
     pub fn all(&self) -> &[(&'static str, String)] {
         &self.0

@@ -119,6 +119,29 @@ async fn fill(client: &Client, id: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
+/// The visible text of the element with this id, once the page shows it.
+async fn text_of(client: &Client, id: &str) -> String {
+    client
+        .wait()
+        .for_element(Locator::Id(id))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// What a form field with this id holds now.
+async fn value_of(client: &Client, id: &str) -> Option<String> {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+}
+
 async fn wait_for_path(client: &Client, path: &str) {
     for _ in 0..100 {
         if client.current_url().await.unwrap().path() == path {
@@ -222,21 +245,9 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
     fill(client, "email", "ann@example.com").await;
     fill(client, "password", "password").await;
     submit(client, "/register").await;
-    let error = client
-        .find(Locator::Id("password-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = text_of(client, "password-error").await;
     assert!(error.contains("commonly used"), "{error}");
-    let kept = client
-        .find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = value_of(client, "name").await;
     assert_eq!(kept.as_deref(), Some("Ann Example"));
     assert_fits_width(client, "/register with errors").await;
     screenshot(client, "register-errors-360").await;
@@ -565,13 +576,7 @@ async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
         .await
         .unwrap();
     assert_fits_width(client, "/patient/consent").await;
-    let document = client
-        .find(Locator::Id("document"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let document = text_of(client, "document").await;
     assert!(document.contains("Do not drive"), "{document}");
     screenshot(client, "consent-read-360").await;
 
@@ -579,21 +584,9 @@ async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
     fill(client, "printed_name", "Pat Singer").await;
     click(client, "label[for=understood]").await;
     submit(client, "/patient/consent/sign").await;
-    let error = client
-        .find(Locator::Id("printed_name-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = text_of(client, "printed_name-error").await;
     assert!(error.contains("must match"), "{error}");
-    let kept = client
-        .find(Locator::Id("printed_name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = value_of(client, "printed_name").await;
     assert_eq!(kept.as_deref(), Some("Pat Singer"));
     assert_fits_width(client, "/patient/consent with errors").await;
 

@@ -505,17 +505,13 @@ async fn a_clinician_countersigns_and_the_signed_copy_can_be_checked_by_anyone()
         1
     );
 
-    let done = clinician
-        .post(
-            &countersign,
-            &[
-                ("printed_name", "clinician doc"),
-                ("understood", "yes"),
-                shown_text[0],
-                shown_text[1],
-            ],
-        )
-        .await;
+    let proper = [
+        ("printed_name", "clinician doc"),
+        ("understood", "yes"),
+        shown_text[0],
+        shown_text[1],
+    ];
+    let done = clinician.post(&countersign, &proper).await;
     assert_eq!(done.location(), copy_path, "{}", done.body);
     let copy = clinician.follow(&done).await;
     copy.assert_contains("<h3>Clinician</h3>")
@@ -536,17 +532,7 @@ async fn a_clinician_countersigns_and_the_signed_copy_can_be_checked_by_anyone()
     assert_eq!(counter_hash, hash);
     assert_eq!(signer, "clinician");
     // A second countersignature is not recorded.
-    clinician
-        .post(
-            &countersign,
-            &[
-                ("printed_name", "clinician doc"),
-                ("understood", "yes"),
-                shown_text[0],
-                shown_text[1],
-            ],
-        )
-        .await;
+    clinician.post(&countersign, &proper).await;
     assert_eq!(
         count(&app, "SELECT count(*) FROM consent_signatures").await,
         2
