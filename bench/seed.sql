@@ -91,11 +91,44 @@ SELECT s.id, 'eligible', 'Reviewed; BP controlled.', 'You can book your infusion
        s.submitted_at + interval '1 day'
 FROM screenings s WHERE s.status = 'decided';
 
+-- 7. Consent: four patients in five signed version 1 over the last two years, nine in ten of
+--    those signatures are countersigned; a second version was published a month ago and a
+--    quarter of the signers have signed it too; one patient in fifty withdrew.
+INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, printed_name, meaning,
+                                text_sha256, signed_at, client_addr, user_agent)
+SELECT v.id, p.id, 'patient', p.user_id, p.legal_name, 'I consent to ketamine infusion therapy',
+       v.text_sha256, now() - (60 + p.id % 660) * interval '1 day', '10.0.0.1', 'bench'
+FROM patients p CROSS JOIN consent_versions v
+WHERE v.version = 1 AND p.id % 5 <> 0 AND p.user_id IS NOT NULL;
+
+INSERT INTO consent_versions (title, body, published_at)
+SELECT title, body || E'\n\nUpdated for the bench.', now() - interval '30 days'
+FROM consent_versions WHERE version = 1;
+
+INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, printed_name, meaning,
+                                text_sha256, signed_at, client_addr, user_agent)
+SELECT v.id, s.patient_id, 'patient', s.signer_user_id, s.printed_name, s.meaning,
+       v.text_sha256, now() - (s.patient_id % 29) * interval '1 day', '10.0.0.1', 'bench'
+FROM consent_signatures s CROSS JOIN consent_versions v
+WHERE v.version = 2 AND s.signer = 'patient' AND s.patient_id % 4 = 1;
+
+INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, countersigns,
+                                printed_name, meaning, text_sha256, signed_at, client_addr, user_agent)
+SELECT s.version_id, s.patient_id, 'clinician', (SELECT id FROM users WHERE email = 'clinician@demo.clinic'),
+       s.id, 'Demo Clinician', 'I explained the treatment and answered the patient''s questions',
+       s.text_sha256, s.signed_at + interval '10 minutes', '10.0.0.2', 'bench'
+FROM consent_signatures s WHERE s.signer = 'patient' AND s.id % 10 <> 0;
+
+INSERT INTO consent_withdrawals (patient_id, withdrawn_by, reason, withdrawn_at, client_addr, user_agent)
+SELECT p.id, p.user_id, NULL, now() - interval '5 days', '10.0.0.1', 'bench'
+FROM patients p WHERE p.id % 50 = 3 AND p.user_id IS NOT NULL;
 
 SELECT 'users' AS table_name, count(*) AS row_count FROM users
 UNION ALL SELECT 'patients', count(*) FROM patients
 UNION ALL SELECT 'sessions', count(*) FROM sessions
 UNION ALL SELECT 'audit entries', count(*) FROM audit_log
 UNION ALL SELECT 'screenings', count(*) FROM screenings
-UNION ALL SELECT 'questionnaire_results', count(*) FROM questionnaire_results;
+UNION ALL SELECT 'questionnaire_results', count(*) FROM questionnaire_results
+UNION ALL SELECT 'consent signatures', count(*) FROM consent_signatures
+UNION ALL SELECT 'consent withdrawals', count(*) FROM consent_withdrawals;
 SELECT pg_size_pretty(pg_database_size(current_database())) AS database_size;

@@ -104,6 +104,25 @@ CREATE TRIGGER consent_signatures_no_change BEFORE UPDATE OR DELETE ON consent_s
 CREATE TRIGGER consent_signatures_no_truncate BEFORE TRUNCATE ON consent_signatures
     FOR EACH STATEMENT EXECUTE FUNCTION consent_records_refuse_change();
 
+-- Patients' signatures no clinician has countersigned yet: the clinicians' work list. Kept by
+-- the trigger below, so the list costs the same however many signatures are long since
+-- countersigned. Only this list shrinks; the signatures themselves never change.
+CREATE TABLE consent_awaiting_countersignature (
+    signature_id bigint PRIMARY KEY REFERENCES consent_signatures (id)
+);
+
+CREATE FUNCTION consent_signatures_track_countersigning() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.countersigns IS NULL THEN
+        INSERT INTO consent_awaiting_countersignature (signature_id) VALUES (NEW.id);
+    ELSE
+        DELETE FROM consent_awaiting_countersignature WHERE signature_id = NEW.countersigns;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER consent_signatures_track_countersigning AFTER INSERT ON consent_signatures
+    FOR EACH ROW EXECUTE FUNCTION consent_signatures_track_countersigning();
+
 CREATE TABLE consent_withdrawals (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     patient_id    bigint NOT NULL REFERENCES patients (id),

@@ -398,12 +398,12 @@ pub async fn awaiting_countersignature(
         AwaitingRow,
         r#"SELECT s.id AS signature_id, s.patient_id, p.legal_name, p.date_of_birth,
                   v.version AS "version!", s.signed_at
-           FROM consent_signatures s
+           FROM consent_awaiting_countersignature q
+           JOIN consent_signatures s ON s.id = q.signature_id
            JOIN patients p ON p.id = s.patient_id
            JOIN consent_versions v ON v.id = s.version_id
-           WHERE s.signer = 'patient' AND s.id < $1
-             AND NOT EXISTS (SELECT 1 FROM consent_signatures c WHERE c.countersigns = s.id)
-           ORDER BY s.id DESC
+           WHERE q.signature_id < $1
+           ORDER BY q.signature_id DESC
            LIMIT $2"#,
         before_id.unwrap_or(i64::MAX),
         limit
