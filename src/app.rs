@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
-use crate::{admin, auth, consent, home, patients, screening, web};
+use crate::{account, admin, auth, consent, home, patients, screening, web};
 use auth::password::Passwords;
 use auth::session_cache::{self, SessionCache};
 
@@ -81,6 +81,7 @@ pub fn routes() -> Vec<Route> {
         operations,
         web::assets::routes(),
         auth::routes(),
+        account::routes(),
         home::routes(),
         patients::routes(),
         screening::routes(),

@@ -58,6 +58,19 @@ pub mod action {
     pub const CONSENT_WITHDRAW: &str = "consent.withdraw";
     pub const CONSENT_DRAFT: &str = "consent.draft";
     pub const CONSENT_PUBLISH: &str = "consent.publish";
+    pub const LOGIN_SECOND_FACTOR_FAILED: &str = "login.second_factor_failed";
+    pub const LOGIN_RECOVERY_CODE: &str = "login.recovery_code";
+    pub const TWO_FACTOR_ENABLE: &str = "account.two_factor_enable";
+    pub const TWO_FACTOR_DISABLE: &str = "account.two_factor_disable";
+    pub const RECOVERY_CODES_NEW: &str = "account.recovery_codes_new";
+    pub const PASSWORD_CHANGE: &str = "account.password_change";
+    pub const PASSWORD_RESET_REQUEST: &str = "account.password_reset_request";
+    pub const PASSWORD_RESET: &str = "account.password_reset";
+    pub const EMAIL_CHANGE: &str = "account.email_change";
+    pub const EMAIL_VERIFY: &str = "account.email_verify";
+    pub const REAUTH_FAILED: &str = "account.reauth_failed";
+    pub const SESSION_END: &str = "session.end";
+    pub const SESSION_END_BY_ADMIN: &str = "session.end_by_admin";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -88,6 +101,19 @@ pub mod action {
         CONSENT_WITHDRAW,
         CONSENT_DRAFT,
         CONSENT_PUBLISH,
+        LOGIN_SECOND_FACTOR_FAILED,
+        LOGIN_RECOVERY_CODE,
+        TWO_FACTOR_ENABLE,
+        TWO_FACTOR_DISABLE,
+        RECOVERY_CODES_NEW,
+        PASSWORD_CHANGE,
+        PASSWORD_RESET_REQUEST,
+        PASSWORD_RESET,
+        EMAIL_CHANGE,
+        EMAIL_VERIFY,
+        REAUTH_FAILED,
+        SESSION_END,
+        SESSION_END_BY_ADMIN,
     ];
 }
 

@@ -92,6 +92,15 @@ impl Config {
         redact_url(&self.database_url)
     }
 
+    /// The address links in emails start with: the configured public URL, else the address
+    /// the server listens on (fine on one machine; set CLINIC_PUBLIC_URL for everyone else).
+    pub fn link_base(&self) -> String {
+        match self.public_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
     pub fn password_hash_permits(&self) -> usize {
         if self.hash_concurrency > 0 {
             return self.hash_concurrency;

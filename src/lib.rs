@@ -1,5 +1,6 @@
 //! clinic: patient intake and treatment tracking for ketamine infusion clinics.
 
+pub mod account;
 pub mod admin;
 pub mod app;
 pub mod audit;

@@ -21,6 +21,10 @@ pub struct ClinicSettings {
     pub eligibility_days: i32,
     /// IANA name, e.g. `America/New_York`; always a known zone (checked on save).
     pub time_zone: String,
+    /// Whether front-desk staff and patients must log in with a second factor (clinicians and
+    /// administrators always must).
+    pub two_factor_front_desk: bool,
+    pub two_factor_patients: bool,
 }
 
 impl ClinicSettings {
@@ -51,7 +55,8 @@ pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<ClinicSettings> {
         ClinicSettings,
         "SELECT clinic_name, clinic_phone, staff_idle_minutes, patient_idle_minutes,
                 session_absolute_hours, lockout_failures, lockout_minutes, address_failures,
-                allow_minors, pcl5_enabled, eligibility_days, time_zone
+                allow_minors, pcl5_enabled, eligibility_days, time_zone,
+                two_factor_front_desk, two_factor_patients
          FROM clinic_settings"
     )
     .fetch_one(db)
@@ -63,7 +68,8 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         "UPDATE clinic_settings SET clinic_name = $1, clinic_phone = $2, staff_idle_minutes = $3,
                 patient_idle_minutes = $4, session_absolute_hours = $5, lockout_failures = $6,
                 lockout_minutes = $7, address_failures = $8, allow_minors = $9,
-                pcl5_enabled = $10, eligibility_days = $11, time_zone = $12, updated_at = now()",
+                pcl5_enabled = $10, eligibility_days = $11, time_zone = $12,
+                two_factor_front_desk = $13, two_factor_patients = $14, updated_at = now()",
         settings.clinic_name,
         settings.clinic_phone,
         settings.staff_idle_minutes,
@@ -76,6 +82,8 @@ pub async fn save(db: impl PgExecutor<'_>, settings: &ClinicSettings) -> sqlx::R
         settings.pcl5_enabled,
         settings.eligibility_days,
         settings.time_zone,
+        settings.two_factor_front_desk,
+        settings.two_factor_patients,
     )
     .execute(db)
     .await?;

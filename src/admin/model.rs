@@ -42,6 +42,8 @@ pub struct SettingsForm {
     pub eligibility_days: String,
     #[serde(default)]
     pub time_zone: String,
+    pub two_factor_front_desk: Option<String>,
+    pub two_factor_patients: Option<String>,
 }
 
 impl From<&ClinicSettings> for SettingsForm {
@@ -59,6 +61,8 @@ impl From<&ClinicSettings> for SettingsForm {
             pcl5_enabled: s.pcl5_enabled.then(|| "on".to_owned()),
             eligibility_days: s.eligibility_days.to_string(),
             time_zone: s.time_zone.clone(),
+            two_factor_front_desk: s.two_factor_front_desk.then(|| "on".to_owned()),
+            two_factor_patients: s.two_factor_patients.then(|| "on".to_owned()),
         }
     }
 }
@@ -172,6 +176,8 @@ pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors>
             "days",
         ),
         time_zone,
+        two_factor_front_desk: form.two_factor_front_desk.is_some(),
+        two_factor_patients: form.two_factor_patients.is_some(),
     };
     if errors.is_empty() {
         Ok(settings)
@@ -279,6 +285,8 @@ mod tests {
             pcl5_enabled: Some("on".into()),
             eligibility_days: "180".into(),
             time_zone: "america/chicago".into(),
+            two_factor_front_desk: Some("on".into()),
+            two_factor_patients: None,
         }
     }
 

@@ -46,6 +46,8 @@ const STAFF_PAGE_SIZE: i64 = 50;
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
+    /// After ending an account's sessions: how many ended, or "unknown".
+    sessions: Option<String>,
 }
 
 #[derive(Template)]
@@ -55,6 +57,7 @@ struct StaffPage {
     staff: Vec<StaffRow>,
     page: i64,
     has_next: bool,
+    sessions_notice: Option<String>,
 }
 
 pub async fn staff_list(
@@ -67,11 +70,20 @@ pub async fn staff_list(
         db::staff_page(&state.db, STAFF_PAGE_SIZE + 1, (page - 1) * STAFF_PAGE_SIZE).await?;
     let has_next = staff.len() as i64 > STAFF_PAGE_SIZE;
     staff.truncate(STAFF_PAGE_SIZE as usize);
+    let sessions_notice = query.sessions.map(|ended| match ended.as_str() {
+        "unknown" => "No active account has that email address.".to_owned(),
+        "1" => "1 session was ended.".to_owned(),
+        n => format!(
+            "{} sessions were ended.",
+            n.parse::<u64>().unwrap_or_default()
+        ),
+    });
     render(&StaffPage {
         ctx,
         staff,
         page,
         has_next,
+        sessions_notice,
     })
 }
 
@@ -353,4 +365,33 @@ fn older_link(query: &AuditQuery, last_id: i64) -> String {
         "/admin/audit?{}",
         serde_urlencoded::to_string(&kept).unwrap_or_default()
     )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EndSessionsForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// Ends every session of any account (staff or patient), found by its email: a stolen
+/// laptop or a suspected break-in.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    meta: RequestMeta,
+    Form(form): Form<EndSessionsForm>,
+) -> AppResult<Response> {
+    let email = crate::auth::model::normalize_email(&form.email);
+    let Some(account) = crate::account::db::active_account(&state.db, &email).await? else {
+        return Ok(see_other("/admin/staff?sessions=unknown"));
+    };
+    let mut tx = state.db.begin().await?;
+    let ended = delete_user_sessions(&mut *tx, account.user_id).await?;
+    let entry = audit::Entry::new(action::SESSION_END_BY_ADMIN, Some(&admin), &meta).detail(
+        format!("account {}; {ended} session(s) ended", account.user_id),
+    );
+    audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    state.sessions.forget_user(account.user_id);
+    Ok(see_other(&format!("/admin/staff?sessions={ended}")))
 }

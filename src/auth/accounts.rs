@@ -134,12 +134,12 @@ pub async fn create(
         }
         _ => None,
     };
-    let user = CurrentUser {
-        id: user_id,
-        role: account.role,
-        name: account.name.clone(),
-        email: account.email.clone(),
-    };
+    let user = CurrentUser::actor(
+        user_id,
+        account.role,
+        account.name.clone(),
+        account.email.clone(),
+    );
     let mut entry = audit::Entry {
         action: audit_action,
         actor_id: Some(by.unwrap_or(&user).id),

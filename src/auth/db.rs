@@ -15,6 +15,7 @@ pub enum AccountStatus {
 /// A session with its user and the clinic's session limits, in one round trip.
 #[derive(Clone, Debug)]
 pub struct SessionRow {
+    pub session_id: i64,
     pub user_id: i64,
     pub role: Role,
     pub display_name: String,
@@ -25,6 +26,10 @@ pub struct SessionRow {
     pub staff_idle_minutes: i32,
     pub patient_idle_minutes: i32,
     pub session_absolute_hours: i32,
+    pub totp_enabled: bool,
+    pub email_verified: bool,
+    pub two_factor_front_desk: bool,
+    pub two_factor_patients: bool,
 }
 
 pub async fn find_session(
@@ -33,9 +38,12 @@ pub async fn find_session(
 ) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as!(
         SessionRow,
-        r#"SELECT s.user_id, u.role AS "role: Role", u.display_name, u.email,
+        r#"SELECT s.id AS session_id, s.user_id, u.role AS "role: Role", u.display_name, u.email,
                   u.status AS "status: AccountStatus", s.created_at, s.last_seen_at,
-                  c.staff_idle_minutes, c.patient_idle_minutes, c.session_absolute_hours
+                  c.staff_idle_minutes, c.patient_idle_minutes, c.session_absolute_hours,
+                  u.totp_enabled_at IS NOT NULL AS "totp_enabled!",
+                  u.email_verified_at IS NOT NULL AS "email_verified!",
+                  c.two_factor_front_desk, c.two_factor_patients
            FROM sessions s
            JOIN users u ON u.id = s.user_id
            CROSS JOIN clinic_settings c
@@ -50,11 +58,16 @@ pub async fn create_session(
     db: impl PgExecutor<'_>,
     id_hash: &[u8],
     user_id: i64,
+    client_addr: &str,
+    user_agent: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "INSERT INTO sessions (id_hash, user_id) VALUES ($1, $2)",
+        "INSERT INTO sessions (id_hash, user_id, client_addr, user_agent)
+         VALUES ($1, $2, left($3, 100), left($4, 500))",
         id_hash,
-        user_id
+        user_id,
+        client_addr,
+        user_agent
     )
     .execute(db)
     .await?;
@@ -94,13 +107,14 @@ pub struct LoginRow {
     pub email: String,
     pub status: AccountStatus,
     pub password_hash: String,
+    pub totp_enabled: bool,
 }
 
 pub async fn find_login(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<LoginRow>> {
     sqlx::query_as!(
         LoginRow,
         r#"SELECT id, role AS "role: Role", display_name, email, status AS "status: AccountStatus",
-                  password_hash
+                  password_hash, totp_enabled_at IS NOT NULL AS "totp_enabled!"
            FROM users WHERE email = $1"#,
         email
     )

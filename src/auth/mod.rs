@@ -3,10 +3,11 @@
 pub mod accounts;
 pub mod db;
 pub mod model;
-mod pages;
+pub(crate) mod pages;
 pub mod password;
 pub mod session;
 pub mod session_cache;
+pub mod two_factor;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -22,6 +23,27 @@ pub struct CurrentUser {
     pub role: Role,
     pub name: String,
     pub email: String,
+    /// The session this request came with (0 when there is none, as for a login's own entry).
+    pub session_id: i64,
+    /// Two-factor login is required of this account and not set up yet: until it is, every
+    /// page sends the user to set it up.
+    pub must_enrol_two_factor: bool,
+    pub email_verified: bool,
+}
+
+impl CurrentUser {
+    /// Who did something, for the audit trail, before any session exists.
+    pub fn actor(id: i64, role: Role, name: String, email: String) -> CurrentUser {
+        CurrentUser {
+            id,
+            role,
+            name,
+            email,
+            session_id: 0,
+            must_enrol_two_factor: false,
+            email_verified: false,
+        }
+    }
 }
 
 /// Set on a request whose session had just ended (timeout, disabled account).

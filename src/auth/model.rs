@@ -164,6 +164,10 @@ pub enum SessionEnd {
     Absolute,
     LoggedOut,
     Disabled,
+    /// Not a session ending by itself: every session went when the password was reset.
+    PasswordReset,
+    /// A login's second step had too many wrong codes and must start again.
+    TooManyCodes,
 }
 
 impl SessionEnd {
@@ -173,6 +177,8 @@ impl SessionEnd {
             SessionEnd::Absolute => "absolute",
             SessionEnd::LoggedOut => "logout",
             SessionEnd::Disabled => "disabled",
+            SessionEnd::PasswordReset => "reset",
+            SessionEnd::TooManyCodes => "codes",
         }
     }
 
@@ -182,6 +188,8 @@ impl SessionEnd {
             "absolute" => Some(SessionEnd::Absolute),
             "logout" => Some(SessionEnd::LoggedOut),
             "disabled" => Some(SessionEnd::Disabled),
+            "reset" => Some(SessionEnd::PasswordReset),
+            "codes" => Some(SessionEnd::TooManyCodes),
             _ => None,
         }
     }
@@ -197,6 +205,12 @@ impl SessionEnd {
             SessionEnd::LoggedOut => "You have logged out.",
             SessionEnd::Disabled => {
                 "This account has been disabled. Contact the clinic if you need access."
+            }
+            SessionEnd::TooManyCodes => {
+                "Too many wrong codes were entered. Log in again with your password."
+            }
+            SessionEnd::PasswordReset => {
+                "Your password is changed and every session of your account was ended. Log in with the new password."
             }
         }
     }

@@ -14,11 +14,12 @@ use super::model::{
     LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd, login_gate,
     normalize_email, safe_return_path,
 };
-use super::{CurrentUser, session};
+use super::{CurrentUser, session, two_factor};
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::error::AppResult;
 use crate::settings;
+use crate::web::routes::TWO_FACTOR_SETUP;
 use crate::web::{FormErrors, PageContext, RequestMeta, csrf, render_with_status, see_other};
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,7 +114,8 @@ pub async fn login(
         );
     }
 
-    let policy = settings::load(&state.db).await?.lockout_policy();
+    let settings = settings::load(&state.db).await?;
+    let policy = settings.lockout_policy();
     let failures = db::login_failures(
         &state.db,
         &email,
@@ -145,15 +147,24 @@ pub async fn login(
     let password_ok = state.passwords.verify(form.password, stored_hash).await?;
     match account {
         Some(account) if password_ok && account.status == AccountStatus::Active => {
-            log_in(&state, &meta, &headers, &account, &next).await
+            if account.totp_enabled {
+                return crate::account::second_factor::challenge(&state, &account, &next).await;
+            }
+            let enrol = two_factor::required_for(
+                account.role,
+                settings.two_factor_front_desk,
+                settings.two_factor_patients,
+            );
+            let target = if enrol { TWO_FACTOR_SETUP } else { &next };
+            log_in(&state, &meta, &headers, &account, target).await
         }
         Some(account) if password_ok => {
-            let actor = CurrentUser {
-                id: account.id,
-                role: account.role,
-                name: account.display_name,
-                email: account.email,
-            };
+            let actor = CurrentUser::actor(
+                account.id,
+                account.role,
+                account.display_name,
+                account.email,
+            );
             let entry = audit::Entry::new(action::LOGIN_FAILED, Some(&actor), &meta)
                 .outcome(Outcome::Denied)
                 .detail("account disabled");
@@ -194,22 +205,22 @@ pub async fn login(
 }
 
 /// Opens a new session and sends the user where they were going, or to their home page.
-async fn log_in(
+pub(crate) async fn log_in(
     state: &AppState,
     meta: &RequestMeta,
     headers: &HeaderMap,
     account: &LoginRow,
     next: &str,
 ) -> AppResult<Response> {
-    let actor = CurrentUser {
-        id: account.id,
-        role: account.role,
-        name: account.display_name.clone(),
-        email: account.email.clone(),
-    };
+    let actor = CurrentUser::actor(
+        account.id,
+        account.role,
+        account.display_name.clone(),
+        account.email.clone(),
+    );
     let mut tx = state.db.begin().await?;
     db::clear_login_failures(&mut *tx, &account.email).await?;
-    let token = session::begin(&mut tx, state.cookies, headers, account.id).await?;
+    let token = session::begin(&mut tx, state.cookies, headers, meta, account.id).await?;
     audit::record(
         &mut *tx,
         audit::Entry::new(action::LOGIN, Some(&actor), meta),
@@ -334,7 +345,14 @@ pub async fn register(
         }
         Err(CreateError::Failed(e)) => return Err(e),
     };
-    let token = session::begin(&mut tx, state.cookies, &headers, created.user.id).await?;
+    crate::account::pages::welcome_verification(
+        &mut tx,
+        &state,
+        created.user.id,
+        &created.user.email,
+    )
+    .await?;
+    let token = session::begin(&mut tx, state.cookies, &headers, &meta, created.user.id).await?;
     tx.commit().await?;
     session::forget_presented(&state, &headers);
 

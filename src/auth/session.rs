@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use super::db::{self, AccountStatus, SessionRow};
 use super::model::{SessionEnd, SessionLimits, SessionVerdict, session_verdict};
 use super::session_cache::SessionKey;
-use super::{CurrentUser, EndedSession};
+use super::{CurrentUser, EndedSession, two_factor};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
 use crate::error::AppError;
@@ -83,11 +83,20 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         match found {
             None => clear_cookie = true,
             Some((row, verdict)) => {
+                let must_enrol = !row.totp_enabled
+                    && two_factor::required_for(
+                        row.role,
+                        row.two_factor_front_desk,
+                        row.two_factor_patients,
+                    );
                 let current = CurrentUser {
                     id: row.user_id,
                     role: row.role,
                     name: row.display_name,
                     email: row.email,
+                    session_id: row.session_id,
+                    must_enrol_two_factor: must_enrol,
+                    email_verified: row.email_verified,
                 };
                 match verdict {
                     SessionVerdict::Live { touch } => {
@@ -148,13 +157,22 @@ pub async fn begin(
     db: &mut PgConnection,
     cookies: cookies::Cookies,
     request_headers: &HeaderMap,
+    meta: &RequestMeta,
     user_id: i64,
 ) -> sqlx::Result<String> {
     if let Some(old) = cookies::read(request_headers, cookies.session_name()) {
         db::delete_session(&mut *db, &token_hash(old)).await?;
     }
     let token = crate::web::random_hex(32);
-    db::create_session(&mut *db, &token_hash(&token), user_id).await?;
+    let agent = crate::web::user_agent(request_headers);
+    db::create_session(
+        &mut *db,
+        &token_hash(&token),
+        user_id,
+        &meta.client_addr,
+        &agent,
+    )
+    .await?;
     Ok(token)
 }
 

@@ -170,6 +170,7 @@ mod tests {
 
     fn row(user_id: i64) -> SessionRow {
         SessionRow {
+            session_id: user_id,
             user_id,
             role: Role::Clinician,
             display_name: "Casey".into(),
@@ -180,6 +181,10 @@ mod tests {
             staff_idle_minutes: 15,
             patient_idle_minutes: 30,
             session_absolute_hours: 12,
+            totp_enabled: true,
+            email_verified: true,
+            two_factor_front_desk: false,
+            two_factor_patients: false,
         }
     }
 

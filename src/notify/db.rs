@@ -23,6 +23,30 @@ pub async fn enqueue_for_role(
     Ok(done.rows_affected())
 }
 
+/// Kinds whose body holds a secret link: emptied once delivered, so the database keeps no
+/// usable link.
+pub const SECRET_KINDS: [&str; 2] = ["password_reset", "email_verification"];
+
+/// Queues one message to one address.
+pub async fn enqueue(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO outbox (kind, recipient, subject, body) VALUES ($1, $2, $3, $4)",
+        kind,
+        recipient,
+        subject,
+        body,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 #[derive(Clone, Debug)]
 pub struct Queued {
     pub id: i64,
@@ -49,8 +73,11 @@ pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<
 
 pub async fn mark_sent(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1",
-        id
+        "UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = NULL,
+                body = CASE WHEN kind = ANY($2) THEN '' ELSE body END
+         WHERE id = $1",
+        id,
+        &SECRET_KINDS.map(str::to_owned)
     )
     .execute(db)
     .await?;

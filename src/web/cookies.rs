@@ -26,6 +26,15 @@ impl Cookies {
         }
     }
 
+    /// A login that passed the password and waits for its second factor.
+    pub fn challenge_name(self) -> &'static str {
+        if self.secure {
+            "__Host-clinic_login"
+        } else {
+            "clinic_login"
+        }
+    }
+
     fn attributes(self) -> &'static str {
         if self.secure {
             "; Path=/; HttpOnly; SameSite=Lax; Secure"

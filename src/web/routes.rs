@@ -60,6 +60,10 @@ impl Route {
     }
 }
 
+/// Where an account that must use two-factor login sets it up.
+pub const TWO_FACTOR_SETUP: &str = "/account/two-factor";
+const ALLOWED_BEFORE_ENROLMENT: [&str; 2] = [TWO_FACTOR_SETUP, "/logout"];
+
 #[derive(Clone)]
 struct Guard {
     state: AppState,
@@ -88,6 +92,13 @@ async fn check_access(State(guard): State<Guard>, request: Request, next: Next) 
     let mut response = match guard.access {
         Access::Everyone => next.run(request).await,
         Access::Roles(roles) => match request.extensions().get::<CurrentUser>() {
+            // Until a required second factor is set up, the account can do nothing else.
+            Some(user)
+                if user.must_enrol_two_factor
+                    && !ALLOWED_BEFORE_ENROLMENT.contains(&guard.path) =>
+            {
+                see_other(TWO_FACTOR_SETUP)
+            }
             Some(user) if roles.contains(&user.role) => next.run(request).await,
             Some(user) => {
                 let user = user.clone();

@@ -91,6 +91,28 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Forbidden, Forbidden, Invalid, Forbidden]
         }
         ("GET", "/consent/versions/{id}/text") => [Login, Page, Page, Page, Page],
+        // The second step of a login needs a login waiting for it; without one, back to /login.
+        ("GET" | "POST", "/login/two-factor") => [Login, Login, Login, Login, Login],
+        ("GET" | "POST", "/forgot-password") => [Page, Page, Page, Page, Page],
+        // An unknown link: not found, whoever follows it.
+        ("GET" | "POST", "/reset-password/{token}") | ("GET", "/verify-email/{token}") => {
+            [Missing, Missing, Missing, Missing, Missing]
+        }
+        ("GET", "/account" | "/account/two-factor") => [Login, Page, Page, Page, Page],
+        ("POST", "/account/password" | "/account/email") => {
+            [Login, Invalid, Invalid, Invalid, Invalid]
+        }
+        ("POST", "/account/email/verification" | "/account/sessions/end-others") => {
+            [Login, Moved, Moved, Moved, Moved]
+        }
+        // Someone else's session (or none): not found.
+        ("POST", "/account/sessions/{id}/end") => [Login, Missing, Missing, Missing, Missing],
+        // The walking clinician and administrator have two-factor login on; the others do not.
+        ("POST", "/account/two-factor") => [Login, Invalid, Invalid, Moved, Moved],
+        ("POST", "/account/two-factor/recovery-codes") => [Login, Moved, Moved, Invalid, Invalid],
+        // Required of clinicians and administrators, so they may not turn it off.
+        ("POST", "/account/two-factor/disable") => [Login, Invalid, Invalid, Forbidden, Forbidden],
+        ("POST", "/admin/sessions/end") => [Login, Forbidden, Forbidden, Forbidden, Moved],
         ("GET", "/admin/consent" | "/admin/consent/{id}") => {
             [Login, Forbidden, Forbidden, Forbidden, Page]
         }
@@ -194,7 +216,9 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             }
         };
         for (method, pattern) in &table {
-            let id = if pattern.contains("consent/signatures") {
+            let id = if pattern.contains("/account/sessions/") {
+                999_999_999
+            } else if pattern.contains("consent/signatures") {
                 signature
             } else if pattern.contains("/clinician/patients/") {
                 owner_patient
@@ -207,7 +231,8 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             };
             let path = pattern
                 .replace("{id}", &id.to_string())
-                .replace("{step}", "medical");
+                .replace("{step}", "medical")
+                .replace("{token}", "not-a-real-token");
             let page = if method == "GET" {
                 client.get(&path).await
             } else {

@@ -33,6 +33,7 @@ async fn an_admin_creates_disables_and_re_enables_staff() {
     .fetch_one(&app.db)
     .await
     .unwrap();
+    app.set_up_two_factor(casey).await;
 
     // Casey logs in on two devices; disabling ends both sessions at once.
     let phone = app.client();

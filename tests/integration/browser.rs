@@ -166,11 +166,24 @@ async fn submit(client: &Client, action: &str) {
         .unwrap();
 }
 
-/// Fills and sends the login form shown in the browser.
+/// Fills and sends the login form shown in the browser, and the authenticator code when the
+/// app asks for one (test staff accounts use [`crate::support::TOTP_SECRET`]).
 async fn log_in(client: &Client, email: &str, password: &str) {
     fill(client, "email", email).await;
     fill(client, "password", password).await;
     submit(client, "/login").await;
+    for _ in 0..100 {
+        let path = client.current_url().await.unwrap().path().to_owned();
+        if path == "/login/two-factor" {
+            fill(client, "code", &crate::support::totp_now()).await;
+            submit(client, "/login/two-factor").await;
+            return;
+        }
+        if path != "/login" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn log_out(client: &Client) {

@@ -1,0 +1,205 @@
+//! Account security rules: emailed links, the forms that need the current password, and
+//! naming a session's device. No I/O.
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::auth::model::{email_problem, normalize_email, password_problem};
+use crate::web::FormErrors;
+
+/// A password-reset link works for this long, once.
+pub const RESET_VALID_MINUTES: i32 = 30;
+/// An email-verification link works for two days, once.
+pub const VERIFY_VALID_MINUTES: i32 = 48 * 60;
+/// A login waiting for its second factor lapses after five minutes or five wrong codes.
+pub const CHALLENGE_MINUTES: i32 = 5;
+pub const CHALLENGE_ATTEMPTS: i32 = 5;
+
+/// A new random token for a link or cookie (256 bits as hex), and its SHA-256 for storage.
+pub fn new_token() -> (String, Vec<u8>) {
+    let token = crate::web::random_hex(32);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// An absolute link into the app. Only the configured address is used, never the request's
+/// Host header, which an attacker could set to send a victim's reset link to themselves.
+pub fn link(base: &str, path: &str) -> String {
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+pub fn password_reset_email(link: &str) -> (String, String) {
+    (
+        "Reset your clinic password".to_owned(),
+        format!(
+            "Someone asked to reset the password of your clinic account. If it was you, choose a new password here within {RESET_VALID_MINUTES} minutes:\n\n{link}\n\nThe link works once. If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ),
+    )
+}
+
+pub fn verification_email(link: &str) -> (String, String) {
+    (
+        "Confirm your email address".to_owned(),
+        format!(
+            "Please confirm that this is your email address for your clinic account by opening this link within two days:\n\n{link}\n\nIf you did not create an account or change your email, ignore this message.\n"
+        ),
+    )
+}
+
+/// "Chrome on Android": enough to recognise a session in the list, from the browser's own
+/// description of itself.
+pub fn device_label(user_agent: &str) -> String {
+    let browser = if user_agent.contains("Edg/") {
+        "Edge"
+    } else if user_agent.contains("Firefox/") {
+        "Firefox"
+    } else if user_agent.contains("Chrome/") || user_agent.contains("CriOS/") {
+        "Chrome"
+    } else if user_agent.contains("Safari/") {
+        "Safari"
+    } else {
+        "A browser"
+    };
+    let system = if user_agent.contains("iPhone") || user_agent.contains("iPad") {
+        "iOS"
+    } else if user_agent.contains("Android") {
+        "Android"
+    } else if user_agent.contains("Windows") {
+        "Windows"
+    } else if user_agent.contains("Mac OS X") || user_agent.contains("Macintosh") {
+        "macOS"
+    } else if user_agent.contains("Linux") {
+        "Linux"
+    } else {
+        "an unknown system"
+    };
+    format!("{browser} on {system}")
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PasswordChangeForm {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+}
+
+/// Checks a new password against the policy; the current password is checked separately.
+pub fn check_new_password(
+    new_password: &str,
+    email: &str,
+    name: &str,
+    field: &'static str,
+) -> Result<(), FormErrors> {
+    let mut errors = FormErrors::default();
+    errors.check(field, password_problem(new_password, &[email, name]));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EmailChangeForm {
+    /// The current password (named apart from the password form's field on the same page).
+    #[serde(default)]
+    pub password_for_email: String,
+    #[serde(default)]
+    pub new_email: String,
+}
+
+/// The new address, normalized, if it is one.
+pub fn check_new_email(form: &EmailChangeForm, current: &str) -> Result<String, FormErrors> {
+    let mut errors = FormErrors::default();
+    let email = normalize_email(&form.new_email);
+    errors.check("new_email", email_problem(&email));
+    if errors.is_empty() && email == current {
+        errors.add("new_email", "That is already your email address.");
+    }
+    if errors.is_empty() {
+        Ok(email)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Only the current password (turning two-factor login off, new recovery codes).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PasswordOnlyForm {
+    #[serde(default)]
+    pub current_password: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EnrolForm {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_hashes() {
+        let (one, hash) = new_token();
+        let (two, _) = new_token();
+        assert_eq!(one.len(), 64);
+        assert_ne!(one, two);
+        assert_eq!(hash, token_hash(&one));
+        assert_ne!(hash, one.as_bytes());
+    }
+
+    #[test]
+    fn links_use_the_configured_address() {
+        assert_eq!(
+            link("https://clinic.example/", "/reset-password/abc"),
+            "https://clinic.example/reset-password/abc"
+        );
+        let (subject, body) = password_reset_email("https://clinic.example/reset-password/abc");
+        assert!(subject.contains("Reset"));
+        assert!(body.contains("30 minutes") && body.contains("/reset-password/abc"));
+    }
+
+    #[test]
+    fn devices_are_named_plainly() {
+        let chrome_android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
+        assert_eq!(device_label(chrome_android), "Chrome on Android");
+        let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_label(safari_iphone), "Safari on iOS");
+        let firefox_windows =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(device_label(firefox_windows), "Firefox on Windows");
+        assert_eq!(device_label("curl/8.0"), "A browser on an unknown system");
+    }
+
+    #[test]
+    fn a_new_email_must_be_an_address_and_a_change() {
+        let form = |email: &str| EmailChangeForm {
+            password_for_email: String::new(),
+            new_email: email.into(),
+        };
+        assert_eq!(
+            check_new_email(&form(" New@Clinic.Test "), "old@clinic.test").unwrap(),
+            "new@clinic.test"
+        );
+        assert!(check_new_email(&form("not an email"), "old@clinic.test").is_err());
+        assert!(check_new_email(&form("old@clinic.test"), "old@clinic.test").is_err());
+    }
+
+    #[test]
+    fn new_passwords_follow_the_policy() {
+        assert!(check_new_password("short", "a@b.c", "Ann", "new_password").is_err());
+        assert!(check_new_password("password", "a@b.c", "Ann", "new_password").is_err());
+        assert!(
+            check_new_password("a long new passphrase", "a@b.c", "Ann", "new_password").is_ok()
+        );
+    }
+}
