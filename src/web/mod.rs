@@ -163,8 +163,13 @@ pub struct PageContext {
 }
 
 impl PageContext {
+    /// The user's navigation; none while a required second factor is not set up yet (every
+    /// link would lead back to its setup).
     pub fn nav(&self) -> &'static [NavLink] {
-        self.user.as_ref().map_or(&[], |u| navigation(u.role))
+        match &self.user {
+            Some(u) if !u.must_enrol_two_factor => navigation(u.role),
+            _ => &[],
+        }
     }
 
     /// Whether a navigation link points at the page being shown (for aria-current).

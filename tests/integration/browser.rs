@@ -660,3 +660,68 @@ async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
     screenshot(client, "consent-countersigned-1280").await;
     browser.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn browser_a_clinician_sets_up_two_factor_login_and_logs_in_with_a_code() {
+    let app = TestApp::spawn().await;
+    app.add_user_without_two_factor(Role::Clinician, "casey@clinic.test")
+        .await;
+    let Some(browser) = browser(1280, 900).await else {
+        return;
+    };
+    let client = &browser.client;
+    client.goto(&format!("{}/login", app.base)).await.unwrap();
+    log_in(client, "casey@clinic.test", PASSWORD).await;
+    // Required for clinicians: the first login goes straight to the setup.
+    wait_for_path(client, "/account/two-factor").await;
+    assert!(
+        client
+            .find(Locator::Css(".qr svg"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
+    screenshot(client, "two-factor-setup-1280").await;
+    // The person types the key into their app (here: computes the code from it).
+    let typed: String = text_of(client, "totp-secret")
+        .await
+        .split_whitespace()
+        .collect();
+    let secret = totp_rs::Secret::Encoded(typed).to_bytes().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    fill(
+        client,
+        "code",
+        &clinic::auth::two_factor::code_at(&secret, now).unwrap(),
+    )
+    .await;
+    fill(client, "current_password", PASSWORD).await;
+    submit(client, "/account/two-factor").await;
+    let codes = text_of(client, "recovery-codes").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    click(client, "a.button.primary").await;
+    wait_for_path(client, "/clinician").await;
+    log_out(client).await;
+
+    // Next login: password, then the code the app shows (the next one: the first is spent).
+    fill(client, "email", "casey@clinic.test").await;
+    fill(client, "password", PASSWORD).await;
+    submit(client, "/login").await;
+    wait_for_path(client, "/login/two-factor").await;
+    screenshot(client, "two-factor-login-1280").await;
+    fill(
+        client,
+        "code",
+        &clinic::auth::two_factor::code_at(&secret, now + 30).unwrap(),
+    )
+    .await;
+    submit(client, "/login/two-factor").await;
+    wait_for_path(client, "/clinician").await;
+    assert_eq!(heading(client).await, "Clinician");
+    browser.client.clone().close().await.unwrap();
+}

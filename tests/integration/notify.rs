@@ -10,13 +10,13 @@ use crate::screening::{fill_screening, patient_with_profile};
 use crate::support::{TestApp, test_config};
 
 #[derive(Clone, Debug, Default)]
-struct Delivered {
-    recipients: Vec<String>,
-    data: String,
+pub(crate) struct Delivered {
+    pub(crate) recipients: Vec<String>,
+    pub(crate) data: String,
 }
 
 /// Speaks just enough SMTP to accept messages, and keeps them.
-async fn fake_relay() -> (String, Arc<Mutex<Vec<Delivered>>>) {
+pub(crate) async fn fake_relay() -> (String, Arc<Mutex<Vec<Delivered>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("smtp://{}", listener.local_addr().unwrap());
     let inbox: Arc<Mutex<Vec<Delivered>>> = Arc::default();
@@ -63,7 +63,7 @@ async fn fake_relay() -> (String, Arc<Mutex<Vec<Delivered>>>) {
     (url, inbox)
 }
 
-fn mailer_for(url: &str) -> Mailer {
+pub(crate) fn mailer_for(url: &str) -> Mailer {
     let mut config = test_config(crate::support::database_url());
     config.smtp_url = Some(url.to_owned());
     Mailer::from_config(&config).unwrap().unwrap()
