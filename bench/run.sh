@@ -137,10 +137,21 @@ printf 'epoch\tphase\tvmrss_kib\n' >"$RSS_LOG"
 SAMPLER_PID=$!
 
 log "logging in as the clinician"
+# Clinicians log in with a second factor: give the demo clinician a known authenticator key
+# and compute its current code (RFC 6238: HMAC-SHA1, 30-second steps, six digits).
+TOTP_KEY="bench-two-factor-key"
+"${PSQL[@]}" -d "$DB" -qc "UPDATE users SET totp_secret = convert_to('$TOTP_KEY', 'UTF8'),
+    totp_enabled_at = now(), totp_last_step = NULL WHERE email = 'clinician@demo.clinic'"
+totp_code() {
+    python3 -c 'import hmac, hashlib, struct, sys, time
+mac = hmac.new(sys.argv[1].encode(), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+at = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7fffffff) % 1000000))' "$1"
+}
 curl -s -o /dev/null -D "$RESULTS/login-get.headers" "$BASE/login"
 CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-get.headers" | head -1 | sed -E 's/^[^=]*=([0-9a-f]{64}).*/\1/I' | tr -d '\r')
 [[ "$CSRF" =~ ^[0-9a-f]{64}$ ]] || die "no clinic_csrf cookie from GET /login"
-status=$(curl -s -o /dev/null -D "$RESULTS/login-post.headers" -w '%{http_code}' \
+status=$(curl -s -o /dev/null -D "$RESULTS/login-password.headers" -w '%{http_code}' \
     -b "clinic_csrf=$CSRF" \
     --data-urlencode "email=clinician@demo.clinic" \
     --data-urlencode "password=demo clinician passphrase" \
@@ -148,6 +159,14 @@ status=$(curl -s -o /dev/null -D "$RESULTS/login-post.headers" -w '%{http_code}'
     --data-urlencode "next=" \
     "$BASE/login")
 [[ "$status" == 303 ]] || die "POST /login answered $status, not 303"
+CHALLENGE=$(grep -i '^set-cookie: clinic_login=' "$RESULTS/login-password.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
+[[ -n "$CHALLENGE" ]] || die "no second-factor step after the password"
+status=$(curl -s -o /dev/null -D "$RESULTS/login-post.headers" -w '%{http_code}' \
+    -b "clinic_csrf=$CSRF; clinic_login=$CHALLENGE" \
+    --data-urlencode "code=$(totp_code "$TOTP_KEY")" \
+    --data-urlencode "csrf_token=$CSRF" \
+    "$BASE/login/two-factor")
+[[ "$status" == 303 ]] || die "POST /login/two-factor answered $status, not 303"
 SESSION=$(grep -i '^set-cookie: clinic_session=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
 NEW_CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r' || true)
 [[ -n "$SESSION" ]] || die "no clinic_session cookie from POST /login"

@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "CLINIC_SMTP_URL", global = true, hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Where emails are written as `.eml` files, one per message, when no mail relay is set
+    /// (development, or a clinic that forwards them itself). Empty: nowhere.
+    #[arg(long, env = "CLINIC_MAIL_DIR", default_value = "mail", global = true)]
+    pub mail_dir: String,
+
     /// Sender of staff notifications.
     #[arg(
         long,

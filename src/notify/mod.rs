@@ -5,6 +5,7 @@
 pub mod db;
 pub mod model;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
@@ -14,10 +15,17 @@ use sqlx::PgPool;
 
 use crate::config::Config;
 
+/// Where mail goes: a relay, or files in a folder.
+#[derive(Clone)]
+enum Delivery {
+    Relay(AsyncSmtpTransport<Tokio1Executor>),
+    Folder(PathBuf),
+}
+
 /// Where mail goes, when the clinic has configured it.
 #[derive(Clone)]
 pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    delivery: Delivery,
     from: Mailbox,
 }
 
@@ -27,30 +35,41 @@ pub enum MailConfigError {
     Url(String),
     #[error("CLINIC_MAIL_FROM is not an email address: {0}")]
     From(String),
+    #[error("CLINIC_MAIL_DIR {0} cannot be used as the mail folder: {1}")]
+    Folder(String, String),
 }
 
 impl Mailer {
-    /// `None` when no mail server is configured.
+    /// A relay when one is configured, else the mail folder, else `None` (no email).
     pub fn from_config(config: &Config) -> Result<Option<Mailer>, MailConfigError> {
-        let Some(url) = config.smtp_url.as_deref().filter(|u| !u.is_empty()) else {
-            return Ok(None);
-        };
-        let relay = model::parse_relay(url).map_err(MailConfigError::Url)?;
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(relay.host)
-            .port(relay.port)
-            .timeout(Some(Duration::from_secs(10)));
-        if let Some((user, password)) = relay.credentials {
-            builder = builder.credentials(Credentials::new(user, password));
-        }
-        let transport = builder.build();
         let from = config
             .mail_from
             .parse()
             .map_err(|e: lettre::address::AddressError| MailConfigError::From(e.to_string()))?;
-        Ok(Some(Mailer { transport, from }))
+        if let Some(url) = config.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+            let relay = model::parse_relay(url).map_err(MailConfigError::Url)?;
+            let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(relay.host)
+                .port(relay.port)
+                .timeout(Some(Duration::from_secs(10)));
+            if let Some((user, password)) = relay.credentials {
+                builder = builder.credentials(Credentials::new(user, password));
+            }
+            let delivery = Delivery::Relay(builder.build());
+            return Ok(Some(Mailer { delivery, from }));
+        }
+        if config.mail_dir.is_empty() {
+            return Ok(None);
+        }
+        let folder = PathBuf::from(&config.mail_dir);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| MailConfigError::Folder(config.mail_dir.clone(), e.to_string()))?;
+        Ok(Some(Mailer {
+            delivery: Delivery::Folder(folder),
+            from,
+        }))
     }
 
-    async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+    async fn send(&self, id: i64, to: &str, subject: &str, body: &str) -> Result<(), String> {
         let to: Mailbox = to
             .parse()
             .map_err(|e: lettre::address::AddressError| e.to_string())?;
@@ -60,11 +79,26 @@ impl Mailer {
             .subject(subject)
             .body(body.to_owned())
             .map_err(|e| e.to_string())?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        match &self.delivery {
+            Delivery::Relay(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Delivery::Folder(folder) => {
+                // Written whole under a temporary name, then renamed: a reader never sees half.
+                let path = folder.join(format!("outbox-{id}.eml"));
+                let partial = folder.join(format!(".outbox-{id}.eml.part"));
+                let bytes = message.formatted();
+                tokio::task::spawn_blocking(move || {
+                    std::fs::write(&partial, bytes)?;
+                    std::fs::rename(&partial, &path)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| e.to_string())
+            }
+        }
     }
 }
 
@@ -76,7 +110,12 @@ pub async fn deliver_due(db: &PgPool, mailer: &Mailer) -> sqlx::Result<usize> {
     let mut sent = 0;
     for message in &due {
         match mailer
-            .send(&message.recipient, &message.subject, &message.body)
+            .send(
+                message.id,
+                &message.recipient,
+                &message.subject,
+                &message.body,
+            )
             .await
         {
             Ok(()) => {

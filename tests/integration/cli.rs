@@ -12,6 +12,11 @@ use crate::support::{Client, database_url, fresh_database};
 fn clinic() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_clinic"));
     command.env("RUST_LOG", "warn");
+    // Mail the commands write goes to a scratch folder, not into the checkout.
+    command.env(
+        "CLINIC_MAIL_DIR",
+        std::env::temp_dir().join("clinic-test-mail"),
+    );
     command
 }
 

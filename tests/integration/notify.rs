@@ -192,3 +192,38 @@ async fn a_bad_relay_address_is_refused_at_start() {
     let error = clinic::AppState::new(pool, config).err().unwrap();
     assert!(error.to_string().contains("CLINIC_SMTP_URL"), "{error}");
 }
+
+#[tokio::test]
+async fn without_a_relay_mail_is_written_to_the_mail_folder_as_eml_files() {
+    let app = TestApp::spawn().await;
+    let folder = std::env::temp_dir().join(format!("clinic-mail-{}", clinic::web::random_hex(4)));
+    let mut config = test_config(crate::support::database_url());
+    config.mail_dir = folder.display().to_string();
+    let mailer = Mailer::from_config(&config).unwrap().unwrap();
+    clinic::notify::db::enqueue(
+        &app.db,
+        "password_reset",
+        "ann@example.com",
+        "Reset your clinic password",
+        "Open https://clinic.example/reset-password/abc\n",
+    )
+    .await
+    .unwrap();
+    assert_eq!(notify::deliver_due(&app.db, &mailer).await.unwrap(), 1);
+    let files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].extension().is_some_and(|e| e == "eml"));
+    let eml = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(eml.contains("To: ann@example.com"), "{eml}");
+    assert!(eml.contains("Subject: Reset your clinic password"));
+    assert!(eml.contains("/reset-password/abc"));
+    // Nothing is sent twice.
+    assert_eq!(notify::deliver_due(&app.db, &mailer).await.unwrap(), 0);
+    std::fs::remove_dir_all(&folder).unwrap();
+    // An empty setting means no email at all.
+    config.mail_dir = String::new();
+    assert!(Mailer::from_config(&config).unwrap().is_none());
+}

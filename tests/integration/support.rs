@@ -140,6 +140,7 @@ pub fn test_config(database_url: String) -> Config {
         db_max_connections: 8,
         hash_concurrency: 2,
         smtp_url: None,
+        mail_dir: String::new(),
         mail_from: "Clinic <clinic@localhost>".to_owned(),
         public_url: None,
     }
