@@ -29,10 +29,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 clinic \
     && useradd --system --uid 10001 --gid clinic --no-create-home --home-dir /nonexistent \
-        --shell /usr/sbin/nologin clinic
+        --shell /usr/sbin/nologin clinic \
+    && install -d -o clinic -g clinic /var/lib/clinic/mail
 COPY --from=builder /usr/local/bin/clinic /usr/local/bin/clinic
 USER 10001:10001
 ENV CLINIC_LISTEN=0.0.0.0:8080
+# Without CLINIC_SMTP_URL, emails are written here as .eml files.
+ENV CLINIC_MAIL_DIR=/var/lib/clinic/mail
 EXPOSE 8080
 # /healthz answers while the process runs (/readyz would also fail while the database is
 # down, and restarting the app does not help then). The port follows CLINIC_LISTEN.
