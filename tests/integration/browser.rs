@@ -186,6 +186,13 @@ async fn log_in(client: &Client, email: &str, password: &str) {
     }
 }
 
+/// Opens the login page, logs in with the test password and waits to land on `lands_on`.
+async fn log_in_from_start(client: &Client, app: &TestApp, email: &str, lands_on: &str) {
+    client.goto(&format!("{}/login", app.base)).await.unwrap();
+    log_in(client, email, PASSWORD).await;
+    wait_for_path(client, lands_on).await;
+}
+
 async fn log_out(client: &Client) {
     client
         .find(Locator::Css("form[action='/logout'] button"))
@@ -405,9 +412,7 @@ async fn browser_screening_from_phone_to_clinician_decision() {
         return;
     };
     let client = &browser.client;
-    client.goto(&format!("{}/login", app.base)).await.unwrap();
-    log_in(client, "ann@clinic.test", PASSWORD).await;
-    wait_for_path(client, "/patient").await;
+    log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
 
     // Details first: the screening needs weight, height and an emergency contact.
     client
@@ -581,9 +586,7 @@ async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
         return;
     };
     let client = &browser.client;
-    client.goto(&format!("{}/login", app.base)).await.unwrap();
-    log_in(client, "pat@clinic.test", PASSWORD).await;
-    wait_for_path(client, "/patient").await;
+    log_in_from_start(client, &app, "pat@clinic.test", "/patient").await;
     client
         .goto(&format!("{}/patient/consent", app.base))
         .await
