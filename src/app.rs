@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
-use crate::{account, admin, auth, consent, home, patients, screening, web};
+use crate::{account, admin, auth, consent, home, patients, scheduling, screening, web};
 use auth::password::Passwords;
 use auth::session_cache::{self, SessionCache};
 
@@ -86,6 +86,7 @@ pub fn routes() -> Vec<Route> {
         patients::routes(),
         screening::routes(),
         consent::routes(),
+        scheduling::routes(),
         admin::routes(),
     ]
     .into_iter()

@@ -71,6 +71,15 @@ pub mod action {
     pub const REAUTH_FAILED: &str = "account.reauth_failed";
     pub const SESSION_END: &str = "session.end";
     pub const SESSION_END_BY_ADMIN: &str = "session.end_by_admin";
+    pub const APPOINTMENT_BOOK: &str = "appointment.book";
+    pub const APPOINTMENT_RESCHEDULE: &str = "appointment.reschedule";
+    pub const APPOINTMENT_CANCEL: &str = "appointment.cancel";
+    pub const APPOINTMENT_NO_SHOW: &str = "appointment.no_show";
+    pub const APPOINTMENT_CHECK_IN: &str = "appointment.check_in";
+    pub const APPOINTMENT_VIEW: &str = "appointment.view";
+    pub const SCHEDULE_VIEW: &str = "schedule.view";
+    pub const SCHEDULE_SETUP: &str = "schedule.setup";
+    pub const CALENDAR_FEED: &str = "calendar.feed";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -114,6 +123,15 @@ pub mod action {
         REAUTH_FAILED,
         SESSION_END,
         SESSION_END_BY_ADMIN,
+        APPOINTMENT_BOOK,
+        APPOINTMENT_RESCHEDULE,
+        APPOINTMENT_CANCEL,
+        APPOINTMENT_NO_SHOW,
+        APPOINTMENT_CHECK_IN,
+        APPOINTMENT_VIEW,
+        SCHEDULE_VIEW,
+        SCHEDULE_SETUP,
+        CALENDAR_FEED,
     ];
 }
 

@@ -1,7 +1,7 @@
 //! The clinic's time zone: times are stored in UTC and shown in the clinic's local time,
 //! from the IANA database compiled into the binary (daylight saving included).
 
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
 use tz::TimeZoneRef;
 
 #[derive(Clone, Copy, Debug)]
@@ -58,6 +58,41 @@ impl ClinicZone {
                 abbreviation: "UTC",
             },
         }
+    }
+
+    /// The instant a local wall-clock time on `date` names. A time skipped by a spring-forward
+    /// change is read as the moment of the change; a time that happens twice (autumn) as the
+    /// first of the two.
+    pub fn to_utc(&self, date: Date, time: Time) -> OffsetDateTime {
+        let found = tz::DateTime::find(
+            date.year(),
+            u8::from(date.month()),
+            date.day(),
+            time.hour(),
+            time.minute(),
+            time.second(),
+            0,
+            self.zone,
+        );
+        let unix = found
+            .ok()
+            .and_then(|list| list.earliest())
+            .map(|found| found.unix_time());
+        match unix.and_then(|u| OffsetDateTime::from_unix_timestamp(u).ok()) {
+            Some(at) => at,
+            None => PrimitiveDateTime::new(date, time).assume_utc(),
+        }
+    }
+
+    /// The clinic's calendar date at an instant.
+    pub fn date_of(&self, at: OffsetDateTime) -> Date {
+        self.local(at).at.date()
+    }
+
+    /// "10:42": the clinic's wall-clock time of an instant.
+    pub fn clock(&self, at: OffsetDateTime) -> String {
+        let local = self.local(at).at;
+        format!("{:02}:{:02}", local.hour(), local.minute())
     }
 
     /// Each row beside its moment (picked by `at`) as the clinic reads it, for lists.
@@ -154,6 +189,43 @@ mod tests {
             utc_stamp(datetime!(2026-03-08 02:30:07.9 -5)),
             "2026-03-08 07:30:07 UTC"
         );
+    }
+
+    #[test]
+    fn local_times_become_instants_on_both_daylight_saving_days() {
+        use time::macros::{date, time};
+        let zone = ClinicZone::named("America/New_York").unwrap();
+        // Spring forward, 8 March 2026: 09:00 is EDT (UTC-4); 02:30 does not exist.
+        assert_eq!(
+            zone.to_utc(date!(2026 - 03 - 08), time!(09:00)),
+            datetime!(2026-03-08 13:00 UTC)
+        );
+        assert_eq!(
+            zone.to_utc(date!(2026 - 03 - 07), time!(09:00)),
+            datetime!(2026-03-07 14:00 UTC)
+        );
+        assert_eq!(
+            zone.to_utc(date!(2026 - 03 - 08), time!(02:30)),
+            datetime!(2026-03-08 07:00 UTC)
+        );
+        // Fall back, 1 November 2026: 09:00 is EST again; 01:30 happens twice, the first counts.
+        assert_eq!(
+            zone.to_utc(date!(2026 - 11 - 01), time!(09:00)),
+            datetime!(2026-11-01 14:00 UTC)
+        );
+        assert_eq!(
+            zone.to_utc(date!(2026 - 10 - 31), time!(09:00)),
+            datetime!(2026-10-31 13:00 UTC)
+        );
+        assert_eq!(
+            zone.to_utc(date!(2026 - 11 - 01), time!(01:30)),
+            datetime!(2026-11-01 05:30 UTC)
+        );
+        assert_eq!(
+            zone.date_of(datetime!(2026-11-02 03:00 UTC)),
+            date!(2026 - 11 - 01)
+        );
+        assert_eq!(zone.clock(datetime!(2026-11-01 14:00 UTC)), "09:00");
     }
 
     #[test]

@@ -44,6 +44,20 @@ pub struct SettingsForm {
     pub time_zone: String,
     pub two_factor_front_desk: Option<String>,
     pub two_factor_patients: Option<String>,
+    #[serde(default)]
+    pub consultation_minutes: String,
+    #[serde(default)]
+    pub infusion_minutes: String,
+    #[serde(default)]
+    pub follow_up_minutes: String,
+    #[serde(default)]
+    pub min_infusion_interval_hours: String,
+    #[serde(default)]
+    pub max_infusions_per_30_days: String,
+    #[serde(default)]
+    pub late_cancel_hours: String,
+    #[serde(default)]
+    pub reminder_hours: String,
 }
 
 impl From<&ClinicSettings> for SettingsForm {
@@ -63,6 +77,13 @@ impl From<&ClinicSettings> for SettingsForm {
             time_zone: s.time_zone.clone(),
             two_factor_front_desk: s.two_factor_front_desk.then(|| "on".to_owned()),
             two_factor_patients: s.two_factor_patients.then(|| "on".to_owned()),
+            consultation_minutes: s.consultation_minutes.to_string(),
+            infusion_minutes: s.infusion_minutes.to_string(),
+            follow_up_minutes: s.follow_up_minutes.to_string(),
+            min_infusion_interval_hours: s.min_infusion_interval_hours.to_string(),
+            max_infusions_per_30_days: s.max_infusions_per_30_days.to_string(),
+            late_cancel_hours: s.late_cancel_hours.to_string(),
+            reminder_hours: s.reminder_hours.to_string(),
         }
     }
 }
@@ -178,6 +199,55 @@ pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors>
         time_zone,
         two_factor_front_desk: form.two_factor_front_desk.is_some(),
         two_factor_patients: form.two_factor_patients.is_some(),
+        consultation_minutes: whole_number(
+            &mut errors,
+            "consultation_minutes",
+            &form.consultation_minutes,
+            5..=240,
+            "minutes",
+        ),
+        infusion_minutes: whole_number(
+            &mut errors,
+            "infusion_minutes",
+            &form.infusion_minutes,
+            30..=480,
+            "minutes",
+        ),
+        follow_up_minutes: whole_number(
+            &mut errors,
+            "follow_up_minutes",
+            &form.follow_up_minutes,
+            5..=240,
+            "minutes",
+        ),
+        min_infusion_interval_hours: whole_number(
+            &mut errors,
+            "min_infusion_interval_hours",
+            &form.min_infusion_interval_hours,
+            0..=2160,
+            "hours",
+        ),
+        max_infusions_per_30_days: whole_number(
+            &mut errors,
+            "max_infusions_per_30_days",
+            &form.max_infusions_per_30_days,
+            1..=31,
+            "infusions",
+        ),
+        late_cancel_hours: whole_number(
+            &mut errors,
+            "late_cancel_hours",
+            &form.late_cancel_hours,
+            0..=168,
+            "hours",
+        ),
+        reminder_hours: whole_number(
+            &mut errors,
+            "reminder_hours",
+            &form.reminder_hours,
+            1..=168,
+            "hours",
+        ),
     };
     if errors.is_empty() {
         Ok(settings)
@@ -287,6 +357,13 @@ mod tests {
             time_zone: "america/chicago".into(),
             two_factor_front_desk: Some("on".into()),
             two_factor_patients: None,
+            consultation_minutes: "30".into(),
+            infusion_minutes: "150".into(),
+            follow_up_minutes: "20".into(),
+            min_infusion_interval_hours: "48".into(),
+            max_infusions_per_30_days: "8".into(),
+            late_cancel_hours: "24".into(),
+            reminder_hours: "24".into(),
         }
     }
 

@@ -257,11 +257,17 @@ pub async fn withdraw(
         },
     )
     .await?;
+    // No infusion without consent: the future ones go, and the front desk hears of it.
+    let cancelled =
+        crate::scheduling::db::cancel_future_infusions(&mut tx, profile.id, user.id).await?;
+    crate::scheduling::db::tell_front_desk_of_withdrawal(&mut *tx, profile.id).await?;
     audit::record(
         &mut *tx,
         audit::Entry::new(action::CONSENT_WITHDRAW, Some(&user), &meta)
             .patient(profile.id)
-            .detail(format!("withdrawal {withdrawal_id}")),
+            .detail(format!(
+                "withdrawal {withdrawal_id}; {cancelled} future infusion(s) cancelled"
+            )),
     )
     .await?;
     tx.commit().await?;

@@ -56,13 +56,20 @@ struct StaffHome {
     duties: &'static [&'static str],
     /// In-app notice of urgent work, with where to deal with it.
     alert: Option<(String, &'static str)>,
+    /// Patients who withdrew consent since the front desk last looked at them.
+    withdrawals: Vec<(i64, String)>,
 }
 
-pub async fn front_desk_home(ctx: PageContext) -> AppResult<Response> {
+pub async fn front_desk_home(
+    State(state): State<AppState>,
+    ctx: PageContext,
+) -> AppResult<Response> {
+    let withdrawals = crate::scheduling::db::unseen_withdrawals(&state.db).await?;
     render(&StaffHome {
         ctx,
         heading: "Front desk",
         alert: None,
+        withdrawals,
         duties: &[
             "Book consultations and infusions for patients, including people who phoned in.",
             "Check patients in when they arrive.",
@@ -89,6 +96,7 @@ pub async fn clinician_home(
     render(&StaffHome {
         ctx,
         heading: "Clinician",
+        withdrawals: Vec::new(),
         alert,
         duties: &[
             "Review pre-infusion screenings, urgent suicide-risk flags first, and decide eligibility.",

@@ -60,8 +60,11 @@ pub struct Queued {
 pub async fn claim_due(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<Queued>> {
     sqlx::query_as!(
         Queued,
-        "SELECT id, recipient, subject, body, attempts FROM outbox
+        "SELECT id, recipient, subject, body, attempts FROM outbox o
          WHERE sent_at IS NULL AND next_attempt_at <= now()
+           -- A reminder goes out only while its appointment is still booked.
+           AND (appointment_id IS NULL OR EXISTS (
+                SELECT 1 FROM appointments a WHERE a.id = o.appointment_id AND a.status = 'booked'))
          ORDER BY next_attempt_at, id
          LIMIT $1
          FOR UPDATE SKIP LOCKED",

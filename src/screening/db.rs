@@ -498,17 +498,40 @@ struct DeskFlat {
     withdrawn_at: Option<OffsetDateTime>,
 }
 
-/// Patients whose name starts with `name_prefix` (any case), by name.
+/// What the front desk searches by: any part of the name or of the phone number (digits
+/// only), and the exact date of birth; empty parts do not filter.
+#[derive(Clone, Debug, Default)]
+pub struct PatientSearch {
+    pub name: String,
+    pub phone_digits: String,
+    pub born: Option<Date>,
+}
+
+/// `text` for a LIKE pattern, its wildcard characters taken literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Patients matching the search (any case), by name.
 pub async fn desk_patients(
-    db: impl PgExecutor<'_>,
-    name_prefix: &str,
+    db: &mut sqlx::PgConnection,
+    search: &PatientSearch,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<DeskRow>> {
-    // A range rather than LIKE, so the name index serves it under a generic plan: every name
-    // starting with the prefix sorts between it and the prefix followed by the last character.
-    let from = name_prefix.to_lowercase();
-    let until = format!("{from}{}", char::MAX);
+    use sqlx::Connection;
+    // Planned with the values, so that empty filters drop out and the trigram indexes serve
+    // the ones given (one plan for all values could use neither).
+    let mut tx = db.begin().await?;
+    sqlx::query_scalar!(
+        r#"SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS "setting!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let name = like_literal(&search.name.to_lowercase());
+    let phone = like_literal(&search.phone_digits);
     let rows = sqlx::query_as!(
         DeskFlat,
         r#"SELECT p.id AS patient_id, p.legal_name, p.date_of_birth, p.phone,
@@ -526,16 +549,20 @@ pub async fn desk_patients(
                SELECT decision, eligible_until FROM screening_decisions WHERE screening_id = s.id
                ORDER BY id DESC LIMIT 1
            ) d ON true
-           WHERE lower(p.legal_name) COLLATE "C" >= $1 AND lower(p.legal_name) COLLATE "C" < $2
+           WHERE ($1 = '' OR lower(p.legal_name) LIKE '%' || $1 || '%')
+             AND ($2 = '' OR regexp_replace(coalesce(p.phone, ''), '[^0-9]', '', 'g') LIKE '%' || $2 || '%')
+             AND ($3::date IS NULL OR p.date_of_birth = $3)
            ORDER BY lower(p.legal_name) COLLATE "C", p.id
-           LIMIT $3 OFFSET $4"#,
-        from,
-        until,
+           LIMIT $4 OFFSET $5"#,
+        name,
+        phone,
+        search.born,
         limit,
         offset
     )
-    .fetch_all(db)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|r| DeskRow {

@@ -29,6 +29,8 @@ const PAGE_SIZE: i64 = 25;
 pub struct PageQuery {
     page: Option<i64>,
     q: Option<String>,
+    phone: Option<String>,
+    born: Option<String>,
 }
 
 fn band_label(code: Option<&str>) -> &'static str {
@@ -255,6 +257,11 @@ struct DeskPage {
     /// Each patient with their screening standing and consent status (with its date if withdrawn).
     rows: Vec<(DeskRow, ScreeningStanding, ConsentStatus, Option<String>)>,
     search: String,
+    phone: String,
+    born: String,
+    born_error: Option<&'static str>,
+    /// The search as a query string, for the page links.
+    query: String,
     page: i64,
     has_next: bool,
 }
@@ -268,15 +275,28 @@ pub async fn desk_patients(
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
     let page = query.page.unwrap_or(1).max(1);
-    let search = query
-        .q
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(100)
-        .collect::<String>();
-    let mut rows =
-        db::desk_patients(&state.db, &search, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE).await?;
+    let typed = |text: Option<String>| -> String {
+        text.unwrap_or_default().trim().chars().take(100).collect()
+    };
+    let search = typed(query.q);
+    let phone = typed(query.phone);
+    let born = typed(query.born);
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let born_date = time::Date::parse(&born, format).ok();
+    let born_error = (!born.is_empty() && born_date.is_none())
+        .then_some("Enter the date of birth as year-month-day, like 1984-03-27.");
+    let filter = db::PatientSearch {
+        name: search.clone(),
+        phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),
+        born: born_date,
+    };
+    let mut rows = db::desk_patients(
+        &mut *state.db.acquire().await?,
+        &filter,
+        PAGE_SIZE + 1,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     audit::record(
@@ -301,10 +321,16 @@ pub async fn desk_patients(
             (r, standing, consent, withdrawn_on)
         })
         .collect();
+    let query = serde_urlencoded::to_string([("q", &search), ("phone", &phone), ("born", &born)])
+        .unwrap_or_default();
     render(&DeskPage {
         ctx,
         rows,
         search,
+        phone,
+        born,
+        born_error,
+        query,
         page,
         has_next,
     })

@@ -128,22 +128,26 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
         link("/patient", "My care"),
         link("/patient/screening", "Screening"),
         link("/patient/consent", "Consent"),
+        link("/patient/appointments", "Appointments"),
         link("/patient/profile", "My details"),
     ];
     const FRONT_DESK: &[NavLink] = &[
         link("/front-desk", "Front desk"),
         link("/front-desk/patients", "Patients"),
+        link("/schedule", "Schedule"),
     ];
     const CLINICIAN: &[NavLink] = &[
         link("/clinician", "Clinician"),
         link("/clinician/screenings", "Screenings"),
         link("/clinician/consents", "Consents"),
+        link("/schedule", "Schedule"),
     ];
     const ADMIN: &[NavLink] = &[
         link("/admin", "Overview"),
         link("/admin/staff", "Staff"),
         link("/admin/settings", "Settings"),
         link("/admin/consent", "Consent forms"),
+        link("/admin/scheduling", "Scheduling"),
         link("/admin/audit", "Audit log"),
     ];
     match role {

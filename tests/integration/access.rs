@@ -113,6 +113,53 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         // Required of clinicians and administrators, so they may not turn it off.
         ("POST", "/account/two-factor/disable") => [Login, Invalid, Invalid, Forbidden, Forbidden],
         ("POST", "/admin/sessions/end") => [Login, Forbidden, Forbidden, Forbidden, Moved],
+        (
+            "GET",
+            "/schedule"
+            | "/schedule/week"
+            | "/patients/{id}/appointments"
+            | "/patients/{id}/book"
+            | "/appointments/{id}"
+            | "/appointments/{id}/calendar.ics",
+        ) => [Login, Forbidden, Page, Page, Forbidden],
+        // The walking front desk cancels the appointment (POST routes come after GET ones),
+        // so the clinician after it finds it no longer movable.
+        ("GET", "/appointments/{id}/reschedule") => [Login, Forbidden, Page, Moved, Forbidden],
+        (
+            "POST",
+            "/appointments/{id}/cancel"
+            | "/appointments/{id}/check-in"
+            | "/appointments/{id}/no-show",
+        ) => [Login, Forbidden, Moved, Moved, Forbidden],
+        // An empty booking form: no time chosen.
+        ("POST", "/patients/{id}/book" | "/appointments/{id}/reschedule") => {
+            [Login, Forbidden, Invalid, Invalid, Forbidden]
+        }
+        ("GET", "/patient/appointments" | "/patient/appointments/book") => {
+            [Login, Page, Forbidden, Forbidden, Forbidden]
+        }
+        // The walking patient has not confirmed their email: booking is refused.
+        ("POST", "/patient/appointments/book") => [Login, Invalid, Forbidden, Forbidden, Forbidden],
+        // Another patient's appointment: not found.
+        ("POST", "/patient/appointments/{id}/cancel" | "/patient/appointments/{id}/reschedule")
+        | (
+            "GET",
+            "/patient/appointments/{id}/reschedule" | "/patient/appointments/{id}/calendar.ics",
+        ) => [Login, Missing, Forbidden, Forbidden, Forbidden],
+        ("GET", "/calendar-feed") => [Login, Page, Page, Page, Page],
+        ("POST", "/calendar-feed") => [Login, Page, Forbidden, Page, Forbidden],
+        ("GET", "/calendar/{token}") => [Missing, Missing, Missing, Missing, Missing],
+        ("GET", "/admin/scheduling") => [Login, Forbidden, Forbidden, Forbidden, Page],
+        (
+            "POST",
+            "/admin/scheduling/chairs" | "/admin/scheduling/hours" | "/admin/scheduling/time-off",
+        ) => [Login, Forbidden, Forbidden, Forbidden, Invalid],
+        (
+            "POST",
+            "/admin/scheduling/chairs/{id}/active"
+            | "/admin/scheduling/hours/{id}/remove"
+            | "/admin/scheduling/time-off/{id}/remove",
+        ) => [Login, Forbidden, Forbidden, Forbidden, Moved],
         ("GET", "/admin/consent" | "/admin/consent/{id}") => {
             [Login, Forbidden, Forbidden, Forbidden, Page]
         }
@@ -177,6 +224,18 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
     .await
     .unwrap();
 
+    // And an appointment of theirs with the walking clinician target.
+    let appointment: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
+         VALUES ($1, 'consultation', $2, tstzrange(now() + interval '2 days', now() + interval '2 days 30 minutes'), $2)
+         RETURNING id",
+    )
+    .bind(owner_patient)
+    .bind(target)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+
     let mut table: Vec<(String, &'static str)> = clinic::app::routes()
         .iter()
         .flat_map(|route| {
@@ -216,11 +275,19 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             }
         };
         for (method, pattern) in &table {
-            let id = if pattern.contains("/account/sessions/") {
+            let id = if pattern.contains("/account/sessions/")
+                || pattern.contains("/hours/")
+                || pattern.contains("/time-off/")
+            {
                 999_999_999
+            } else if pattern.contains("/chairs/") {
+                1
+            } else if pattern.contains("appointments/{id}") {
+                appointment
             } else if pattern.contains("consent/signatures") {
                 signature
-            } else if pattern.contains("/clinician/patients/") {
+            } else if pattern.contains("/clinician/patients/") || pattern.starts_with("/patients/")
+            {
                 owner_patient
             } else if pattern.contains("consent/") {
                 version

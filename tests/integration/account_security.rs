@@ -288,6 +288,13 @@ async fn two_factor_is_optional_for_the_front_desk_unless_the_clinic_requires_it
         ("lockout_minutes", "15"),
         ("address_failures", "30"),
         ("eligibility_days", "180"),
+        ("consultation_minutes", "30"),
+        ("infusion_minutes", "150"),
+        ("follow_up_minutes", "20"),
+        ("min_infusion_interval_hours", "48"),
+        ("max_infusions_per_30_days", "8"),
+        ("late_cancel_hours", "24"),
+        ("reminder_hours", "24"),
     ];
     settings.push(("two_factor_front_desk", "on"));
     let saved = admin.post("/admin/settings", &settings).await;

@@ -181,6 +181,13 @@ async fn settings_are_validated_saved_and_audited() {
         ("address_failures", "40"),
         ("eligibility_days", "90"),
         ("time_zone", "Pacific"),
+        ("consultation_minutes", "30"),
+        ("infusion_minutes", "150"),
+        ("follow_up_minutes", "20"),
+        ("min_infusion_interval_hours", "48"),
+        ("max_infusions_per_30_days", "8"),
+        ("late_cancel_hours", "24"),
+        ("reminder_hours", "24"),
     ];
     let page = admin.post("/admin/settings", &form).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -1,0 +1,375 @@
+//! Booking, shared by the front desk, clinicians and patients: a week of open slots, the
+//! infusion gate for one patient, and making, moving and cancelling an appointment in one
+//! transaction with its reminder and audit entry.
+
+use time::{Date, Duration, OffsetDateTime, Weekday};
+
+use super::db::{self, NewAppointment};
+use super::model::{
+    self, AppointmentKind, AppointmentStatus, ChairCalendar, ClinicianCalendar, GateFacts,
+    GateProblem, Slot, WorkingBlock,
+};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::consent::model::consent_status;
+use crate::error::AppResult;
+use crate::screening::model::ScreeningStanding;
+use crate::settings::ClinicSettings;
+use crate::web::RequestMeta;
+
+/// Slots are offered no sooner than this, so nobody books a time that is already starting.
+const LEAD_MINUTES: i64 = 30;
+
+fn weekday(number: i16) -> Option<Weekday> {
+    Some(match number {
+        1 => Weekday::Monday,
+        2 => Weekday::Tuesday,
+        3 => Weekday::Wednesday,
+        4 => Weekday::Thursday,
+        5 => Weekday::Friday,
+        6 => Weekday::Saturday,
+        7 => Weekday::Sunday,
+        _ => return None,
+    })
+}
+
+/// The Monday of the week holding `day`.
+pub fn week_start(day: Date) -> Date {
+    day - Duration::days(i64::from(day.weekday().number_days_from_monday()))
+}
+
+/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off.
+pub async fn open_slots(
+    state: &AppState,
+    settings: &ClinicSettings,
+    kind: AppointmentKind,
+    days: &[Date],
+) -> AppResult<Vec<Slot>> {
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(Vec::new());
+    };
+    let zone = settings.zone();
+    let from = zone.to_utc(*first, time::Time::MIDNIGHT) - Duration::days(1);
+    let until = zone.to_utc(*last, time::Time::MIDNIGHT) + Duration::days(2);
+    let hours = db::working_hours(&state.db).await?;
+    let busy = db::busy_between(&state.db, from, until).await?;
+    let chairs: Vec<ChairCalendar> = db::chairs(&state.db)
+        .await?
+        .into_iter()
+        .filter(|c| c.active)
+        .map(|c| ChairCalendar {
+            chair_id: c.id,
+            busy: busy
+                .iter()
+                .filter(|b| b.chair_id == Some(c.id))
+                .map(|b| b.busy())
+                .collect(),
+        })
+        .collect();
+    let mut clinicians: Vec<ClinicianCalendar> = Vec::new();
+    for row in hours {
+        let Some(day) = weekday(row.weekday) else {
+            continue;
+        };
+        let block = WorkingBlock {
+            weekday: day,
+            starts: row.starts,
+            ends: row.ends,
+        };
+        match clinicians.last_mut() {
+            Some(c) if c.clinician_id == row.clinician_id => c.blocks.push(block),
+            _ => clinicians.push(ClinicianCalendar {
+                clinician_id: row.clinician_id,
+                blocks: vec![block],
+                busy: busy
+                    .iter()
+                    .filter(|b| b.clinician_id == Some(row.clinician_id))
+                    .map(|b| b.busy())
+                    .collect(),
+            }),
+        }
+    }
+    let not_before = OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES);
+    Ok(model::open_slots(
+        days,
+        zone,
+        settings.scheduling().length(kind),
+        kind.needs_chair(),
+        &clinicians,
+        &chairs,
+        not_before,
+    ))
+}
+
+/// The seven days of a week, from its Monday.
+pub fn week_days(monday: Date) -> Vec<Date> {
+    (0..7).map(|n| monday + Duration::days(n)).collect()
+}
+
+/// Everything that stops an infusion for this patient at `starts` (empty: bookable).
+pub async fn gate(
+    state: &AppState,
+    settings: &ClinicSettings,
+    patient_id: i64,
+    starts: OffsetDateTime,
+    moving: Option<i64>,
+) -> AppResult<Vec<GateProblem>> {
+    let today = OffsetDateTime::now_utc().date();
+    let latest = crate::screening::db::summaries_for_patient(&state.db, patient_id, None, 1)
+        .await?
+        .into_iter()
+        .next();
+    let screening = match &latest {
+        Some(s) => ScreeningStanding::of(
+            Some(&s.status),
+            s.urgent,
+            s.decision,
+            s.eligible_until,
+            today,
+        ),
+        None => ScreeningStanding::NotStarted,
+    };
+    let consent = consent_status(&crate::consent::db::facts(&state.db, patient_id).await?);
+    let other_infusions = db::infusions_near(&state.db, patient_id, starts, moving).await?;
+    let facts = GateFacts {
+        screening,
+        consent,
+        other_infusions,
+    };
+    Ok(model::infusion_gate(&facts, starts, &settings.scheduling()))
+}
+
+/// What the person booking asked for: one of the offered times, written as
+/// `start-clinician-chair` (Unix seconds, ids, chair 0 for none).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct SlotChoice {
+    #[serde(default)]
+    pub slot: String,
+    #[serde(default)]
+    pub override_reason: String,
+}
+
+impl SlotChoice {
+    pub fn value_of(slot: &Slot) -> String {
+        format!(
+            "{}-{}-{}",
+            slot.starts.unix_timestamp(),
+            slot.clinician_id,
+            slot.chair_id.unwrap_or(0)
+        )
+    }
+
+    /// (start, clinician, chair) if the value is well formed.
+    pub fn parts(&self) -> Option<(OffsetDateTime, i64, Option<i64>)> {
+        let mut parts = self.slot.trim().splitn(3, '-');
+        let starts = parts.next()?.parse::<i64>().ok()?;
+        let clinician = parts.next()?.parse::<i64>().ok()?;
+        let chair = parts.next()?.parse::<i64>().ok()?;
+        let starts = OffsetDateTime::from_unix_timestamp(starts).ok()?;
+        Some((starts, clinician, (chair != 0).then_some(chair)))
+    }
+}
+
+/// Why a chosen slot cannot be booked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// No time was chosen.
+    NoSlotChosen,
+    /// A patient books for themselves only once their email is confirmed.
+    EmailUnverified,
+    /// The time has passed, is outside working hours, or is no longer free.
+    NotOpen,
+    /// Someone else booked it a moment ago (the database refused the clash).
+    JustTaken,
+    /// The infusion gate: these conditions are missing.
+    Gate(Vec<GateProblem>),
+    /// An override needs its reason written down.
+    OverrideReasonMissing,
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::NoSlotChosen => "Choose one of the times below.".to_owned(),
+            Refusal::EmailUnverified => {
+                "Please confirm your email address before booking: open the link we sent you, or send a new one from your account page.".to_owned()
+            }
+            Refusal::NotOpen => {
+                "That time is not open (it has passed, is outside working hours, or was taken). Choose one of the times below.".to_owned()
+            }
+            Refusal::JustTaken => {
+                "That time was just taken. Please choose one of the other times below.".to_owned()
+            }
+            Refusal::Gate(_) => "This infusion cannot be booked yet:".to_owned(),
+            Refusal::OverrideReasonMissing => {
+                "Write the reason for booking past the interval or monthly limit.".to_owned()
+            }
+        }
+    }
+}
+
+/// A booking to make: for whom, what, when, and whether it moves an existing appointment.
+pub struct Request<'a> {
+    pub patient_id: i64,
+    pub kind: AppointmentKind,
+    pub choice: &'a SlotChoice,
+    pub moving: Option<i64>,
+}
+
+/// Books the chosen slot for the patient, or says why not. The slot must be one of the open
+/// ones now; the database is the final word on clashes.
+pub async fn book(
+    state: &AppState,
+    settings: &ClinicSettings,
+    by: &CurrentUser,
+    meta: &RequestMeta,
+    request: &Request<'_>,
+) -> AppResult<Result<i64, Refusal>> {
+    let Request {
+        patient_id,
+        kind,
+        choice,
+        moving,
+    } = *request;
+    let Some((starts, clinician_id, wanted_chair)) = choice.parts() else {
+        return Ok(Err(Refusal::NoSlotChosen));
+    };
+    let zone = settings.zone();
+    let day = zone.date_of(starts);
+    let open = open_slots(state, settings, kind, &[day]).await?;
+    let Some(slot) = open.iter().find(|s| {
+        s.starts == starts
+            && s.clinician_id == clinician_id
+            && (!kind.needs_chair() || s.chair_id.is_some())
+    }) else {
+        return Ok(Err(Refusal::NotOpen));
+    };
+    // Keep the chair the person saw if it is still free, else any free one.
+    let chair_id = if kind.needs_chair() {
+        open.iter()
+            .find(|s| {
+                s.starts == starts && s.clinician_id == clinician_id && s.chair_id == wanted_chair
+            })
+            .map_or(slot.chair_id, |s| s.chair_id)
+    } else {
+        None
+    };
+    let mut gate_override = None;
+    if kind == AppointmentKind::Infusion {
+        let problems = gate(state, settings, patient_id, starts, moving).await?;
+        let overridable = problems.iter().all(GateProblem::clinician_may_override);
+        let may_override = by.role == crate::auth::model::Role::Clinician;
+        if !problems.is_empty() {
+            if !(overridable && may_override) {
+                return Ok(Err(Refusal::Gate(problems)));
+            }
+            let reason = choice.override_reason.trim();
+            if reason.is_empty() {
+                return Ok(Err(Refusal::OverrideReasonMissing));
+            }
+            gate_override = Some(reason.chars().take(500).collect::<String>());
+        }
+    }
+    let ends = starts + settings.scheduling().length(kind);
+    let mut tx = state.db.begin().await?;
+    let result = match moving {
+        None => db::book(
+            &mut tx,
+            &NewAppointment {
+                patient_id,
+                kind,
+                clinician_id: slot.clinician_id,
+                chair_id,
+                from: starts,
+                until: ends,
+                gate_override: gate_override.as_deref(),
+                booked_by: by.id,
+            },
+        )
+        .await
+        .map(Some),
+        Some(id) => db::reschedule(
+            &mut tx,
+            id,
+            slot.clinician_id,
+            chair_id,
+            starts,
+            ends,
+            by.id,
+        )
+        .await
+        .map(|moved| moved.then_some(id)),
+    };
+    let id = match result {
+        Ok(Some(id)) => id,
+        Ok(None) => return Ok(Err(Refusal::NotOpen)),
+        Err(e) if db::is_clash(&e) => return Ok(Err(Refusal::JustTaken)),
+        Err(e) => return Err(e.into()),
+    };
+    let rules = settings.scheduling();
+    let (subject, body) = super::model::reminder_email(kind, &zone, starts, &settings.clinic_name);
+    let send_at = rules.reminder_at(starts, OffsetDateTime::now_utc());
+    db::queue_reminder(&mut *tx, id, &subject, &body, send_at).await?;
+    let what = if moving.is_some() {
+        action::APPOINTMENT_RESCHEDULE
+    } else {
+        action::APPOINTMENT_BOOK
+    };
+    let detail = format!(
+        "appointment {id}: {}{}",
+        kind.as_str(),
+        if gate_override.is_some() {
+            " (gate overridden)"
+        } else {
+            ""
+        }
+    );
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(what, Some(by), meta)
+            .patient(patient_id)
+            .detail(detail),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// Cancels or marks a no-show; a cancellation this close to the start is marked late.
+pub async fn close(
+    state: &AppState,
+    settings: &ClinicSettings,
+    by: &CurrentUser,
+    meta: &RequestMeta,
+    appointment: &db::AppointmentRow,
+    status: AppointmentStatus,
+    note: Option<&str>,
+) -> AppResult<bool> {
+    let late = status == AppointmentStatus::Cancelled
+        && settings
+            .scheduling()
+            .is_late_cancellation(appointment.from, OffsetDateTime::now_utc());
+    let mut tx = state.db.begin().await?;
+    if !db::close(&mut tx, appointment.id, status, late, by.id, note).await? {
+        return Ok(false);
+    }
+    let what = if status == AppointmentStatus::NoShow {
+        action::APPOINTMENT_NO_SHOW
+    } else {
+        action::APPOINTMENT_CANCEL
+    };
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(what, Some(by), meta)
+            .patient(appointment.patient_id)
+            .detail(format!(
+                "appointment {}{}",
+                appointment.id,
+                if late { " (late)" } else { "" }
+            )),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

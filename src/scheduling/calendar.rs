@@ -1,0 +1,220 @@
+//! Calendars: each appointment as an `.ics` file, and a private feed per patient and per
+//! clinician (the URL holds a secret token; only its SHA-256 is kept; making a new one stops
+//! the old). Clinicians' feeds name no patients: calendar services are outside the clinic.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
+use time::OffsetDateTime;
+
+use super::db::{self, AppointmentRow};
+use super::model::AppointmentStatus;
+use crate::account::model::{new_token, token_hash};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::auth::model::Role;
+use crate::error::{AppError, AppResult};
+use crate::settings;
+use crate::web::{PageContext, RequestMeta, render};
+
+fn ics_stamp(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// Who reads the calendar: a patient sees their clinician; a clinician sees no patient.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Patient,
+    Clinician,
+}
+
+fn event(row: &AppointmentRow, reader: Reader, clinic_name: &str) -> Event {
+    let summary = match reader {
+        Reader::Patient => format!("{} at {clinic_name}", row.kind.label()),
+        Reader::Clinician => match &row.chair_name {
+            Some(chair) => format!("{} ({chair})", row.kind.label()),
+            None => row.kind.label().to_owned(),
+        },
+    };
+    let description = match reader {
+        Reader::Patient => format!("With {}.", row.clinician_name),
+        Reader::Clinician => format!("Appointment {} (details in the clinic system).", row.id),
+    };
+    let status = if row.status == AppointmentStatus::Cancelled {
+        EventStatus::Cancelled
+    } else {
+        EventStatus::Confirmed
+    };
+    Event::new()
+        .uid(&format!("appointment-{}@clinic", row.id))
+        .summary(&summary)
+        .description(&description)
+        .location(clinic_name)
+        .add_property("DTSTART", ics_stamp(row.from))
+        .add_property("DTEND", ics_stamp(row.until))
+        .add_property("DTSTAMP", ics_stamp(OffsetDateTime::now_utc()))
+        .status(status)
+        .done()
+}
+
+fn calendar_response(calendar: &Calendar, file_name: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        calendar.to_string(),
+    )
+        .into_response()
+}
+
+async fn one(state: &AppState, row: &AppointmentRow, reader: Reader) -> AppResult<Response> {
+    let clinic_name = settings::load(&state.db).await?.clinic_name;
+    let mut calendar = Calendar::new();
+    calendar
+        .name(&clinic_name)
+        .push(event(row, reader, &clinic_name));
+    Ok(calendar_response(
+        &calendar.done(),
+        &format!("appointment-{}.ics", row.id),
+    ))
+}
+
+pub async fn staff_appointment(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    one(&state, &row, Reader::Patient).await
+}
+
+pub async fn patient_appointment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let patient_id = db::patient_of_user(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let row = db::appointment(&state.db, id)
+        .await?
+        .filter(|r| r.patient_id == patient_id)
+        .ok_or(AppError::NotFound)?;
+    one(&state, &row, Reader::Patient).await
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/feed.html")]
+struct FeedPage {
+    ctx: PageContext,
+    has_feed: bool,
+    new_url: Option<String>,
+    allowed: bool,
+}
+
+fn feed_allowed(role: Role) -> bool {
+    matches!(role, Role::Patient | Role::Clinician)
+}
+
+pub async fn feed_page(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+) -> AppResult<Response> {
+    let has_feed = db::has_calendar_feed(&state.db, user.id).await?;
+    render(&FeedPage {
+        ctx,
+        has_feed,
+        new_url: None,
+        allowed: feed_allowed(user.role),
+    })
+}
+
+/// Makes a new feed address; the previous one stops working.
+pub async fn new_feed(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    if !feed_allowed(user.role) {
+        return Err(AppError::Forbidden);
+    }
+    let (token, hash) = new_token();
+    let mut tx = state.db.begin().await?;
+    db::replace_calendar_feed(&mut tx, user.id, &hash).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::CALENDAR_FEED, Some(&user), &meta).detail("new feed address"),
+    )
+    .await?;
+    tx.commit().await?;
+    let url = format!("{}/calendar/{token}", state.config.link_base());
+    render(&FeedPage {
+        ctx,
+        has_feed: true,
+        new_url: Some(url),
+        allowed: true,
+    })
+}
+
+/// The feed itself, read by calendar apps without a session: the token is the key.
+pub async fn feed(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    Path(token): Path<String>,
+) -> AppResult<Response> {
+    let Some(owner) = db::calendar_feed_owner(&state.db, &token_hash(&token)).await? else {
+        return Ok((StatusCode::NOT_FOUND, "unknown or revoked calendar").into_response());
+    };
+    let (rows, reader) = match owner.role {
+        Role::Patient => {
+            let Some(patient_id) = db::patient_of_user(&state.db, owner.user_id).await? else {
+                return Err(AppError::NotFound);
+            };
+            (
+                db::feed_of_patient(&state.db, patient_id).await?,
+                Reader::Patient,
+            )
+        }
+        Role::Clinician => (
+            db::feed_of_clinician(&state.db, owner.user_id).await?,
+            Reader::Clinician,
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    let actor = CurrentUser::actor(owner.user_id, owner.role, owner.display_name, owner.email);
+    let mut entry = audit::Entry::new(action::CALENDAR_FEED, Some(&actor), &meta)
+        .detail(format!("feed read: {} appointments", rows.len()));
+    if let Some(first) = rows.first().filter(|_| reader == Reader::Patient) {
+        entry = entry.patient(first.patient_id);
+    }
+    audit::record(&state.db, entry).await?;
+    let clinic_name = settings::load(&state.db).await?.clinic_name;
+    let mut calendar = Calendar::new();
+    calendar.name(&clinic_name);
+    for row in &rows {
+        calendar.push(event(row, reader, &clinic_name));
+    }
+    Ok(calendar_response(&calendar.done(), "clinic.ics"))
+}

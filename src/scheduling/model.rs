@@ -1,0 +1,630 @@
+//! Scheduling rules: appointment kinds and their lengths, open slots from working hours minus
+//! bookings and time off, the infusion gate, late cancellation. No I/O.
+
+use time::{Date, Duration, OffsetDateTime, Time, Weekday};
+
+use crate::clinic_time::ClinicZone;
+use crate::consent::model::ConsentStatus;
+use crate::screening::model::ScreeningStanding;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, serde::Deserialize)]
+#[sqlx(type_name = "appointment_kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentKind {
+    Consultation,
+    Infusion,
+    FollowUp,
+}
+
+impl AppointmentKind {
+    pub const ALL: [AppointmentKind; 3] = [
+        AppointmentKind::Consultation,
+        AppointmentKind::Infusion,
+        AppointmentKind::FollowUp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppointmentKind::Consultation => "consultation",
+            AppointmentKind::Infusion => "infusion",
+            AppointmentKind::FollowUp => "follow_up",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AppointmentKind> {
+        AppointmentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == value.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AppointmentKind::Consultation => "Consultation",
+            AppointmentKind::Infusion => "Infusion",
+            AppointmentKind::FollowUp => "Follow-up",
+        }
+    }
+
+    /// An infusion takes a chair as well as a clinician.
+    pub fn needs_chair(self) -> bool {
+        self == AppointmentKind::Infusion
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
+#[sqlx(type_name = "appointment_status", rename_all = "snake_case")]
+pub enum AppointmentStatus {
+    Booked,
+    CheckedIn,
+    Completed,
+    Cancelled,
+    NoShow,
+}
+
+impl AppointmentStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            AppointmentStatus::Booked => "Booked",
+            AppointmentStatus::CheckedIn => "Checked in",
+            AppointmentStatus::Completed => "Completed",
+            AppointmentStatus::Cancelled => "Cancelled",
+            AppointmentStatus::NoShow => "No-show",
+        }
+    }
+
+    /// Still holding its time: only these can be moved, cancelled or checked in.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            AppointmentStatus::Booked | AppointmentStatus::CheckedIn
+        )
+    }
+}
+
+/// The clinic's scheduling settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub consultation_minutes: i32,
+    pub infusion_minutes: i32,
+    pub follow_up_minutes: i32,
+    pub min_infusion_interval_hours: i32,
+    pub max_infusions_per_30_days: i32,
+    pub late_cancel_hours: i32,
+    pub reminder_hours: i32,
+}
+
+impl Rules {
+    pub fn length(&self, kind: AppointmentKind) -> Duration {
+        Duration::minutes(i64::from(match kind {
+            AppointmentKind::Consultation => self.consultation_minutes,
+            AppointmentKind::Infusion => self.infusion_minutes,
+            AppointmentKind::FollowUp => self.follow_up_minutes,
+        }))
+    }
+
+    /// Cancelling this close to the start counts as a late cancellation.
+    pub fn is_late_cancellation(&self, starts: OffsetDateTime, now: OffsetDateTime) -> bool {
+        starts - now < Duration::hours(i64::from(self.late_cancel_hours))
+    }
+
+    /// When the reminder for an appointment goes out: the lead time before it, or at once if
+    /// that moment has passed.
+    pub fn reminder_at(&self, starts: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+        (starts - Duration::hours(i64::from(self.reminder_hours))).max(now)
+    }
+}
+
+/// The reminder's subject and text. No clinical details beyond what the patient booked; the
+/// infusion reminder carries the preparation the clinic asks for.
+pub fn reminder_email(
+    kind: AppointmentKind,
+    zone: &ClinicZone,
+    starts: OffsetDateTime,
+    clinic_name: &str,
+) -> (String, String) {
+    let when = zone.format(starts);
+    let subject = format!("Reminder: your {} on {when}", kind.label().to_lowercase());
+    let mut body = format!(
+        "This is a reminder of your {} at {clinic_name} on {when}.\n\n",
+        kind.label().to_lowercase()
+    );
+    if kind == AppointmentKind::Infusion {
+        body.push_str(
+            "Before your infusion:\n\
+             - Do not eat for 4 hours before, and drink only clear fluids in the last 2 hours (unless your clinician told you otherwise).\n\
+             - Arrange a ride home: an adult must take you home. Do not drive, cycle or operate machinery until the next day.\n\
+             - Take your usual medicines unless your clinician told you otherwise.\n\n",
+        );
+    }
+    body.push_str(
+        "If you cannot come, please cancel or move the appointment from your account as soon as you can.\n",
+    );
+    (subject, body)
+}
+
+/// Slots start on these minute marks.
+pub const SLOT_STEP_MINUTES: i64 = 15;
+
+/// A block of a clinician's week, in the clinic's local time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkingBlock {
+    pub weekday: Weekday,
+    pub starts: Time,
+    pub ends: Time,
+}
+
+/// A busy stretch (a booking or time off), half-open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy {
+    pub from: OffsetDateTime,
+    pub until: OffsetDateTime,
+}
+
+fn overlaps(busy: &[Busy], from: OffsetDateTime, until: OffsetDateTime) -> bool {
+    busy.iter().any(|b| b.from < until && from < b.until)
+}
+
+/// One clinician's week: working hours and what is already taken.
+#[derive(Clone, Debug)]
+pub struct ClinicianCalendar {
+    pub clinician_id: i64,
+    pub blocks: Vec<WorkingBlock>,
+    pub busy: Vec<Busy>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChairCalendar {
+    pub chair_id: i64,
+    pub busy: Vec<Busy>,
+}
+
+/// An open slot: when, with whom, and in which chair (infusions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub starts: OffsetDateTime,
+    pub ends: OffsetDateTime,
+    pub clinician_id: i64,
+    pub chair_id: Option<i64>,
+}
+
+/// Open slots of `length` on `days`: within each clinician's working hours, clear of their
+/// bookings and time off, with a free chair when `needs_chair`, and not before `not_before`.
+/// Sorted by start, then clinician.
+pub fn open_slots(
+    days: &[Date],
+    zone: ClinicZone,
+    length: Duration,
+    needs_chair: bool,
+    clinicians: &[ClinicianCalendar],
+    chairs: &[ChairCalendar],
+    not_before: OffsetDateTime,
+) -> Vec<Slot> {
+    let step = Duration::minutes(SLOT_STEP_MINUTES);
+    let mut slots = Vec::new();
+    for &day in days {
+        for clinician in clinicians {
+            for block in clinician
+                .blocks
+                .iter()
+                .filter(|b| b.weekday == day.weekday())
+            {
+                let window_end = zone.to_utc(day, block.ends);
+                let mut starts = zone.to_utc(day, block.starts);
+                while starts + length <= window_end {
+                    let ends = starts + length;
+                    if starts >= not_before && !overlaps(&clinician.busy, starts, ends) {
+                        let chair = if needs_chair {
+                            chairs
+                                .iter()
+                                .find(|c| !overlaps(&c.busy, starts, ends))
+                                .map(|c| c.chair_id)
+                        } else {
+                            None
+                        };
+                        if !needs_chair || chair.is_some() {
+                            slots.push(Slot {
+                                starts,
+                                ends,
+                                clinician_id: clinician.clinician_id,
+                                chair_id: chair,
+                            });
+                        }
+                    }
+                    starts += step;
+                }
+            }
+        }
+    }
+    slots.sort_by_key(|s| (s.starts, s.clinician_id));
+    slots
+}
+
+/// What an infusion booking is checked against.
+#[derive(Clone, Debug)]
+pub struct GateFacts {
+    pub screening: ScreeningStanding,
+    pub consent: ConsentStatus,
+    /// Starts of the patient's other live infusions within 30 days either side of the slot.
+    pub other_infusions: Vec<OffsetDateTime>,
+}
+
+/// Why an infusion cannot be booked, with what to do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GateProblem {
+    Screening(ScreeningStanding),
+    SuicideRiskOpen,
+    Consent(ConsentStatus),
+    TooSoon { hours: i32 },
+    TooMany { max: i32 },
+}
+
+impl GateProblem {
+    pub fn message(&self) -> String {
+        match self {
+            GateProblem::Screening(standing) => format!(
+                "The screening does not clear an infusion: {}.",
+                standing.label().to_lowercase()
+            ),
+            GateProblem::SuicideRiskOpen => {
+                "A suicide-risk flag is waiting for a clinician's review.".to_owned()
+            }
+            GateProblem::Consent(status) => {
+                format!("Consent is not current: {}.", status.label().to_lowercase())
+            }
+            GateProblem::TooSoon { hours } => {
+                format!("Another infusion is less than {hours} hours before or after this time.")
+            }
+            GateProblem::TooMany { max } => {
+                format!("This would be more than {max} infusions within 30 days.")
+            }
+        }
+    }
+
+    pub fn what_to_do(&self) -> &'static str {
+        match self {
+            GateProblem::Screening(ScreeningStanding::EligibilityExpired { .. }) => {
+                "The patient fills in a new screening; a clinician reviews it."
+            }
+            GateProblem::Screening(
+                ScreeningStanding::AwaitingReview { .. } | ScreeningStanding::NeedsInformation,
+            ) => "A clinician reviews the screening and decides.",
+            GateProblem::Screening(_) => {
+                "The patient completes the screening and a clinician finds them eligible."
+            }
+            GateProblem::SuicideRiskOpen => "A clinician reviews the urgent screening first.",
+            GateProblem::Consent(_) => "The patient reads and signs the current consent.",
+            GateProblem::TooSoon { .. } | GateProblem::TooMany { .. } => {
+                "Choose another time, or a clinician books it with a reason."
+            }
+        }
+    }
+
+    /// The interval and monthly limits may be passed by a clinician with a reason; the
+    /// screening, the open risk flag and consent never.
+    pub fn clinician_may_override(&self) -> bool {
+        matches!(
+            self,
+            GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }
+        )
+    }
+}
+
+/// The infusion gate: every condition that stops this infusion at `starts`. Empty: bookable.
+pub fn infusion_gate(facts: &GateFacts, starts: OffsetDateTime, rules: &Rules) -> Vec<GateProblem> {
+    let mut problems = Vec::new();
+    match facts.screening {
+        ScreeningStanding::Eligible { until } if until >= starts.date() => {}
+        ScreeningStanding::Eligible { until } => {
+            problems.push(GateProblem::Screening(
+                ScreeningStanding::EligibilityExpired { on: until },
+            ));
+        }
+        ScreeningStanding::AwaitingReview { urgent: true } => {
+            problems.push(GateProblem::SuicideRiskOpen);
+            problems.push(GateProblem::Screening(facts.screening));
+        }
+        other => problems.push(GateProblem::Screening(other)),
+    }
+    if !facts.consent.is_current() {
+        problems.push(GateProblem::Consent(facts.consent));
+    }
+    let gap = Duration::hours(i64::from(rules.min_infusion_interval_hours));
+    if facts
+        .other_infusions
+        .iter()
+        .any(|other| (*other - starts).abs() < gap)
+    {
+        problems.push(GateProblem::TooSoon {
+            hours: rules.min_infusion_interval_hours,
+        });
+    }
+    // Any 30-day window that holds this infusion may hold at most the maximum.
+    let month = Duration::days(30);
+    let too_many = facts
+        .other_infusions
+        .iter()
+        .chain([&starts])
+        .any(|window_start| {
+            let window_end = *window_start + month;
+            let inside = facts
+                .other_infusions
+                .iter()
+                .chain([&starts])
+                .filter(|t| **t >= *window_start && **t < window_end)
+                .count();
+            starts >= *window_start
+                && starts < window_end
+                && inside > rules.max_infusions_per_30_days as usize
+        });
+    if too_many {
+        problems.push(GateProblem::TooMany {
+            max: rules.max_infusions_per_30_days,
+        });
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime, time};
+
+    fn rules() -> Rules {
+        Rules {
+            consultation_minutes: 30,
+            infusion_minutes: 150,
+            follow_up_minutes: 20,
+            min_infusion_interval_hours: 48,
+            max_infusions_per_30_days: 3,
+            late_cancel_hours: 24,
+            reminder_hours: 24,
+        }
+    }
+
+    fn zone() -> ClinicZone {
+        ClinicZone::named("America/New_York").unwrap()
+    }
+
+    fn monday_nine_to_twelve(id: i64) -> ClinicianCalendar {
+        ClinicianCalendar {
+            clinician_id: id,
+            blocks: vec![WorkingBlock {
+                weekday: Weekday::Monday,
+                starts: time!(09:00),
+                ends: time!(12:00),
+            }],
+            busy: vec![],
+        }
+    }
+
+    #[test]
+    fn slots_fill_working_hours_in_local_time() {
+        let slots = open_slots(
+            &[date!(2026 - 11 - 30)],
+            zone(),
+            Duration::minutes(30),
+            false,
+            &[monday_nine_to_twelve(7)],
+            &[],
+            datetime!(2026-01-01 0:00 UTC),
+        );
+        // 09:00 to 11:30 every 15 minutes: 11 starts, EST is UTC-5.
+        assert_eq!(slots.len(), 11);
+        assert_eq!(slots[0].starts, datetime!(2026-11-30 14:00 UTC));
+        assert_eq!(slots[10].ends, datetime!(2026-11-30 17:00 UTC));
+        assert!(
+            slots
+                .iter()
+                .all(|s| s.clinician_id == 7 && s.chair_id.is_none())
+        );
+    }
+
+    #[test]
+    fn working_hours_keep_their_local_time_across_daylight_saving_changes() {
+        let mut sunday = monday_nine_to_twelve(1);
+        sunday.blocks[0].weekday = Weekday::Sunday;
+        for (day, first) in [
+            (date!(2026 - 03 - 08), datetime!(2026-03-08 13:00 UTC)),
+            (date!(2026 - 03 - 01), datetime!(2026-03-01 14:00 UTC)),
+            (date!(2026 - 11 - 01), datetime!(2026-11-01 14:00 UTC)),
+            (date!(2026 - 10 - 25), datetime!(2026-10-25 13:00 UTC)),
+        ] {
+            let slots = open_slots(
+                &[day],
+                zone(),
+                Duration::minutes(30),
+                false,
+                &[sunday.clone()],
+                &[],
+                datetime!(2026-01-01 0:00 UTC),
+            );
+            assert_eq!(slots[0].starts, first, "{day}");
+            assert_eq!(slots.len(), 11, "{day}");
+        }
+    }
+
+    #[test]
+    fn bookings_time_off_the_past_and_chairs_remove_slots() {
+        let mut clinician = monday_nine_to_twelve(7);
+        // Booked 10:00-10:30 local.
+        clinician.busy.push(Busy {
+            from: datetime!(2026-11-30 15:00 UTC),
+            until: datetime!(2026-11-30 15:30 UTC),
+        });
+        let slots = open_slots(
+            &[date!(2026 - 11 - 30)],
+            zone(),
+            Duration::minutes(30),
+            false,
+            &[clinician.clone()],
+            &[],
+            datetime!(2026-01-01 0:00 UTC),
+        );
+        assert!(slots.iter().all(|s| {
+            s.ends <= datetime!(2026-11-30 15:00 UTC) || s.starts >= datetime!(2026-11-30 15:30 UTC)
+        }));
+        assert_eq!(slots.len(), 11 - 3);
+        // Nothing before `not_before`.
+        let later = open_slots(
+            &[date!(2026 - 11 - 30)],
+            zone(),
+            Duration::minutes(30),
+            false,
+            &[clinician.clone()],
+            &[],
+            datetime!(2026-11-30 16:00 UTC),
+        );
+        assert_eq!(later[0].starts, datetime!(2026-11-30 16:00 UTC));
+        // An infusion of 150 minutes needs the clinician and a free chair for all of it.
+        let chairs = [
+            ChairCalendar {
+                chair_id: 1,
+                busy: vec![Busy {
+                    from: datetime!(2026-11-30 13:00 UTC),
+                    until: datetime!(2026-11-30 20:00 UTC),
+                }],
+            },
+            ChairCalendar {
+                chair_id: 2,
+                busy: vec![],
+            },
+        ];
+        let infusions = open_slots(
+            &[date!(2026 - 11 - 30)],
+            zone(),
+            Duration::minutes(150),
+            true,
+            &[monday_nine_to_twelve(7)],
+            &chairs,
+            datetime!(2026-01-01 0:00 UTC),
+        );
+        assert_eq!(
+            infusions.len(),
+            3,
+            "09:00, 09:15 and 09:30 fit before 12:00"
+        );
+        assert!(infusions.iter().all(|s| s.chair_id == Some(2)));
+        let no_chair = open_slots(
+            &[date!(2026 - 11 - 30)],
+            zone(),
+            Duration::minutes(150),
+            true,
+            &[monday_nine_to_twelve(7)],
+            &chairs[..1],
+            datetime!(2026-01-01 0:00 UTC),
+        );
+        assert!(no_chair.is_empty());
+    }
+
+    fn cleared() -> GateFacts {
+        GateFacts {
+            screening: ScreeningStanding::Eligible {
+                until: date!(2027 - 05 - 01),
+            },
+            consent: ConsentStatus::Current { version: 1 },
+            other_infusions: vec![],
+        }
+    }
+
+    const SLOT: OffsetDateTime = datetime!(2026-12-01 15:00 UTC);
+
+    #[test]
+    fn a_cleared_patient_passes_the_gate() {
+        assert!(infusion_gate(&cleared(), SLOT, &rules()).is_empty());
+    }
+
+    #[test]
+    fn each_missing_condition_is_named_with_what_to_do() {
+        let facts = GateFacts {
+            screening: ScreeningStanding::AwaitingReview { urgent: true },
+            consent: ConsentStatus::Withdrawn {
+                at: datetime!(2026-11-01 0:00 UTC),
+            },
+            other_infusions: vec![],
+        };
+        let problems = infusion_gate(&facts, SLOT, &rules());
+        assert_eq!(problems.len(), 3);
+        assert!(problems.contains(&GateProblem::SuicideRiskOpen));
+        assert!(problems.iter().all(|p| !p.clinician_may_override()));
+        assert!(problems.iter().all(|p| !p.what_to_do().is_empty()));
+        assert!(problems[0].message().contains("suicide-risk"));
+        let expired = GateFacts {
+            screening: ScreeningStanding::Eligible {
+                until: date!(2026 - 11 - 30),
+            },
+            ..cleared()
+        };
+        let problems = infusion_gate(&expired, SLOT, &rules());
+        assert!(problems[0].message().contains("expired"), "{problems:?}");
+        let outdated = GateFacts {
+            consent: ConsentStatus::Outdated {
+                signed: 1,
+                latest: 2,
+            },
+            ..cleared()
+        };
+        assert!(
+            infusion_gate(&outdated, SLOT, &rules())[0]
+                .message()
+                .contains("outdated")
+        );
+    }
+
+    #[test]
+    fn infusions_keep_the_minimum_interval_both_ways() {
+        let mut facts = cleared();
+        facts.other_infusions = vec![SLOT + Duration::hours(47)];
+        let problems = infusion_gate(&facts, SLOT, &rules());
+        assert_eq!(problems, vec![GateProblem::TooSoon { hours: 48 }]);
+        assert!(problems[0].clinician_may_override());
+        facts.other_infusions = vec![SLOT - Duration::hours(48)];
+        assert!(infusion_gate(&facts, SLOT, &rules()).is_empty());
+    }
+
+    #[test]
+    fn no_thirty_day_window_may_exceed_the_maximum() {
+        let mut facts = cleared();
+        facts.other_infusions = vec![
+            SLOT - Duration::days(20),
+            SLOT - Duration::days(10),
+            SLOT + Duration::days(5),
+        ];
+        assert_eq!(
+            infusion_gate(&facts, SLOT, &rules()),
+            vec![GateProblem::TooMany { max: 3 }]
+        );
+        facts.other_infusions = vec![SLOT - Duration::days(31), SLOT - Duration::days(10)];
+        assert!(infusion_gate(&facts, SLOT, &rules()).is_empty());
+    }
+
+    #[test]
+    fn the_infusion_reminder_asks_for_fasting_and_a_ride_home() {
+        let (subject, body) = reminder_email(
+            AppointmentKind::Infusion,
+            &zone(),
+            datetime!(2026-12-01 15:00 UTC),
+            "Calm Waters",
+        );
+        assert_eq!(subject, "Reminder: your infusion on 1 Dec 2026, 10:00 EST");
+        assert!(body.contains("Do not eat") && body.contains("Arrange a ride home"));
+        let (_, consultation) = reminder_email(
+            AppointmentKind::Consultation,
+            &zone(),
+            datetime!(2026-12-01 15:00 UTC),
+            "Calm Waters",
+        );
+        assert!(!consultation.contains("ride home"));
+    }
+
+    #[test]
+    fn late_cancellation_and_reminder_times_follow_the_settings() {
+        let now = datetime!(2026-11-30 12:00 UTC);
+        assert!(rules().is_late_cancellation(now + Duration::hours(23), now));
+        assert!(!rules().is_late_cancellation(now + Duration::hours(25), now));
+        assert_eq!(
+            rules().reminder_at(now + Duration::hours(48), now),
+            now + Duration::hours(24)
+        );
+        assert_eq!(rules().reminder_at(now + Duration::hours(2), now), now);
+    }
+}

@@ -1,0 +1,682 @@
+//! The front desk's and clinicians' scheduling pages: the day (by chair and by clinician) and
+//! the week, a patient's appointments, booking with the infusion gate, and changing an
+//! appointment.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use time::{Date, Duration, OffsetDateTime};
+
+use super::booking::{self, Refusal, Request, SlotChoice};
+use super::db::{self, AppointmentRow, Chair, Clinician};
+use super::model::{AppointmentKind, AppointmentStatus, GateProblem};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::auth::model::Role;
+use crate::clinic_time::ClinicZone;
+use crate::error::{AppError, AppResult};
+use crate::settings;
+use crate::web::{PageContext, RequestMeta, render, render_with_status, see_other};
+
+/// `?date=2026-11-30`; today (in the clinic) when absent or unreadable.
+#[derive(Debug, Default, Deserialize)]
+pub struct DayQuery {
+    date: Option<String>,
+    notice: Option<String>,
+}
+
+fn parse_day(text: Option<&str>, zone: ClinicZone) -> Date {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.and_then(|t| Date::parse(t.trim(), format).ok())
+        .unwrap_or_else(|| zone.date_of(OffsetDateTime::now_utc()))
+}
+
+/// An appointment as a schedule shows it.
+pub struct Entry {
+    pub row: AppointmentRow,
+    pub time: String,
+}
+
+fn entries(rows: Vec<AppointmentRow>, zone: ClinicZone) -> Vec<Entry> {
+    rows.into_iter()
+        .map(|row| Entry {
+            time: format!("{}–{}", zone.clock(row.from), zone.clock(row.until)),
+            row,
+        })
+        .collect()
+}
+
+/// One lane of the day: a chair or a clinician, and what it holds.
+pub struct Lane {
+    pub name: String,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/day.html")]
+struct DayPage {
+    ctx: PageContext,
+    day: Date,
+    previous: Date,
+    next: Date,
+    by_chair: Vec<Lane>,
+    by_clinician: Vec<Lane>,
+    zone: &'static str,
+}
+
+async fn audit_view(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    what: String,
+) -> AppResult<()> {
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::SCHEDULE_VIEW, Some(user), meta).detail(what),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The clinic's day, laid out by chair and by clinician.
+pub async fn day(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Query(query): Query<DayQuery>,
+) -> AppResult<Response> {
+    let settings = settings::load(&state.db).await?;
+    let zone = settings.zone();
+    let day = parse_day(query.date.as_deref(), zone);
+    let from = zone.to_utc(day, time::Time::MIDNIGHT);
+    let until = zone.to_utc(day + Duration::days(1), time::Time::MIDNIGHT);
+    let rows = db::appointments_between(&state.db, from, until).await?;
+    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
+    let clinicians: Vec<Clinician> = db::clinicians(&state.db).await?;
+    let lanes = |name: String, keep: &dyn Fn(&AppointmentRow) -> bool| Lane {
+        name,
+        entries: entries(rows.iter().filter(|r| keep(r)).cloned().collect(), zone),
+    };
+    let by_chair = chairs
+        .iter()
+        .filter(|c| c.active || rows.iter().any(|r| r.chair_id == Some(c.id)))
+        .map(|c| lanes(c.name.clone(), &|r| r.chair_id == Some(c.id)))
+        .collect();
+    let by_clinician = clinicians
+        .iter()
+        .map(|c| lanes(c.display_name.clone(), &|r| r.clinician_id == c.id))
+        .collect();
+    audit_view(&state, &user, &meta, format!("day {day}")).await?;
+    render(&DayPage {
+        ctx,
+        day,
+        previous: day - Duration::days(1),
+        next: day + Duration::days(1),
+        by_chair,
+        by_clinician,
+        zone: zone.name(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/week.html")]
+struct WeekPage {
+    ctx: PageContext,
+    monday: Date,
+    previous: Date,
+    next: Date,
+    days: Vec<(Date, Vec<Entry>)>,
+    zone: &'static str,
+}
+
+pub async fn week(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Query(query): Query<DayQuery>,
+) -> AppResult<Response> {
+    let settings = settings::load(&state.db).await?;
+    let zone = settings.zone();
+    let monday = booking::week_start(parse_day(query.date.as_deref(), zone));
+    let from = zone.to_utc(monday, time::Time::MIDNIGHT);
+    let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
+    let rows = db::appointments_between(&state.db, from, until).await?;
+    let days = booking::week_days(monday)
+        .into_iter()
+        .map(|day| {
+            let on_day = rows
+                .iter()
+                .filter(|r| zone.date_of(r.from) == day)
+                .cloned()
+                .collect();
+            (day, entries(on_day, zone))
+        })
+        .collect();
+    audit_view(&state, &user, &meta, format!("week of {monday}")).await?;
+    render(&WeekPage {
+        ctx,
+        monday,
+        previous: monday - Duration::days(7),
+        next: monday + Duration::days(7),
+        days,
+        zone: zone.name(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/patient_appointments.html")]
+struct PatientAppointmentsPage {
+    ctx: PageContext,
+    patient: crate::patients::db::PatientIdentity,
+    upcoming: Vec<Entry>,
+    past: Vec<Entry>,
+    kinds: [AppointmentKind; 3],
+    notice: Option<&'static str>,
+}
+
+pub(super) fn split_by_now(
+    rows: Vec<AppointmentRow>,
+    zone: ClinicZone,
+) -> (Vec<Entry>, Vec<Entry>) {
+    let now = OffsetDateTime::now_utc();
+    let (mut upcoming, past): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.until > now && r.status.is_live());
+    upcoming.reverse();
+    let label = |rows: Vec<AppointmentRow>| {
+        rows.into_iter()
+            .map(|row| Entry {
+                time: zone.format(row.from),
+                row,
+            })
+            .collect::<Vec<_>>()
+    };
+    (label(upcoming), label(past))
+}
+
+pub(super) fn notice(code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "booked" => Some("Booked. A reminder will be sent before the appointment."),
+        "moved" => Some("The appointment is moved; the reminder follows it."),
+        "cancelled" => Some("The appointment is cancelled."),
+        "late" => Some("The appointment is cancelled (a late cancellation)."),
+        "checked-in" => Some("Checked in."),
+        "no-show" => Some("Marked as a no-show."),
+        "not-live" => Some("That appointment is no longer booked, so it was left as it is."),
+        _ => None,
+    }
+}
+
+pub async fn patient_appointments(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(patient_id): Path<i64>,
+    Query(query): Query<DayQuery>,
+) -> AppResult<Response> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let zone = settings::load(&state.db).await?.zone();
+    let rows = db::appointments_of_patient(&state.db, patient_id).await?;
+    let (upcoming, past) = split_by_now(rows, zone);
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::APPOINTMENT_VIEW, Some(&user), &meta).patient(patient_id),
+    )
+    .await?;
+    if user.role == Role::FrontDesk {
+        db::mark_withdrawals_seen(&state.db, patient_id, user.id).await?;
+    }
+    render(&PatientAppointmentsPage {
+        ctx,
+        patient,
+        upcoming,
+        past,
+        kinds: AppointmentKind::ALL,
+        notice: notice(query.notice.as_deref()),
+    })
+}
+
+/// `?kind=infusion&week=2026-11-30`
+#[derive(Debug, Default, Deserialize)]
+pub struct BookQuery {
+    kind: Option<String>,
+    week: Option<String>,
+}
+
+/// A day's open times on the booking page.
+pub struct DaySlots {
+    pub day: Date,
+    /// (form value, time, with whom and where)
+    pub slots: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/book.html")]
+pub struct BookPage {
+    ctx: PageContext,
+    patient_name: String,
+    action: String,
+    back: String,
+    kind: AppointmentKind,
+    kinds: [AppointmentKind; 3],
+    monday: Date,
+    previous: Date,
+    next: Date,
+    days: Vec<DaySlots>,
+    problems: Vec<GateProblem>,
+    can_override: bool,
+    refusal: Option<String>,
+    override_reason: String,
+    self_service: bool,
+    base: String,
+}
+
+/// Everything the booking page shows for one patient, kind and week.
+pub struct BookingView<'a> {
+    pub patient_id: i64,
+    pub patient_name: String,
+    pub kind: AppointmentKind,
+    pub week: Date,
+    /// Where the form posts, where "back" goes and where the week links point.
+    pub action: String,
+    pub back: String,
+    pub base: String,
+    pub moving: Option<i64>,
+    pub refusal: Option<&'a Refusal>,
+    pub override_reason: String,
+    pub self_service: bool,
+    pub after_post: bool,
+}
+
+impl BookingView<'_> {
+    /// A refused booking answers 422; a page that only explains (on GET) answers 200.
+    fn status(&self) -> StatusCode {
+        if self.after_post && self.refusal.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+pub async fn booking_page(
+    state: &AppState,
+    ctx: PageContext,
+    view: BookingView<'_>,
+) -> AppResult<Response> {
+    let settings = settings::load(&state.db).await?;
+    let zone = settings.zone();
+    let monday = booking::week_start(view.week);
+    let days = booking::week_days(monday);
+    let slots = booking::open_slots(state, &settings, view.kind, &days).await?;
+    let names: Vec<Clinician> = db::clinicians(&state.db).await?;
+    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
+    let days = days
+        .into_iter()
+        .map(|day| DaySlots {
+            day,
+            slots: slots
+                .iter()
+                .filter(|s| zone.date_of(s.starts) == day)
+                .map(|s| {
+                    let who = names
+                        .iter()
+                        .find(|c| c.id == s.clinician_id)
+                        .map_or_else(String::new, |c| c.display_name.clone());
+                    let chair = s
+                        .chair_id
+                        .and_then(|id| chairs.iter().find(|c| c.id == id))
+                        .map(|c| format!(", {}", c.name))
+                        .unwrap_or_default();
+                    (
+                        SlotChoice::value_of(s),
+                        zone.clock(s.starts),
+                        format!("{who}{chair}"),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    // The gate as it stands for the first open time (the page names what is missing before
+    // anyone picks a slot); the booking itself checks the chosen time again.
+    let problems = match view.refusal {
+        Some(Refusal::Gate(problems)) => problems.clone(),
+        _ if view.kind == AppointmentKind::Infusion => {
+            let at = slots.first().map_or_else(
+                || OffsetDateTime::now_utc() + Duration::days(1),
+                |s| s.starts,
+            );
+            booking::gate(state, &settings, view.patient_id, at, view.moving).await?
+        }
+        _ => Vec::new(),
+    };
+    let is_clinician = ctx.user.as_ref().is_some_and(|u| u.role == Role::Clinician);
+    let can_override = is_clinician
+        && !problems.is_empty()
+        && problems.iter().all(GateProblem::clinician_may_override);
+    let status = view.status();
+    let page = BookPage {
+        ctx,
+        patient_name: view.patient_name,
+        action: view.action,
+        back: view.back,
+        kind: view.kind,
+        kinds: AppointmentKind::ALL,
+        previous: monday - Duration::days(7),
+        next: monday + Duration::days(7),
+        monday,
+        days,
+        problems,
+        can_override,
+        refusal: view.refusal.map(Refusal::message),
+        override_reason: view.override_reason,
+        self_service: view.self_service,
+        base: view.base,
+    };
+    render_with_status(status, &page)
+}
+
+fn kind_of(text: Option<&str>) -> AppointmentKind {
+    text.and_then(AppointmentKind::parse)
+        .unwrap_or(AppointmentKind::Consultation)
+}
+
+pub async fn book_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(patient_id): Path<i64>,
+    Query(query): Query<BookQuery>,
+) -> AppResult<Response> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let zone = settings::load(&state.db).await?.zone();
+    let kind = kind_of(query.kind.as_deref());
+    let view = BookingView {
+        patient_id,
+        patient_name: patient.legal_name,
+        kind,
+        week: parse_day(query.week.as_deref(), zone),
+        action: format!("/patients/{patient_id}/book?kind={}", kind.as_str()),
+        back: format!("/patients/{patient_id}/appointments"),
+        base: format!("/patients/{patient_id}/book"),
+        moving: None,
+        refusal: None,
+        override_reason: String::new(),
+        self_service: false,
+        after_post: false,
+    };
+    booking_page(&state, ctx, view).await
+}
+
+pub async fn book(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(patient_id): Path<i64>,
+    Query(query): Query<BookQuery>,
+    Form(choice): Form<SlotChoice>,
+) -> AppResult<Response> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = settings::load(&state.db).await?;
+    let kind = kind_of(query.kind.as_deref());
+    let request = Request {
+        patient_id,
+        kind,
+        choice: &choice,
+        moving: None,
+    };
+    match booking::book(&state, &settings, &user, &meta, &request).await? {
+        Ok(id) => Ok(see_other(&format!("/appointments/{id}?notice=booked"))),
+        Err(refusal) => {
+            let week = choice.parts().map_or_else(
+                || OffsetDateTime::now_utc().date(),
+                |(t, _, _)| settings.zone().date_of(t),
+            );
+            let view = BookingView {
+                patient_id,
+                patient_name: patient.legal_name,
+                kind,
+                week,
+                action: format!("/patients/{patient_id}/book?kind={}", kind.as_str()),
+                back: format!("/patients/{patient_id}/appointments"),
+                base: format!("/patients/{patient_id}/book"),
+                moving: None,
+                refusal: Some(&refusal),
+                override_reason: choice.override_reason.clone(),
+                self_service: false,
+                after_post: true,
+            };
+            booking_page(&state, ctx, view).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "scheduling/appointment.html")]
+struct AppointmentPage {
+    ctx: PageContext,
+    entry: Entry,
+    history: Vec<(String, String, String)>,
+    can_check_in: bool,
+    can_no_show: bool,
+    late_if_cancelled: bool,
+    notice: Option<&'static str>,
+}
+
+pub async fn appointment(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Query(query): Query<DayQuery>,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = settings::load(&state.db).await?;
+    let zone = settings.zone();
+    let now = OffsetDateTime::now_utc();
+    let history = db::history(&state.db, id)
+        .await?
+        .into_iter()
+        .map(|h| (zone.format(h.at), h.change, h.by_name))
+        .collect();
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::APPOINTMENT_VIEW, Some(&user), &meta)
+            .patient(row.patient_id)
+            .detail(format!("appointment {id}")),
+    )
+    .await?;
+    let booked = row.status == AppointmentStatus::Booked;
+    let page = AppointmentPage {
+        ctx,
+        can_check_in: booked && zone.date_of(row.from) == zone.date_of(now),
+        can_no_show: booked && row.from <= now,
+        late_if_cancelled: settings.scheduling().is_late_cancellation(row.from, now),
+        entry: Entry {
+            time: format!("{} to {}", zone.format(row.from), zone.clock(row.until)),
+            row,
+        },
+        history,
+        notice: notice(query.notice.as_deref()),
+    };
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    note: String,
+}
+
+async fn close_as(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    status: AppointmentStatus,
+    note: &str,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = settings::load(&state.db).await?;
+    let note = note.trim();
+    let note = (!note.is_empty()).then(|| note.chars().take(500).collect::<String>());
+    let done = booking::close(state, &settings, user, meta, &row, status, note.as_deref()).await?;
+    let code = match (done, status) {
+        (false, _) => "not-live",
+        (true, AppointmentStatus::NoShow) => "no-show",
+        (true, _) => {
+            let late = settings
+                .scheduling()
+                .is_late_cancellation(row.from, OffsetDateTime::now_utc());
+            if late { "late" } else { "cancelled" }
+        }
+    };
+    Ok(see_other(&format!("/appointments/{id}?notice={code}")))
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(form): Form<CloseForm>,
+) -> AppResult<Response> {
+    close_as(
+        &state,
+        &user,
+        &meta,
+        id,
+        AppointmentStatus::Cancelled,
+        &form.note,
+    )
+    .await
+}
+
+pub async fn no_show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    close_as(&state, &user, &meta, id, AppointmentStatus::NoShow, "").await
+}
+
+pub async fn check_in(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = state.db.begin().await?;
+    let done = db::check_in(&mut tx, id, user.id).await?;
+    if done {
+        audit::record(
+            &mut *tx,
+            audit::Entry::new(action::APPOINTMENT_CHECK_IN, Some(&user), &meta)
+                .patient(row.patient_id)
+                .detail(format!("appointment {id}")),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let code = if done { "checked-in" } else { "not-live" };
+    Ok(see_other(&format!("/appointments/{id}?notice={code}")))
+}
+
+pub async fn reschedule_form(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    Path(id): Path<i64>,
+    Query(query): Query<BookQuery>,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if row.status != AppointmentStatus::Booked {
+        return Ok(see_other(&format!("/appointments/{id}?notice=not-live")));
+    }
+    let zone = settings::load(&state.db).await?.zone();
+    let week = match query.week.as_deref() {
+        Some(_) => parse_day(query.week.as_deref(), zone),
+        None => zone.date_of(row.from),
+    };
+    let view = BookingView {
+        patient_id: row.patient_id,
+        patient_name: row.patient_name.clone(),
+        kind: row.kind,
+        week,
+        action: format!("/appointments/{id}/reschedule"),
+        back: format!("/appointments/{id}"),
+        base: format!("/appointments/{id}/reschedule"),
+        moving: Some(id),
+        refusal: None,
+        override_reason: String::new(),
+        self_service: false,
+        after_post: false,
+    };
+    booking_page(&state, ctx, view).await
+}
+
+pub async fn reschedule(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(id): Path<i64>,
+    Form(choice): Form<SlotChoice>,
+) -> AppResult<Response> {
+    let row = db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = settings::load(&state.db).await?;
+    let request = Request {
+        patient_id: row.patient_id,
+        kind: row.kind,
+        choice: &choice,
+        moving: Some(id),
+    };
+    match booking::book(&state, &settings, &user, &meta, &request).await? {
+        Ok(_) => Ok(see_other(&format!("/appointments/{id}?notice=moved"))),
+        Err(refusal) => {
+            let week = choice
+                .parts()
+                .map_or(row.from.date(), |(t, _, _)| settings.zone().date_of(t));
+            let view = BookingView {
+                patient_id: row.patient_id,
+                patient_name: row.patient_name.clone(),
+                kind: row.kind,
+                week,
+                action: format!("/appointments/{id}/reschedule"),
+                back: format!("/appointments/{id}"),
+                base: format!("/appointments/{id}/reschedule"),
+                moving: Some(id),
+                refusal: Some(&refusal),
+                override_reason: choice.override_reason.clone(),
+                self_service: false,
+                after_post: true,
+            };
+            booking_page(&state, ctx, view).await
+        }
+    }
+}
