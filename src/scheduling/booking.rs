@@ -39,15 +39,14 @@ pub fn week_start(day: Date) -> Date {
     day - Duration::days(i64::from(day.weekday().number_days_from_monday()))
 }
 
-/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off.
-pub async fn open_slots(
+/// Clinicians' and chairs' calendars around `days`: working hours, bookings and time off.
+async fn calendars(
     state: &AppState,
     settings: &ClinicSettings,
-    kind: AppointmentKind,
     days: &[Date],
-) -> AppResult<Vec<Slot>> {
+) -> AppResult<(Vec<ClinicianCalendar>, Vec<ChairCalendar>)> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let zone = settings.zone();
     let from = zone.to_utc(*first, time::Time::MIDNIGHT) - Duration::days(1);
@@ -90,15 +89,29 @@ pub async fn open_slots(
             }),
         }
     }
-    let not_before = OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES);
+    Ok((clinicians, chairs))
+}
+
+fn earliest_bookable() -> OffsetDateTime {
+    OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES)
+}
+
+/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off.
+pub async fn open_slots(
+    state: &AppState,
+    settings: &ClinicSettings,
+    kind: AppointmentKind,
+    days: &[Date],
+) -> AppResult<Vec<Slot>> {
+    let (clinicians, chairs) = calendars(state, settings, days).await?;
     Ok(model::open_slots(
         days,
-        zone,
+        settings.zone(),
         settings.scheduling().length(kind),
         kind.needs_chair(),
         &clinicians,
         &chairs,
-        not_before,
+        earliest_bookable(),
     ))
 }
 
@@ -178,8 +191,12 @@ pub enum Refusal {
     NoSlotChosen,
     /// A patient books for themselves only once their email is confirmed.
     EmailUnverified,
-    /// The time has passed, is outside working hours, or is no longer free.
-    NotOpen,
+    /// The time has passed (or starts too soon to book).
+    Past,
+    /// The clinician does not work then.
+    OutsideHours,
+    /// The appointment being moved is no longer booked.
+    NotLive,
     /// Someone else booked it a moment ago (the database refused the clash).
     JustTaken,
     /// The infusion gate: these conditions are missing.
@@ -195,8 +212,14 @@ impl Refusal {
             Refusal::EmailUnverified => {
                 "Please confirm your email address before booking: open the link we sent you, or send a new one from your account page.".to_owned()
             }
-            Refusal::NotOpen => {
-                "That time is not open (it has passed, is outside working hours, or was taken). Choose one of the times below.".to_owned()
+            Refusal::Past => {
+                "That time has passed or starts too soon to book. Choose one of the times below.".to_owned()
+            }
+            Refusal::OutsideHours => {
+                "That time is outside the clinician's working hours. Choose one of the times below.".to_owned()
+            }
+            Refusal::NotLive => {
+                "This appointment is no longer booked, so it cannot be moved.".to_owned()
             }
             Refusal::JustTaken => {
                 "That time was just taken. Please choose one of the other times below.".to_owned()
@@ -215,6 +238,43 @@ pub struct Request<'a> {
     pub kind: AppointmentKind,
     pub choice: &'a SlotChoice,
     pub moving: Option<i64>,
+}
+
+/// Why a time that is not open was refused: it passed, the clinician does not work then, or
+/// it was free by working hours but someone booked it (or the clinician is off).
+fn why_not_open(
+    clinicians: &[ClinicianCalendar],
+    settings: &ClinicSettings,
+    kind: AppointmentKind,
+    starts: OffsetDateTime,
+    clinician_id: i64,
+) -> Refusal {
+    if starts < earliest_bookable() {
+        return Refusal::Past;
+    }
+    let free_calendar: Vec<ClinicianCalendar> = clinicians
+        .iter()
+        .filter(|c| c.clinician_id == clinician_id)
+        .map(|c| ClinicianCalendar {
+            busy: Vec::new(),
+            ..c.clone()
+        })
+        .collect();
+    let zone = settings.zone();
+    let by_hours = model::open_slots(
+        &[zone.date_of(starts)],
+        zone,
+        settings.scheduling().length(kind),
+        false,
+        &free_calendar,
+        &[],
+        earliest_bookable(),
+    );
+    if by_hours.iter().any(|s| s.starts == starts) {
+        Refusal::JustTaken
+    } else {
+        Refusal::OutsideHours
+    }
 }
 
 /// Books the chosen slot for the patient, or says why not. The slot must be one of the open
@@ -237,13 +297,28 @@ pub async fn book(
     };
     let zone = settings.zone();
     let day = zone.date_of(starts);
-    let open = open_slots(state, settings, kind, &[day]).await?;
-    let Some(slot) = open.iter().find(|s| {
-        s.starts == starts
-            && s.clinician_id == clinician_id
-            && (!kind.needs_chair() || s.chair_id.is_some())
-    }) else {
-        return Ok(Err(Refusal::NotOpen));
+    let length = settings.scheduling().length(kind);
+    let (clinicians, chairs) = calendars(state, settings, &[day]).await?;
+    let open = model::open_slots(
+        &[day],
+        zone,
+        length,
+        kind.needs_chair(),
+        &clinicians,
+        &chairs,
+        earliest_bookable(),
+    );
+    let Some(slot) = open
+        .iter()
+        .find(|s| s.starts == starts && s.clinician_id == clinician_id)
+    else {
+        return Ok(Err(why_not_open(
+            &clinicians,
+            settings,
+            kind,
+            starts,
+            clinician_id,
+        )));
     };
     // Keep the chair the person saw if it is still free, else any free one.
     let chair_id = if kind.needs_chair() {
@@ -303,7 +378,7 @@ pub async fn book(
     };
     let id = match result {
         Ok(Some(id)) => id,
-        Ok(None) => return Ok(Err(Refusal::NotOpen)),
+        Ok(None) => return Ok(Err(Refusal::NotLive)),
         Err(e) if db::is_clash(&e) => return Ok(Err(Refusal::JustTaken)),
         Err(e) => return Err(e.into()),
     };

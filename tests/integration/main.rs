@@ -12,6 +12,7 @@ mod cli;
 mod consent;
 mod errors;
 mod notify;
+mod scheduling;
 mod screening;
 mod security;
 mod sessions;
