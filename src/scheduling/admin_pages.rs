@@ -37,6 +37,26 @@ struct SetupPage {
     weekdays: [&'static str; 7],
     errors: FormErrors,
     notice: Option<&'static str>,
+    /// What was typed into the form that failed, shown back.
+    typed: Typed,
+}
+
+/// The set-up forms as typed (only the one that failed has anything in it).
+#[derive(Clone, Debug, Default)]
+pub struct Typed {
+    chair: ChairForm,
+    hours: HoursForm,
+    off: TimeOffForm,
+}
+
+impl SetupPage {
+    fn hours_weekday_is(&self, number: impl std::borrow::Borrow<usize>) -> bool {
+        self.typed.hours.weekday == number.borrow().to_string()
+    }
+
+    fn clinician_chosen(&self, form_value: &str, id: impl std::borrow::Borrow<i64>) -> bool {
+        form_value == id.borrow().to_string()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -57,6 +77,7 @@ async fn setup_page(
     ctx: PageContext,
     errors: FormErrors,
     notice: Option<&'static str>,
+    typed: Typed,
 ) -> AppResult<Response> {
     let zone = settings::load(&state.db).await?.zone();
     let clinicians = db::clinicians(&state.db).await?;
@@ -93,6 +114,7 @@ async fn setup_page(
         weekdays: WEEKDAYS,
         errors,
         notice,
+        typed,
     };
     render_with_status(page.errors.status(), &page)
 }
@@ -102,13 +124,8 @@ pub async fn overview(
     ctx: PageContext,
     Query(query): Query<NoticeQuery>,
 ) -> AppResult<Response> {
-    setup_page(
-        &state,
-        ctx,
-        FormErrors::default(),
-        notice(query.notice.as_deref()),
-    )
-    .await
+    let notice = notice(query.notice.as_deref());
+    setup_page(&state, ctx, FormErrors::default(), notice, Typed::default()).await
 }
 
 async fn audit_setup(
@@ -125,7 +142,7 @@ async fn audit_setup(
     Ok(())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct ChairForm {
     #[serde(default)]
     name: String,
@@ -138,14 +155,19 @@ pub async fn add_chair(
     meta: RequestMeta,
     Form(form): Form<ChairForm>,
 ) -> AppResult<Response> {
-    let name = form.name.trim();
+    let name = form.name.trim().to_owned();
+    let name = name.as_str();
     let mut errors = FormErrors::default();
     if name.is_empty() || name.chars().count() > 80 {
         errors.add(
             "chair_name",
             "Name the chair or room (at most 80 characters).",
         );
-        return setup_page(&state, ctx, errors, None).await;
+        let typed = Typed {
+            chair: form.clone(),
+            ..Typed::default()
+        };
+        return setup_page(&state, ctx, errors, None, typed).await;
     }
     match db::add_chair(&state.db, name).await {
         Ok(id) => {
@@ -154,7 +176,11 @@ pub async fn add_chair(
         }
         Err(sqlx::Error::Database(e)) if e.constraint() == Some("chairs_name_key") => {
             errors.add("chair_name", "There is already a chair with that name.");
-            setup_page(&state, ctx, errors, None).await
+            let typed = Typed {
+                chair: form.clone(),
+                ..Typed::default()
+            };
+            setup_page(&state, ctx, errors, None, typed).await
         }
         Err(e) => Err(e.into()),
     }
@@ -186,7 +212,7 @@ pub async fn chair_active(
     Ok(see_other("/admin/scheduling?notice=saved"))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct HoursForm {
     #[serde(default)]
     clinician_id: String,
@@ -211,6 +237,10 @@ pub async fn add_hours(
     Form(form): Form<HoursForm>,
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
+    let typed_hours = Typed {
+        hours: form.clone(),
+        ..Typed::default()
+    };
     let clinician = form.clinician_id.parse::<i64>().ok();
     let weekday = form
         .weekday
@@ -236,10 +266,10 @@ pub async fn add_hours(
     let (Some(clinician), Some(weekday), Some(starts), Some(ends)) =
         (clinician, weekday, starts, ends)
     else {
-        return setup_page(&state, ctx, errors, None).await;
+        return setup_page(&state, ctx, errors, None, typed_hours).await;
     };
     if !errors.is_empty() {
-        return setup_page(&state, ctx, errors, None).await;
+        return setup_page(&state, ctx, errors, None, typed_hours).await;
     }
     match db::add_hours(&state.db, clinician, weekday, starts, ends).await {
         Ok(id) => {
@@ -251,11 +281,11 @@ pub async fn add_hours(
                 "hours_starts",
                 "These hours overlap hours already set for that day.",
             );
-            setup_page(&state, ctx, errors, None).await
+            setup_page(&state, ctx, errors, None, typed_hours).await
         }
         Err(sqlx::Error::RowNotFound) => {
             errors.add("hours_clinician", "Choose one of the clinicians.");
-            setup_page(&state, ctx, errors, None).await
+            setup_page(&state, ctx, errors, None, typed_hours).await
         }
         Err(e) => Err(e.into()),
     }
@@ -273,7 +303,7 @@ pub async fn remove_hours(
     Ok(see_other("/admin/scheduling?notice=removed"))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct TimeOffForm {
     #[serde(default)]
     clinician_id: String,
@@ -299,6 +329,10 @@ pub async fn add_time_off(
 ) -> AppResult<Response> {
     let zone = settings::load(&state.db).await?.zone();
     let mut errors = FormErrors::default();
+    let typed_off = Typed {
+        off: form.clone(),
+        ..Typed::default()
+    };
     let clinician = form.clinician_id.parse::<i64>().ok();
     let from = parse_local(&form.from).map(|t| zone.to_utc(t.date(), t.time()));
     let until = parse_local(&form.until).map(|t| zone.to_utc(t.date(), t.time()));
@@ -315,10 +349,10 @@ pub async fn add_time_off(
     }
     let reason = form.reason.trim().chars().take(200).collect::<String>();
     let (Some(clinician), Some(from), Some(until)) = (clinician, from, until) else {
-        return setup_page(&state, ctx, errors, None).await;
+        return setup_page(&state, ctx, errors, None, typed_off).await;
     };
     if !errors.is_empty() {
-        return setup_page(&state, ctx, errors, None).await;
+        return setup_page(&state, ctx, errors, None, typed_off).await;
     }
     let id = db::add_time_off(&state.db, clinician, from, until, &reason, admin.id).await?;
     audit_setup(&state, &admin, &meta, format!("time off {id} added")).await?;

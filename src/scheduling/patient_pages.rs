@@ -125,6 +125,7 @@ fn view<'a>(
         override_reason: String::new(),
         self_service: true,
         after_post,
+        clinician: None,
     }
 }
 

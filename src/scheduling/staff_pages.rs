@@ -250,6 +250,13 @@ pub async fn patient_appointments(
 pub struct BookQuery {
     kind: Option<String>,
     week: Option<String>,
+    clinician: Option<String>,
+}
+
+impl BookQuery {
+    fn clinician(&self) -> Option<i64> {
+        self.clinician.as_deref().and_then(|c| c.parse().ok())
+    }
 }
 
 /// A day's open times on the booking page.
@@ -278,6 +285,16 @@ pub struct BookPage {
     override_reason: String,
     self_service: bool,
     base: String,
+    clinicians: Vec<Clinician>,
+    clinician: Option<i64>,
+    /// `&clinician=N` for the week links, when one is chosen.
+    clinician_query: String,
+}
+
+impl BookPage {
+    fn is_chosen(&self, id: impl std::borrow::Borrow<i64>) -> bool {
+        self.clinician == Some(*id.borrow())
+    }
 }
 
 /// Everything the booking page shows for one patient, kind and week.
@@ -295,6 +312,8 @@ pub struct BookingView<'a> {
     pub override_reason: String,
     pub self_service: bool,
     pub after_post: bool,
+    /// Only this clinician's times, when chosen.
+    pub clinician: Option<i64>,
 }
 
 impl BookingView<'_> {
@@ -317,7 +336,13 @@ pub async fn booking_page(
     let zone = settings.zone();
     let monday = booking::week_start(view.week);
     let days = booking::week_days(monday);
-    let slots = booking::open_slots(state, &settings, view.kind, &days).await?;
+    let mut slots = booking::open_slots(state, &settings, view.kind, &days).await?;
+    // One choice per start time (the first free clinician), or only the chosen clinician's:
+    // a clinic of thirty clinicians would otherwise offer thousands of lines a week.
+    if let Some(only) = view.clinician {
+        slots.retain(|s| s.clinician_id == only);
+    }
+    slots.dedup_by_key(|s| s.starts);
     let names: Vec<Clinician> = db::clinicians(&state.db).await?;
     let chairs: Vec<Chair> = db::chairs(&state.db).await?;
     let days = days
@@ -381,6 +406,12 @@ pub async fn booking_page(
         override_reason: view.override_reason,
         self_service: view.self_service,
         base: view.base,
+        clinician_query: view
+            .clinician
+            .map(|id| format!("&clinician={id}"))
+            .unwrap_or_default(),
+        clinician: view.clinician,
+        clinicians: names,
     };
     render_with_status(status, &page)
 }
@@ -414,6 +445,7 @@ pub async fn book_form(
         override_reason: String::new(),
         self_service: false,
         after_post: false,
+        clinician: query.clinician(),
     };
     booking_page(&state, ctx, view).await
 }
@@ -458,6 +490,7 @@ pub async fn book(
                 override_reason: choice.override_reason.clone(),
                 self_service: false,
                 after_post: true,
+                clinician: None,
             };
             booking_page(&state, ctx, view).await
         }
@@ -634,6 +667,7 @@ pub async fn reschedule_form(
         override_reason: String::new(),
         self_service: false,
         after_post: false,
+        clinician: query.clinician(),
     };
     booking_page(&state, ctx, view).await
 }
@@ -675,6 +709,7 @@ pub async fn reschedule(
                 override_reason: choice.override_reason.clone(),
                 self_service: false,
                 after_post: true,
+                clinician: None,
             };
             booking_page(&state, ctx, view).await
         }

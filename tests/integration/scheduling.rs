@@ -148,6 +148,18 @@ async fn open_times_follow_working_hours_in_local_time_minus_bookings_and_time_o
         .assert_lacks(&slot(monday, time!(14:00), casey, 0))
         .assert_contains(&slot(monday, time!(12:30), casey, 0));
 
+    // With two clinicians, each time is offered once (the first free clinician), unless
+    // the front desk picks a clinician.
+    let bea = clinician_working_every_day(&app, "bea@clinic.test").await;
+    let week = format!("/patients/{ann}/book?kind=consultation&week={monday}");
+    let page = desk.get(&week).await;
+    let nine = zone().to_utc(monday, time!(09:00)).unix_timestamp();
+    assert_eq!(page.body.matches(&format!("value=\"{nine}-")).count(), 1);
+    let only_bea = desk.get(&format!("{week}&clinician={bea}")).await;
+    only_bea
+        .assert_contains(&slot(monday, time!(10:00), bea, 0))
+        .assert_lacks(&format!("-{casey}-0\""));
+
     // Both daylight-saving days of 2027: 09:00 stays 09:00 local.
     for (sunday, utc_hour) in [
         (time::macros::date!(2027 - 03 - 14), 13),
@@ -883,4 +895,110 @@ fn parse_events(text: &str) -> Vec<std::collections::HashMap<String, String>> {
         }
     }
     events
+}
+
+#[tokio::test]
+async fn the_admin_sets_up_chairs_hours_and_time_off_with_clear_messages() {
+    let app = TestApp::spawn().await;
+    let casey = app.add_user(Role::Clinician, "casey@clinic.test").await;
+    let (admin, _) = app.logged_in(Role::Admin, "avery@clinic.test").await;
+    let page = admin.get("/admin/scheduling").await;
+    page.assert_contains("Chair 1")
+        .assert_contains("No working hours yet");
+
+    // Chairs: a new one, a duplicate name refused by the field with the name kept.
+    let added = admin
+        .post("/admin/scheduling/chairs", &[("name", "Recliner 3")])
+        .await;
+    assert_eq!(added.location(), "/admin/scheduling?notice=saved");
+    let duplicate = admin
+        .post("/admin/scheduling/chairs", &[("name", "Chair 1")])
+        .await;
+    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    duplicate
+        .assert_contains("already a chair with that name")
+        .assert_contains("value=\"Chair 1\"");
+
+    // Working hours: kept in local time; bad and overlapping hours are refused.
+    let casey_id = casey.to_string();
+    let hours = |starts: &'static str, ends: &'static str| {
+        vec![
+            ("clinician_id", casey_id.clone()),
+            ("weekday", "3".to_owned()),
+            ("starts", starts.to_owned()),
+            ("ends", ends.to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = admin.clone();
+        async move {
+            let borrowed: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            admin.post("/admin/scheduling/hours", &borrowed).await
+        }
+    };
+    let saved = post(hours("09:00", "13:00")).await;
+    assert_eq!(saved.location(), "/admin/scheduling?notice=saved");
+    let backwards = post(hours("15:00", "14:00")).await;
+    assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY);
+    backwards
+        .assert_contains("The end must be after the start")
+        .assert_contains("value=\"15:00\"")
+        .assert_contains("value=\"3\" selected");
+    let overlapping = post(hours("12:00", "14:00")).await;
+    overlapping.assert_contains("overlap hours already set");
+    let garbled = post(hours("nine", "17:00")).await;
+    garbled.assert_contains("like 09:00");
+    let (starts, ends, weekday): (Time, Time, i16) =
+        sqlx::query_as("SELECT starts, ends, weekday FROM clinician_hours")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!((starts, ends, weekday), (time!(09:00), time!(13:00), 3));
+
+    // Time off in local time.
+    let refused = admin
+        .post(
+            "/admin/scheduling/time-off",
+            &[
+                ("clinician_id", casey_id.as_str()),
+                ("from", "2027-01-05T09:00"),
+                ("until", "2027-01-04T09:00"),
+                ("reason", "Course"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused
+        .assert_contains("The end must be after the start")
+        .assert_contains("value=\"2027-01-05T09:00\"")
+        .assert_contains("value=\"Course\"");
+    admin
+        .post(
+            "/admin/scheduling/time-off",
+            &[
+                ("clinician_id", casey_id.as_str()),
+                ("from", "2027-01-05T09:00"),
+                ("until", "2027-01-06T17:00"),
+                ("reason", "Course"),
+            ],
+        )
+        .await;
+    let from: OffsetDateTime = sqlx::query_scalar("SELECT lower(during) FROM time_off")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(from, time::macros::datetime!(2027-01-05 14:00 UTC));
+    admin
+        .get("/admin/scheduling")
+        .await
+        .assert_contains("5 Jan 2027, 09:00 EST");
+    assert!(
+        app.audit_actions()
+            .await
+            .iter()
+            .filter(|a| *a == "schedule.setup")
+            .count()
+            >= 3
+    );
 }
