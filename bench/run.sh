@@ -105,6 +105,7 @@ if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
         -v sessions="${BENCH_SESSIONS:-100000}" -v audit="${BENCH_AUDIT:-300000}" \
         -v screening_patients="${BENCH_SCREENING_PATIENTS:-10000}" \
         -f "$BENCH_DIR/seed.sql" 2>&1 | tee "$RESULTS/seed.log" >&2
+    "${PSQL[@]}" -d "$DB" -f "$BENCH_DIR/seed_scheduling.sql" 2>&1 | tee -a "$RESULTS/seed.log" >&2
     # Chain the seeded audit entries (the app would as they arrive), then let PostgreSQL
     # settle: fresh statistics and visibility maps, and dirty pages written out, so the
     # measurements start from a steady state instead of background clean-up.
@@ -218,6 +219,17 @@ phase F
 wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/screening.lua" -H "Cookie: $COOKIE" \
     "$BASE" -- "$FIRST_PENDING" "$LAST_PENDING" | tee "$RESULTS/F-screening.txt" >&2
 
+# --- 3c. scenarios G and H: the clinic's day by chair and clinician, and a week of availability
+# Two weeks ahead: every clinician and chair is fully booked, the heaviest week to lay out.
+AHEAD=$("${PSQL[@]}" -d "$DB" -tAc "SELECT (date_trunc('week', current_date) + interval '14 days')::date")
+phase G
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/schedule?date=$AHEAD" | tee "$RESULTS/G-day.txt" >&2
+BOOK_PATIENT=$("${PSQL[@]}" -d "$DB" -tAc "SELECT min(id) FROM patients")
+phase H
+wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+    "$BASE/patients/$BOOK_PATIENT/book?kind=infusion&week=$AHEAD" | tee "$RESULTS/H-week.txt" >&2
+
 # --- 4. scenario B: anonymous login page --------------------------------------------------
 phase B
 wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" \
@@ -289,32 +301,26 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     echo "database: $DB  $("${PSQL[@]}" -d "$DB" -tAc "SELECT format('users=%s patients=%s sessions=%s audit_entries=%s', (SELECT count(*) FROM users), (SELECT count(*) FROM patients), (SELECT count(*) FROM sessions), (SELECT count(*) FROM audit_log))")"
     [[ -n "${SEED_SECONDS:-}" ]] && echo "seeding took ${SEED_SECONDS} s"
     echo
-    printf '%-42s %10s %9s %9s %s\n' "scenario" "req/s" "p50 ms" "p99 ms" "responses"
-    printf '%-42s %10s %9s %9s %s\n' "A  GET /clinician  (t2 c32)" \
-        "$(wrk_rps "$RESULTS/A-clinician.txt")" "$(wrk_pct "$RESULTS/A-clinician.txt" 50)" \
-        "$(wrk_pct "$RESULTS/A-clinician.txt" 99)" "$(wrk_status "$RESULTS/A-clinician.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "E  GET /clinician/screenings  (t2 c32)" \
-        "$(wrk_rps "$RESULTS/E-queue.txt")" "$(wrk_pct "$RESULTS/E-queue.txt" 50)" \
-        "$(wrk_pct "$RESULTS/E-queue.txt" 99)" "$(wrk_status "$RESULTS/E-queue.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "F  GET /clinician/screenings/{id}  (t2 c32)" \
-        "$(wrk_rps "$RESULTS/F-screening.txt")" "$(wrk_pct "$RESULTS/F-screening.txt" 50)" \
-        "$(wrk_pct "$RESULTS/F-screening.txt" 99)" "$(wrk_status "$RESULTS/F-screening.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "B  GET /login anonymous  (t2 c32)" \
-        "$(wrk_rps "$RESULTS/B-login-page.txt")" "$(wrk_pct "$RESULTS/B-login-page.txt" 50)" \
-        "$(wrk_pct "$RESULTS/B-login-page.txt" 99)" "$(wrk_status "$RESULTS/B-login-page.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "C0 GET /clinician, no logins  (t1 c8)" \
-        "$(wrk_rps "$RESULTS/C0-clinician.txt")" "$(wrk_pct "$RESULTS/C0-clinician.txt" 50)" \
-        "$(wrk_pct "$RESULTS/C0-clinician.txt" 99)" "$(wrk_status "$RESULTS/C0-clinician.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "C  GET /clinician during logins  (t1 c8)" \
-        "$(wrk_rps "$RESULTS/C-clinician.txt")" "$(wrk_pct "$RESULTS/C-clinician.txt" 50)" \
-        "$(wrk_pct "$RESULTS/C-clinician.txt" 99)" "$(wrk_status "$RESULTS/C-clinician.txt")"
-    printf '%-42s %10s %9s %9s %s\n' "C  POST /login  (t1 c20, correct passwords)" \
-        "$(wrk_rps "$RESULTS/C-logins.txt")" "$(wrk_pct "$RESULTS/C-logins.txt" 50)" \
-        "$(wrk_pct "$RESULTS/C-logins.txt" 99)" "$(wrk_status "$RESULTS/C-logins.txt")"
+    # One line per scenario: its label and its wrk output file.
+    row() {
+        printf '%-46s %10s %9s %9s %s\n' "$1" "$(wrk_rps "$RESULTS/$2.txt")" \
+            "$(wrk_pct "$RESULTS/$2.txt" 50)" "$(wrk_pct "$RESULTS/$2.txt" 99)" \
+            "$(wrk_status "$RESULTS/$2.txt")"
+    }
+    printf '%-46s %10s %9s %9s %s\n' "scenario" "req/s" "p50 ms" "p99 ms" "responses"
+    row "A  GET /clinician  (t2 c32)" A-clinician
+    row "E  GET /clinician/screenings  (t2 c32)" E-queue
+    row "F  GET /clinician/screenings/{id}  (t2 c32)" F-screening
+    row "G  GET /schedule (a full day)  (t2 c32)" G-day
+    row "H  GET /patients/{id}/book (a week)  (t2 c32)" H-week
+    row "B  GET /login anonymous  (t2 c32)" B-login-page
+    row "C0 GET /clinician, no logins  (t1 c8)" C0-clinician
+    row "C  GET /clinician during logins  (t1 c8)" C-clinician
+    row "C  POST /login  (t1 c20, correct passwords)" C-logins
     echo "D  failed login, known email + wrong password ($LOGIN_TRIES tries): $(login_ms "$RESULTS/D-wrong.txt")"
     echo "D  failed login, unknown email ($LOGIN_TRIES tries):                $(login_ms "$RESULTS/D-unknown.txt")"
     echo
-    for f in A-clinician E-queue F-screening B-login-page C0-clinician C-clinician C-logins; do
+    for f in A-clinician E-queue F-screening G-day H-week B-login-page C0-clinician C-clinician C-logins; do
         echo "wrk $f: non-2xx/3xx=$(wrk_non2xx3xx "$RESULTS/$f.txt"); socket errors: $(wrk_errors "$RESULTS/$f.txt")"
     done
     echo
@@ -330,6 +336,8 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     echo "target: /clinician p99 < 10 ms at 32 connections: $a_p99 ms -> $(verdict "$a_p99" 10)"
     echo "target: review queue p99 < 10 ms at 32 connections: $(wrk_pct "$RESULTS/E-queue.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/E-queue.txt" 99)" 10)"
     echo "target: screening page p99 < 10 ms at 32 connections: $(wrk_pct "$RESULTS/F-screening.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/F-screening.txt" 99)" 10)"
+    echo "target: day view p99 < 15 ms at 32 connections: $(wrk_pct "$RESULTS/G-day.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/G-day.txt" 99)" 15)"
+    echo "target: week of availability p99 < 15 ms at 32 connections: $(wrk_pct "$RESULTS/H-week.txt" 99) ms -> $(verdict "$(wrk_pct "$RESULTS/H-week.txt" 99)" 15)"
     echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
     busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
     [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"
@@ -338,7 +346,7 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
 
 failed=0
 [[ "$STOP_RC" == 0 ]] || { log "server exited with $STOP_RC after SIGTERM"; failed=1; }
-for f in A-clinician E-queue F-screening B-login-page C0-clinician C-clinician C-logins; do
+for f in A-clinician E-queue F-screening G-day H-week B-login-page C0-clinician C-clinician C-logins; do
     other=$(wrk_other "$RESULTS/$f.txt")
     [[ "$other" == 0 ]] || { log "$f: ${other:-?} unexpected responses"; failed=1; }
 done

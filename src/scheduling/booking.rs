@@ -44,6 +44,7 @@ async fn calendars(
     state: &AppState,
     settings: &ClinicSettings,
     days: &[Date],
+    chairs: &[db::Chair],
 ) -> AppResult<(Vec<ClinicianCalendar>, Vec<ChairCalendar>)> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok((Vec::new(), Vec::new()));
@@ -53,9 +54,8 @@ async fn calendars(
     let until = zone.to_utc(*last, time::Time::MIDNIGHT) + Duration::days(2);
     let hours = db::working_hours(&state.db).await?;
     let busy = db::busy_between(&state.db, from, until).await?;
-    let chairs: Vec<ChairCalendar> = db::chairs(&state.db)
-        .await?
-        .into_iter()
+    let chairs: Vec<ChairCalendar> = chairs
+        .iter()
         .filter(|c| c.active)
         .map(|c| ChairCalendar {
             chair_id: c.id,
@@ -96,14 +96,16 @@ fn earliest_bookable() -> OffsetDateTime {
     OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES)
 }
 
-/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off.
+/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off,
+/// with these chairs.
 pub async fn open_slots(
     state: &AppState,
     settings: &ClinicSettings,
     kind: AppointmentKind,
     days: &[Date],
+    chairs: &[db::Chair],
 ) -> AppResult<Vec<Slot>> {
-    let (clinicians, chairs) = calendars(state, settings, days).await?;
+    let (clinicians, chairs) = calendars(state, settings, days, chairs).await?;
     Ok(model::open_slots(
         days,
         settings.zone(),
@@ -197,6 +199,8 @@ pub enum Refusal {
     OutsideHours,
     /// The appointment being moved is no longer booked.
     NotLive,
+    /// The patient already has an appointment overlapping that time.
+    PatientBusy,
     /// Someone else booked it a moment ago (the database refused the clash).
     JustTaken,
     /// The infusion gate: these conditions are missing.
@@ -217,6 +221,9 @@ impl Refusal {
             }
             Refusal::OutsideHours => {
                 "That time is outside the clinician's working hours. Choose one of the times below.".to_owned()
+            }
+            Refusal::PatientBusy => {
+                "The patient already has an appointment at that time. Choose another time.".to_owned()
             }
             Refusal::NotLive => {
                 "This appointment is no longer booked, so it cannot be moved.".to_owned()
@@ -298,7 +305,8 @@ pub async fn book(
     let zone = settings.zone();
     let day = zone.date_of(starts);
     let length = settings.scheduling().length(kind);
-    let (clinicians, chairs) = calendars(state, settings, &[day]).await?;
+    let chair_list = db::chairs(&state.db).await?;
+    let (clinicians, chairs) = calendars(state, settings, &[day], &chair_list).await?;
     let open = model::open_slots(
         &[day],
         zone,
@@ -379,7 +387,15 @@ pub async fn book(
     let id = match result {
         Ok(Some(id)) => id,
         Ok(None) => return Ok(Err(Refusal::NotLive)),
-        Err(e) if db::is_clash(&e) => return Ok(Err(Refusal::JustTaken)),
+        Err(e) if db::is_clash(&e) => {
+            let patient_busy = matches!(&e, sqlx::Error::Database(d)
+                if d.constraint() == Some("appointments_patient_free"));
+            return Ok(Err(if patient_busy {
+                Refusal::PatientBusy
+            } else {
+                Refusal::JustTaken
+            }));
+        }
         Err(e) => return Err(e.into()),
     };
     let rules = settings.scheduling();

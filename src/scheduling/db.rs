@@ -187,14 +187,16 @@ pub async fn busy_between(
 ) -> sqlx::Result<Vec<BusyRow>> {
     sqlx::query_as!(
         BusyRow,
-        r#"SELECT clinician_id AS "clinician_id?", chair_id, lower(during) AS "from!",
-                  upper(during) AS "until!"
+        r#"SELECT clinician_id AS "clinician_id?", chair_id, starts_at AS "from!",
+                  ends_at AS "until!"
            FROM appointments
-           WHERE during && $1 AND status IN ('booked', 'checked_in', 'completed')
+           WHERE starts_at >= $1::timestamptz - interval '1 day' AND starts_at < $2
+             AND ends_at > $1 AND status IN ('booked', 'checked_in', 'completed')
            UNION ALL
            SELECT clinician_id, NULL, lower(during), upper(during)
-           FROM time_off WHERE during && $1"#,
-        range(from, until)
+           FROM time_off WHERE during && tstzrange($1, $2)"#,
+        from,
+        until
     )
     .fetch_all(db)
     .await
@@ -280,7 +282,7 @@ pub async fn appointment(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
         AppointmentRow,
         r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
                   a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", lower(a.during) AS "from!", upper(a.during) AS "until!",
+                  c.name AS "chair_name?", a.starts_at AS "from", a.ends_at AS "until",
                   a.status AS "status: AppointmentStatus", a.late_cancellation
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
@@ -293,7 +295,8 @@ pub async fn appointment(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
     .await
 }
 
-/// Live appointments overlapping a stretch (the day and week views), by start.
+/// Live appointments overlapping a stretch (the day and week views), by start. Names come
+/// from one lookup per row: a join would be planned for far more rows than a day holds.
 pub async fn appointments_between(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,
@@ -301,18 +304,20 @@ pub async fn appointments_between(
 ) -> sqlx::Result<Vec<AppointmentRow>> {
     sqlx::query_as!(
         AppointmentRow,
-        r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
-                  a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", lower(a.during) AS "from!", upper(a.during) AS "until!",
+        r#"SELECT a.id, a.patient_id,
+                  (SELECT legal_name FROM patients WHERE id = a.patient_id) AS "patient_name!",
+                  a.kind AS "kind: AppointmentKind", a.clinician_id,
+                  (SELECT display_name FROM users WHERE id = a.clinician_id) AS "clinician_name!",
+                  a.chair_id, (SELECT name FROM chairs WHERE id = a.chair_id) AS "chair_name?",
+                  a.starts_at AS "from", a.ends_at AS "until",
                   a.status AS "status: AppointmentStatus", a.late_cancellation
            FROM appointments a
-           JOIN patients p ON p.id = a.patient_id
-           JOIN users u ON u.id = a.clinician_id
-           LEFT JOIN chairs c ON c.id = a.chair_id
-           WHERE a.during && $1 AND a.status IN ('booked', 'checked_in', 'completed')
-           ORDER BY lower(a.during), a.id
+           WHERE a.starts_at >= $1::timestamptz - interval '1 day' AND a.starts_at < $2
+             AND a.ends_at > $1 AND a.status IN ('booked', 'checked_in', 'completed')
+           ORDER BY a.starts_at, a.id
            LIMIT 2000"#,
-        range(from, until)
+        from,
+        until
     )
     .fetch_all(db)
     .await
@@ -327,14 +332,14 @@ pub async fn appointments_of_patient(
         AppointmentRow,
         r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
                   a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", lower(a.during) AS "from!", upper(a.during) AS "until!",
+                  c.name AS "chair_name?", a.starts_at AS "from", a.ends_at AS "until",
                   a.status AS "status: AppointmentStatus", a.late_cancellation
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
            JOIN users u ON u.id = a.clinician_id
            LEFT JOIN chairs c ON c.id = a.chair_id
            WHERE a.patient_id = $1
-           ORDER BY lower(a.during) DESC
+           ORDER BY a.starts_at DESC
            LIMIT 200"#,
         patient_id
     )
@@ -351,10 +356,10 @@ pub async fn infusions_near(
     except: Option<i64>,
 ) -> sqlx::Result<Vec<OffsetDateTime>> {
     let rows = sqlx::query_scalar!(
-        r#"SELECT lower(during) AS "starts!" FROM appointments
+        r#"SELECT starts_at FROM appointments
            WHERE patient_id = $1 AND kind = 'infusion'
              AND status IN ('booked', 'checked_in', 'completed')
-             AND lower(during) BETWEEN $2::timestamptz - interval '30 days'
+             AND starts_at BETWEEN $2::timestamptz - interval '30 days'
                                    AND $2::timestamptz + interval '30 days'
              AND id <> coalesce($3::bigint, 0)"#,
         patient_id,
@@ -568,14 +573,14 @@ pub async fn feed_of_patient(
         AppointmentRow,
         r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
                   a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", lower(a.during) AS "from!", upper(a.during) AS "until!",
+                  c.name AS "chair_name?", a.starts_at AS "from", a.ends_at AS "until",
                   a.status AS "status: AppointmentStatus", a.late_cancellation
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
            JOIN users u ON u.id = a.clinician_id
            LEFT JOIN chairs c ON c.id = a.chair_id
-           WHERE a.patient_id = $1 AND lower(a.during) > now() - interval '30 days'
-           ORDER BY lower(a.during)
+           WHERE a.patient_id = $1 AND a.starts_at > now() - interval '30 days'
+           ORDER BY a.starts_at
            LIMIT 500"#,
         patient_id
     )
@@ -592,14 +597,14 @@ pub async fn feed_of_clinician(
         AppointmentRow,
         r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
                   a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", lower(a.during) AS "from!", upper(a.during) AS "until!",
+                  c.name AS "chair_name?", a.starts_at AS "from", a.ends_at AS "until",
                   a.status AS "status: AppointmentStatus", a.late_cancellation
            FROM appointments a
            JOIN patients p ON p.id = a.patient_id
            JOIN users u ON u.id = a.clinician_id
            LEFT JOIN chairs c ON c.id = a.chair_id
-           WHERE a.clinician_id = $1 AND lower(a.during) > now() - interval '30 days'
-           ORDER BY lower(a.during)
+           WHERE a.clinician_id = $1 AND a.starts_at > now() - interval '30 days'
+           ORDER BY a.starts_at
            LIMIT 2000"#,
         clinician_id
     )
@@ -616,7 +621,7 @@ pub async fn cancel_future_infusions(
     let cancelled = sqlx::query_scalar!(
         "UPDATE appointments SET status = 'cancelled', updated_at = now()
          WHERE patient_id = $1 AND kind = 'infusion' AND status = 'booked'
-           AND lower(during) > now()
+           AND starts_at > now()
          RETURNING id",
         patient_id
     )

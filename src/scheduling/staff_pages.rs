@@ -336,7 +336,8 @@ pub async fn booking_page(
     let zone = settings.zone();
     let monday = booking::week_start(view.week);
     let days = booking::week_days(monday);
-    let mut slots = booking::open_slots(state, &settings, view.kind, &days).await?;
+    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
+    let mut slots = booking::open_slots(state, &settings, view.kind, &days, &chairs).await?;
     // One choice per start time (the first free clinician), or only the chosen clinician's:
     // a clinic of thirty clinicians would otherwise offer thousands of lines a week.
     if let Some(only) = view.clinician {
@@ -344,7 +345,6 @@ pub async fn booking_page(
     }
     slots.dedup_by_key(|s| s.starts);
     let names: Vec<Clinician> = db::clinicians(&state.db).await?;
-    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
     let days = days
         .into_iter()
         .map(|day| DaySlots {

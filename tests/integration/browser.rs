@@ -728,3 +728,123 @@ async fn browser_a_clinician_sets_up_two_factor_login_and_logs_in_with_a_code() 
     assert_eq!(heading(client).await, "Clinician");
     browser.client.clone().close().await.unwrap();
 }
+
+#[tokio::test]
+async fn browser_the_front_desk_books_for_a_cleared_patient_and_is_told_why_not_for_another() {
+    let app = TestApp::spawn().await;
+    let casey = crate::scheduling::clinician_working_every_day(&app, "casey@clinic.test").await;
+    let (_, cleo) =
+        crate::screening::patient_with_profile(&app, "cleo@clinic.test", "Cleo Cleared").await;
+    crate::scheduling::clear_for_infusions(&app, cleo, casey).await;
+    let (_, uma) =
+        crate::screening::patient_with_profile(&app, "uma@clinic.test", "Uma Uncleared").await;
+    app.add_user(Role::FrontDesk, "desk@clinic.test").await;
+    let Some(browser) = browser(1280, 900).await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in_from_start(client, &app, "desk@clinic.test", "/front-desk").await;
+
+    // Find Cleo, open her appointments, book a consultation at the first open time.
+    client
+        .goto(&format!("{}/front-desk/patients?q=cleo", app.base))
+        .await
+        .unwrap();
+    click(client, "a.button.small").await;
+    wait_for_path(client, &format!("/patients/{cleo}/appointments")).await;
+    for kind in ["consultation", "infusion"] {
+        client
+            .goto(&format!("{}/patients/{cleo}/book?kind={kind}", app.base))
+            .await
+            .unwrap();
+        // The first open time of the week (today's may have passed: take any shown).
+        click(client, "fieldset.slots input[type=radio]").await;
+        submit(client, &format!("/patients/{cleo}/book?kind={kind}")).await;
+        let notice = client
+            .wait()
+            .for_element(Locator::Css("p.notice"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(notice.starts_with("Booked"), "{kind}: {notice}");
+    }
+    client
+        .goto(&format!("{}/patients/{cleo}/appointments", app.base))
+        .await
+        .unwrap();
+    let list = text_of(client, "main").await;
+    assert!(
+        list.contains("Consultation") && list.contains("Infusion"),
+        "{list}"
+    );
+    screenshot(client, "front-desk-booked-1280").await;
+
+    // Uma is not cleared: the page says what is missing and offers no times.
+    client
+        .goto(&format!("{}/patients/{uma}/book?kind=infusion", app.base))
+        .await
+        .unwrap();
+    let gate = text_of(client, "gate").await;
+    assert!(gate.contains("screening not started"), "{gate}");
+    assert!(gate.contains("Consent is not current"), "{gate}");
+    assert!(
+        client.find(Locator::Css("fieldset.slots")).await.is_err(),
+        "no times offered"
+    );
+    screenshot(client, "front-desk-gate-1280").await;
+    browser.client.clone().close().await.unwrap();
+}
+
+#[tokio::test]
+async fn browser_a_patient_books_and_cancels_on_a_phone() {
+    let app = TestApp::spawn().await;
+    crate::scheduling::clinician_working_every_day(&app, "casey@clinic.test").await;
+    let user = app.add_user(Role::Patient, "pat@clinic.test").await;
+    app.sql(&format!(
+        "UPDATE users SET email_verified_at = now() WHERE id = {user}"
+    ))
+    .await;
+    let Some(browser) = browser(360, 740).await else {
+        return;
+    };
+    let client = &browser.client;
+    log_in_from_start(client, &app, "pat@clinic.test", "/patient").await;
+    client
+        .goto(&format!("{}/patient/appointments", app.base))
+        .await
+        .unwrap();
+    assert_fits_width(client, "/patient/appointments").await;
+    click(
+        client,
+        "a[href='/patient/appointments/book?kind=consultation']",
+    )
+    .await;
+    wait_for_path(client, "/patient/appointments/book").await;
+    assert_fits_width(client, "/patient/appointments/book").await;
+    screenshot(client, "patient-book-360").await;
+    click(client, "fieldset.slots input[type=radio]").await;
+    submit(client, "/patient/appointments/book?kind=consultation").await;
+    wait_for_path(client, "/patient/appointments").await;
+    let notice = text_of(client, "main").await;
+    assert!(notice.contains("Booked."), "{notice}");
+    assert!(notice.contains("Consultation with"), "{notice}");
+    assert_fits_width(client, "/patient/appointments with a booking").await;
+
+    // Cancel, confirming in the browser's dialog.
+    click(client, "form[action$='/cancel'] button").await;
+    client.accept_alert().await.unwrap();
+    let after = client
+        .wait()
+        .for_element(Locator::Css("p.notice"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(after.contains("cancelled"), "{after}");
+    assert!(text_of(client, "main").await.contains("Nothing booked"));
+    screenshot(client, "patient-cancelled-360").await;
+    browser.client.clone().close().await.unwrap();
+}

@@ -20,7 +20,7 @@ fn next_monday() -> Date {
 }
 
 /// A clinician working 09:00-17:00 every day of the week; returns their user id.
-async fn clinician_working_every_day(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn clinician_working_every_day(app: &TestApp, email: &str) -> i64 {
     let id = app.add_user(Role::Clinician, email).await;
     sqlx::query(
         "INSERT INTO clinician_hours (clinician_id, weekday, starts, ends)
@@ -33,7 +33,7 @@ async fn clinician_working_every_day(app: &TestApp, email: &str) -> i64 {
     id
 }
 
-async fn patient(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn patient(app: &TestApp, email: &str) -> i64 {
     let user = app.add_user(Role::Patient, email).await;
     sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
         .bind(user)
@@ -43,7 +43,7 @@ async fn patient(app: &TestApp, email: &str) -> i64 {
 }
 
 /// Screening found eligible and the current consent signed: cleared for infusions.
-async fn clear_for_infusions(app: &TestApp, patient_id: i64, clinician: i64) {
+pub(crate) async fn clear_for_infusions(app: &TestApp, patient_id: i64, clinician: i64) {
     sqlx::query(
         "WITH s AS (INSERT INTO screenings (patient_id, status, submitted_at)
                     VALUES ($1, 'decided', now()) RETURNING id)
@@ -393,6 +393,18 @@ async fn bad_choices_get_clear_messages_and_nothing_is_half_booked() {
         "",
     )
     .await;
+    // The patient cannot be in two places: another clinician at the same time is refused.
+    let bea = clinician_working_every_day(&app, "bea@clinic.test").await;
+    let twice = book(
+        &desk,
+        ann,
+        "consultation",
+        &slot(monday, time!(10:00), bea, 0),
+        "",
+    )
+    .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    twice.assert_contains("already has an appointment at that time");
     let appointment = booked.location().split('?').next().unwrap().to_owned();
     let first = desk
         .post(&format!("{appointment}/cancel"), &[("note", "")])
