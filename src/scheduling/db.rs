@@ -162,7 +162,7 @@ pub async fn remove_time_off(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<b
     Ok(done.rows_affected() == 1)
 }
 
-/// Who or what is busy when: live appointments and time off overlapping a stretch.
+/// A busy stretch: a booking (of its clinician and its chair, if any) or time off.
 #[derive(Clone, Debug)]
 pub struct BusyRow {
     pub clinician_id: Option<i64>,
@@ -180,6 +180,8 @@ impl BusyRow {
     }
 }
 
+/// Who is busy when around a stretch: each clinician's and each chair's bookings, and the
+/// clinicians' time off. The bookings come from the covering index alone.
 pub async fn busy_between(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,
@@ -295,22 +297,35 @@ pub async fn appointment(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
     .await
 }
 
-/// Live appointments overlapping a stretch (the day and week views), by start. Names come
-/// from one lookup per row: a join would be planned for far more rows than a day holds.
+/// A live appointment in the day and week views; clinician and chair names come from the
+/// lists the page already holds.
+#[derive(Clone, Debug)]
+pub struct ScheduleRow {
+    pub id: i64,
+    pub patient_id: i64,
+    pub patient_name: String,
+    pub kind: AppointmentKind,
+    pub clinician_id: i64,
+    pub chair_id: Option<i64>,
+    pub from: OffsetDateTime,
+    pub until: OffsetDateTime,
+    pub status: AppointmentStatus,
+}
+
+/// Live appointments overlapping a stretch, by start. The patient's name comes from one
+/// lookup per row: a join would be planned for far more rows than a day holds.
 pub async fn appointments_between(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,
     until: OffsetDateTime,
-) -> sqlx::Result<Vec<AppointmentRow>> {
+) -> sqlx::Result<Vec<ScheduleRow>> {
     sqlx::query_as!(
-        AppointmentRow,
+        ScheduleRow,
         r#"SELECT a.id, a.patient_id,
                   (SELECT legal_name FROM patients WHERE id = a.patient_id) AS "patient_name!",
-                  a.kind AS "kind: AppointmentKind", a.clinician_id,
-                  (SELECT display_name FROM users WHERE id = a.clinician_id) AS "clinician_name!",
-                  a.chair_id, (SELECT name FROM chairs WHERE id = a.chair_id) AS "chair_name?",
+                  a.kind AS "kind: AppointmentKind", a.clinician_id, a.chair_id,
                   a.starts_at AS "from", a.ends_at AS "until",
-                  a.status AS "status: AppointmentStatus", a.late_cancellation
+                  a.status AS "status: AppointmentStatus"
            FROM appointments a
            WHERE a.starts_at >= $1::timestamptz - interval '1 day' AND a.starts_at < $2
              AND a.ends_at > $1 AND a.status IN ('booked', 'checked_in', 'completed')

@@ -1,6 +1,8 @@
 //! Scheduling rules: appointment kinds and their lengths, open slots from working hours minus
 //! bookings and time off, the infusion gate, late cancellation. No I/O.
 
+use std::collections::HashMap;
+
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
 use crate::clinic_time::ClinicZone;
@@ -160,8 +162,36 @@ pub struct Busy {
     pub until: OffsetDateTime,
 }
 
-fn overlaps(busy: &[Busy], from: OffsetDateTime, until: OffsetDateTime) -> bool {
-    busy.iter().any(|b| b.from < until && from < b.until)
+/// Busy stretches sorted by start, with the latest end seen so far at each position, so that
+/// "is anything busy between these times" is one binary search, however full the week.
+struct BusyIndex {
+    starts: Vec<OffsetDateTime>,
+    latest_end: Vec<OffsetDateTime>,
+}
+
+impl BusyIndex {
+    fn new(busy: &[Busy]) -> BusyIndex {
+        let mut sorted = busy.to_vec();
+        sorted.sort_by_key(|b| b.from);
+        let mut latest = OffsetDateTime::UNIX_EPOCH;
+        let latest_end = sorted
+            .iter()
+            .map(|b| {
+                latest = latest.max(b.until);
+                latest
+            })
+            .collect();
+        BusyIndex {
+            starts: sorted.iter().map(|b| b.from).collect(),
+            latest_end,
+        }
+    }
+
+    /// Whether any stretch starting before `until` ends after `from`.
+    fn overlaps(&self, from: OffsetDateTime, until: OffsetDateTime) -> bool {
+        let before = self.starts.partition_point(|start| *start < until);
+        before > 0 && self.latest_end[before - 1] > from
+    }
 }
 
 /// One clinician's week: working hours and what is already taken.
@@ -200,27 +230,39 @@ pub fn open_slots(
     not_before: OffsetDateTime,
 ) -> Vec<Slot> {
     let step = Duration::minutes(SLOT_STEP_MINUTES);
+    let chair_busy: Vec<(i64, BusyIndex)> = chairs
+        .iter()
+        .map(|c| (c.chair_id, BusyIndex::new(&c.busy)))
+        .collect();
+    // Most clinicians share the same hours: each local time is turned into an instant once.
+    let mut instants: HashMap<(Date, Time), OffsetDateTime> = HashMap::new();
+    let mut instant = |day: Date, at: Time| {
+        *instants
+            .entry((day, at))
+            .or_insert_with(|| zone.to_utc(day, at))
+    };
     let mut slots = Vec::new();
-    for &day in days {
-        for clinician in clinicians {
+    for clinician in clinicians {
+        let busy = BusyIndex::new(&clinician.busy);
+        for &day in days {
             for block in clinician
                 .blocks
                 .iter()
                 .filter(|b| b.weekday == day.weekday())
             {
-                let window_end = zone.to_utc(day, block.ends);
-                let mut starts = zone.to_utc(day, block.starts);
+                let window_end = instant(day, block.ends);
+                let mut starts = instant(day, block.starts);
                 while starts + length <= window_end {
                     let ends = starts + length;
-                    if starts >= not_before && !overlaps(&clinician.busy, starts, ends) {
-                        let chair = if needs_chair {
-                            chairs
-                                .iter()
-                                .find(|c| !overlaps(&c.busy, starts, ends))
-                                .map(|c| c.chair_id)
-                        } else {
-                            None
-                        };
+                    if starts >= not_before && !busy.overlaps(starts, ends) {
+                        let chair = needs_chair
+                            .then(|| {
+                                chair_busy
+                                    .iter()
+                                    .find(|(_, taken)| !taken.overlaps(starts, ends))
+                                    .map(|(id, _)| *id)
+                            })
+                            .flatten();
                         if !needs_chair || chair.is_some() {
                             slots.push(Slot {
                                 starts,

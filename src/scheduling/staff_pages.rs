@@ -11,8 +11,8 @@ use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime};
 
 use super::booking::{self, Refusal, Request, SlotChoice};
-use super::db::{self, AppointmentRow, Chair, Clinician};
-use super::model::{AppointmentKind, AppointmentStatus, GateProblem};
+use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow};
+use super::model::{AppointmentKind, AppointmentStatus, GateProblem, Slot};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -41,19 +41,41 @@ pub struct Entry {
     pub time: String,
 }
 
-fn entries(rows: Vec<AppointmentRow>, zone: ClinicZone) -> Vec<Entry> {
+/// An appointment in the day or week view.
+pub struct ScheduleEntry {
+    pub row: ScheduleRow,
+    pub time: String,
+    pub clinician: String,
+    pub chair: Option<String>,
+}
+
+/// The view's entries, with names from the lists the page holds anyway.
+fn schedule_entries(
+    rows: Vec<ScheduleRow>,
+    zone: ClinicZone,
+    clinicians: &[Clinician],
+    chairs: &[Chair],
+) -> Vec<ScheduleEntry> {
     rows.into_iter()
-        .map(|row| Entry {
+        .map(|row| ScheduleEntry {
             time: format!("{}–{}", zone.clock(row.from), zone.clock(row.until)),
+            clinician: clinicians
+                .iter()
+                .find(|c| c.id == row.clinician_id)
+                .map_or_else(String::new, |c| c.display_name.clone()),
+            chair: row
+                .chair_id
+                .and_then(|id| chairs.iter().find(|c| c.id == id))
+                .map(|c| c.name.clone()),
             row,
         })
         .collect()
 }
 
-/// One lane of the day: a chair or a clinician, and what it holds.
+/// One lane of the day: a chair or a clinician, and its entries (positions in the day's list).
 pub struct Lane {
     pub name: String,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<usize>,
 }
 
 #[derive(Template)]
@@ -63,9 +85,16 @@ struct DayPage {
     day: Date,
     previous: Date,
     next: Date,
+    entries: Vec<ScheduleEntry>,
     by_chair: Vec<Lane>,
     by_clinician: Vec<Lane>,
     zone: &'static str,
+}
+
+impl DayPage {
+    fn entry(&self, index: impl std::borrow::Borrow<usize>) -> Option<&ScheduleEntry> {
+        self.entries.get(*index.borrow())
+    }
 }
 
 async fn audit_view(
@@ -98,18 +127,29 @@ pub async fn day(
     let rows = db::appointments_between(&state.db, from, until).await?;
     let chairs: Vec<Chair> = db::chairs(&state.db).await?;
     let clinicians: Vec<Clinician> = db::clinicians(&state.db).await?;
-    let lanes = |name: String, keep: &dyn Fn(&AppointmentRow) -> bool| Lane {
-        name,
-        entries: entries(rows.iter().filter(|r| keep(r)).cloned().collect(), zone),
+    let entries = schedule_entries(rows, zone, &clinicians, &chairs);
+    let positions = |keep: &dyn Fn(&ScheduleRow) -> bool| -> Vec<usize> {
+        entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| keep(&e.row))
+            .map(|(i, _)| i)
+            .collect()
     };
     let by_chair = chairs
         .iter()
-        .filter(|c| c.active || rows.iter().any(|r| r.chair_id == Some(c.id)))
-        .map(|c| lanes(c.name.clone(), &|r| r.chair_id == Some(c.id)))
+        .filter(|c| c.active || entries.iter().any(|e| e.row.chair_id == Some(c.id)))
+        .map(|c| Lane {
+            name: c.name.clone(),
+            entries: positions(&|r| r.chair_id == Some(c.id)),
+        })
         .collect();
     let by_clinician = clinicians
         .iter()
-        .map(|c| lanes(c.display_name.clone(), &|r| r.clinician_id == c.id))
+        .map(|c| Lane {
+            name: c.display_name.clone(),
+            entries: positions(&|r| r.clinician_id == c.id),
+        })
         .collect();
     audit_view(&state, &user, &meta, format!("day {day}")).await?;
     render(&DayPage {
@@ -117,6 +157,7 @@ pub async fn day(
         day,
         previous: day - Duration::days(1),
         next: day + Duration::days(1),
+        entries,
         by_chair,
         by_clinician,
         zone: zone.name(),
@@ -130,7 +171,7 @@ struct WeekPage {
     monday: Date,
     previous: Date,
     next: Date,
-    days: Vec<(Date, Vec<Entry>)>,
+    days: Vec<(Date, Vec<ScheduleEntry>)>,
     zone: &'static str,
 }
 
@@ -147,24 +188,25 @@ pub async fn week(
     let from = zone.to_utc(monday, time::Time::MIDNIGHT);
     let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
     let rows = db::appointments_between(&state.db, from, until).await?;
-    let days = booking::week_days(monday)
+    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
+    let clinicians: Vec<Clinician> = db::clinicians(&state.db).await?;
+    let mut by_day: Vec<(Date, Vec<ScheduleEntry>)> = booking::week_days(monday)
         .into_iter()
-        .map(|day| {
-            let on_day = rows
-                .iter()
-                .filter(|r| zone.date_of(r.from) == day)
-                .cloned()
-                .collect();
-            (day, entries(on_day, zone))
-        })
+        .map(|day| (day, Vec::new()))
         .collect();
+    for entry in schedule_entries(rows, zone, &clinicians, &chairs) {
+        let on = zone.date_of(entry.row.from);
+        if let Some((_, list)) = by_day.iter_mut().find(|(day, _)| *day == on) {
+            list.push(entry);
+        }
+    }
     audit_view(&state, &user, &meta, format!("week of {monday}")).await?;
     render(&WeekPage {
         ctx,
         monday,
         previous: monday - Duration::days(7),
         next: monday + Duration::days(7),
-        days,
+        days: by_day,
         zone: zone.name(),
     })
 }
@@ -345,18 +387,20 @@ pub async fn booking_page(
     }
     slots.dedup_by_key(|s| s.starts);
     let names: Vec<Clinician> = db::clinicians(&state.db).await?;
+    // Each slot's local date once, then the days in order.
+    let dated: Vec<(Date, &Slot)> = slots.iter().map(|s| (zone.date_of(s.starts), s)).collect();
     let days = days
         .into_iter()
         .map(|day| DaySlots {
             day,
-            slots: slots
+            slots: dated
                 .iter()
-                .filter(|s| zone.date_of(s.starts) == day)
-                .map(|s| {
+                .filter(|(on, _)| *on == day)
+                .map(|(_, s)| {
                     let who = names
                         .iter()
                         .find(|c| c.id == s.clinician_id)
-                        .map_or_else(String::new, |c| c.display_name.clone());
+                        .map_or("", |c| c.display_name.as_str());
                     let chair = s
                         .chair_id
                         .and_then(|id| chairs.iter().find(|c| c.id == id))
