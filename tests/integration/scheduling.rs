@@ -606,6 +606,30 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     today
         .assert_contains("Check in")
         .assert_contains("Mark no-show");
+    // Checking in a second appointment of today.
+    let bo: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE legal_name = 'Bo Other'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let second = book(
+        &desk,
+        bo,
+        "consultation",
+        &slot(monday, time!(13:00), casey, 0),
+        "",
+    )
+    .await;
+    let second = second.location().split('?').next().unwrap().to_owned();
+    app.sql("UPDATE appointments SET during = tstzrange(now() + interval '1 hour', now() + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')").await;
+    let checked = desk.post(&format!("{second}/check-in"), &[]).await;
+    assert!(
+        checked.location().ends_with("notice=checked-in"),
+        "{}",
+        checked.location()
+    );
+    desk.follow(&checked).await.assert_contains("Checked in");
+    let again = desk.post(&format!("{second}/check-in"), &[]).await;
+    assert!(again.location().ends_with("notice=not-live"));
     let done = desk.post(&format!("{appointment}/no-show"), &[]).await;
     assert!(done.location().ends_with("notice=no-show"));
     let history = desk.follow(&done).await;
@@ -719,6 +743,31 @@ async fn patients_book_and_cancel_their_own_appointments_once_their_email_is_con
             .status,
         StatusCode::NOT_FOUND
     );
+    // Moving it: the patient picks another open time; someone else cannot.
+    let later = slot(monday, time!(14:00), casey, 0);
+    assert_eq!(
+        other
+            .get(&format!("/patient/appointments/{id}/reschedule"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let form = client
+        .get(&format!("/patient/appointments/{id}/reschedule"))
+        .await;
+    form.assert_contains(&later);
+    let moved = client
+        .post(
+            &format!("/patient/appointments/{id}/reschedule"),
+            &[("slot", later.as_str())],
+        )
+        .await;
+    assert_eq!(moved.location(), "/patient/appointments?notice=moved");
+    let starts: OffsetDateTime = sqlx::query_scalar("SELECT starts_at FROM appointments")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(starts, zone().to_utc(monday, time!(14:00)));
     let cancelled = client
         .post(&format!("/patient/appointments/{id}/cancel"), &[])
         .await;
