@@ -20,17 +20,12 @@ use crate::error::{AppError, AppResult};
 use crate::settings;
 use crate::web::{PageContext, RequestMeta, render};
 
+/// An iCalendar UTC time, e.g. `20261201T150000Z`.
 fn ics_stamp(at: OffsetDateTime) -> String {
-    let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(format)
+        .unwrap_or_default()
 }
 
 /// Who reads the calendar: a patient sees their clinician; a clinician sees no patient.
@@ -192,10 +187,12 @@ pub async fn feed(
             let Some(patient_id) = db::patient_of_user(&state.db, owner.user_id).await? else {
                 return Err(AppError::NotFound);
             };
-            (
-                db::feed_of_patient(&state.db, patient_id).await?,
-                Reader::Patient,
-            )
+            // Their own list (the newest 200), from a month ago on.
+            let since = OffsetDateTime::now_utc() - time::Duration::days(30);
+            let mut rows = db::appointments_of_patient(&state.db, patient_id).await?;
+            rows.retain(|r| r.from > since);
+            rows.reverse();
+            (rows, Reader::Patient)
         }
         Role::Clinician => (
             db::feed_of_clinician(&state.db, owner.user_id).await?,

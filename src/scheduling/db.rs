@@ -578,31 +578,6 @@ pub async fn calendar_feed_owner(
     .await
 }
 
-/// A patient's appointments from a month ago on, for their feed (cancelled ones too, so
-/// calendar apps remove them).
-pub async fn feed_of_patient(
-    db: impl PgExecutor<'_>,
-    patient_id: i64,
-) -> sqlx::Result<Vec<AppointmentRow>> {
-    sqlx::query_as!(
-        AppointmentRow,
-        r#"SELECT a.id, a.patient_id, p.legal_name AS patient_name, a.kind AS "kind: AppointmentKind",
-                  a.clinician_id, u.display_name AS clinician_name, a.chair_id,
-                  c.name AS "chair_name?", a.starts_at AS "from", a.ends_at AS "until",
-                  a.status AS "status: AppointmentStatus", a.late_cancellation
-           FROM appointments a
-           JOIN patients p ON p.id = a.patient_id
-           JOIN users u ON u.id = a.clinician_id
-           LEFT JOIN chairs c ON c.id = a.chair_id
-           WHERE a.patient_id = $1 AND a.starts_at > now() - interval '30 days'
-           ORDER BY a.starts_at
-           LIMIT 500"#,
-        patient_id
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// A clinician's appointments from a month ago on, for their feed.
 pub async fn feed_of_clinician(
     db: impl PgExecutor<'_>,

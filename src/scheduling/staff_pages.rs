@@ -359,6 +359,43 @@ pub struct BookingView<'a> {
 }
 
 impl BookingView<'_> {
+    /// The staff's booking page for a patient, or for moving appointment `moving`.
+    fn for_staff(
+        patient_id: i64,
+        patient_name: String,
+        kind: AppointmentKind,
+        week: Date,
+        moving: Option<i64>,
+    ) -> Self {
+        let (action, back, base) = match moving {
+            Some(id) => (
+                format!("/appointments/{id}/reschedule"),
+                format!("/appointments/{id}"),
+                format!("/appointments/{id}/reschedule"),
+            ),
+            None => (
+                format!("/patients/{patient_id}/book?kind={}", kind.as_str()),
+                format!("/patients/{patient_id}/appointments"),
+                format!("/patients/{patient_id}/book"),
+            ),
+        };
+        BookingView {
+            patient_id,
+            patient_name,
+            kind,
+            week,
+            action,
+            back,
+            base,
+            moving,
+            refusal: None,
+            override_reason: String::new(),
+            self_service: false,
+            after_post: false,
+            clinician: None,
+        }
+    }
+
     /// A refused booking answers 422; a page that only explains (on GET) answers 200.
     fn status(&self) -> StatusCode {
         if self.after_post && self.refusal.is_some() {
@@ -476,20 +513,10 @@ pub async fn book_form(
         .ok_or(AppError::NotFound)?;
     let zone = settings::load(&state.db).await?.zone();
     let kind = kind_of(query.kind.as_deref());
+    let week = parse_day(query.week.as_deref(), zone);
     let view = BookingView {
-        patient_id,
-        patient_name: patient.legal_name,
-        kind,
-        week: parse_day(query.week.as_deref(), zone),
-        action: format!("/patients/{patient_id}/book?kind={}", kind.as_str()),
-        back: format!("/patients/{patient_id}/appointments"),
-        base: format!("/patients/{patient_id}/book"),
-        moving: None,
-        refusal: None,
-        override_reason: String::new(),
-        self_service: false,
-        after_post: false,
         clinician: query.clinician(),
+        ..BookingView::for_staff(patient_id, patient.legal_name, kind, week, None)
     };
     booking_page(&state, ctx, view).await
 }
@@ -522,19 +549,10 @@ pub async fn book(
                 |(t, _, _)| settings.zone().date_of(t),
             );
             let view = BookingView {
-                patient_id,
-                patient_name: patient.legal_name,
-                kind,
-                week,
-                action: format!("/patients/{patient_id}/book?kind={}", kind.as_str()),
-                back: format!("/patients/{patient_id}/appointments"),
-                base: format!("/patients/{patient_id}/book"),
-                moving: None,
                 refusal: Some(&refusal),
                 override_reason: choice.override_reason.clone(),
-                self_service: false,
                 after_post: true,
-                clinician: None,
+                ..BookingView::for_staff(patient_id, patient.legal_name, kind, week, None)
             };
             booking_page(&state, ctx, view).await
         }
@@ -699,19 +717,8 @@ pub async fn reschedule_form(
         None => zone.date_of(row.from),
     };
     let view = BookingView {
-        patient_id: row.patient_id,
-        patient_name: row.patient_name.clone(),
-        kind: row.kind,
-        week,
-        action: format!("/appointments/{id}/reschedule"),
-        back: format!("/appointments/{id}"),
-        base: format!("/appointments/{id}/reschedule"),
-        moving: Some(id),
-        refusal: None,
-        override_reason: String::new(),
-        self_service: false,
-        after_post: false,
         clinician: query.clinician(),
+        ..BookingView::for_staff(row.patient_id, row.patient_name, row.kind, week, Some(id))
     };
     booking_page(&state, ctx, view).await
 }
@@ -741,19 +748,10 @@ pub async fn reschedule(
                 .parts()
                 .map_or(row.from.date(), |(t, _, _)| settings.zone().date_of(t));
             let view = BookingView {
-                patient_id: row.patient_id,
-                patient_name: row.patient_name.clone(),
-                kind: row.kind,
-                week,
-                action: format!("/appointments/{id}/reschedule"),
-                back: format!("/appointments/{id}"),
-                base: format!("/appointments/{id}/reschedule"),
-                moving: Some(id),
                 refusal: Some(&refusal),
                 override_reason: choice.override_reason.clone(),
-                self_service: false,
                 after_post: true,
-                clinician: None,
+                ..BookingView::for_staff(row.patient_id, row.patient_name, row.kind, week, Some(id))
             };
             booking_page(&state, ctx, view).await
         }

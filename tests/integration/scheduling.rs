@@ -93,6 +93,11 @@ async fn book(client: &Client, patient_id: i64, kind: &str, slot: &str, reason: 
         .await
 }
 
+/// Where a booking led: the appointment's page, without the notice.
+fn appointment_path(page: &Page) -> String {
+    page.location().split('?').next().unwrap().to_owned()
+}
+
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
 }
@@ -405,7 +410,7 @@ async fn bad_choices_get_clear_messages_and_nothing_is_half_booked() {
     .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     twice.assert_contains("already has an appointment at that time");
-    let appointment = booked.location().split('?').next().unwrap().to_owned();
+    let appointment = appointment_path(&booked);
     let first = desk
         .post(&format!("{appointment}/cancel"), &[("note", "")])
         .await;
@@ -441,7 +446,7 @@ async fn reminders_go_out_once_and_follow_the_appointment() {
         "",
     )
     .await;
-    let infusion = booked.location().split('?').next().unwrap().to_owned();
+    let infusion = appointment_path(&booked);
     // Written with the booking, due 24 hours before, with the infusion's preparation.
     let (due, body): (OffsetDateTime, String) =
         sqlx::query_as("SELECT next_attempt_at, body FROM outbox WHERE appointment_id IS NOT NULL")
@@ -486,7 +491,7 @@ async fn reminders_go_out_once_and_follow_the_appointment() {
         "",
     )
     .await;
-    let consult = consult.location().split('?').next().unwrap().to_owned();
+    let consult = appointment_path(&consult);
     desk.post(&format!("{consult}/cancel"), &[("note", "")])
         .await;
     assert_eq!(
@@ -584,7 +589,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         "",
     )
     .await;
-    let appointment = booked.location().split('?').next().unwrap().to_owned();
+    let appointment = appointment_path(&booked);
     let day = desk.get(&format!("/schedule?date={monday}")).await;
     day.assert_contains("By chair")
         .assert_contains("By clinician")
@@ -619,7 +624,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         "",
     )
     .await;
-    let second = second.location().split('?').next().unwrap().to_owned();
+    let second = appointment_path(&second);
     app.sql("UPDATE appointments SET during = tstzrange(now() + interval '1 hour', now() + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')").await;
     let checked = desk.post(&format!("{second}/check-in"), &[]).await;
     assert!(
@@ -646,7 +651,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         "",
     )
     .await;
-    let late = late.location().split('?').next().unwrap().to_owned();
+    let late = appointment_path(&late);
     app.sql("UPDATE appointments SET during = tstzrange(now() + interval '3 hours', now() + interval '3 hours 30 minutes') WHERE status = 'booked'").await;
     let cancelled = desk
         .post(&format!("{late}/cancel"), &[("note", "Patient called")])
@@ -869,7 +874,7 @@ async fn appointments_download_as_icalendar_and_feeds_are_private_and_revocable(
         "",
     )
     .await;
-    let appointment = booked.location().split('?').next().unwrap().to_owned();
+    let appointment = appointment_path(&booked);
     let id: i64 = appointment.rsplit('/').next().unwrap().parse().unwrap();
 
     let file = desk.get(&format!("{appointment}/calendar.ics")).await;
