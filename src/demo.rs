@@ -134,11 +134,29 @@ pub async fn load(pool: &PgPool) -> Result<Vec<DemoLogin>, AccountCliError> {
             Ok(_) | Err(AccountCliError::EmailTaken(_)) => {}
             Err(e) => return Err(e),
         }
-        if role == Role::Patient {
-            complete_demo_profile(pool, email).await?;
+        match role {
+            Role::Patient => complete_demo_profile(pool, email).await?,
+            Role::Clinician => demo_working_week(pool, email).await?,
+            _ => {}
         }
     }
     Ok(logins)
+}
+
+/// The demo clinician works 09:00 to 17:00 on weekdays, and the demo patient's email counts
+/// as confirmed, so booking can be tried at once.
+async fn demo_working_week(pool: &PgPool, email: &str) -> Result<(), AccountCliError> {
+    sqlx::query!(
+        "INSERT INTO clinician_hours (clinician_id, weekday, starts, ends)
+         SELECT u.id, d, '09:00', '17:00' FROM users u, generate_series(1, 5) AS d
+         WHERE u.email = $1
+           AND NOT EXISTS (SELECT 1 FROM clinician_hours h WHERE h.clinician_id = u.id)",
+        email
+    )
+    .execute(pool)
+    .await
+    .map_err(|e| AccountCliError::Failed(e.to_string()))?;
+    Ok(())
 }
 
 /// Gives the demo patient the details the screening needs, so it can be tried at once.
@@ -167,5 +185,13 @@ async fn complete_demo_profile(pool: &PgPool, email: &str) -> Result<(), Account
     };
     save_profile(pool, record.id, &profile)
         .await
-        .map_err(failed)
+        .map_err(failed)?;
+    sqlx::query!(
+        "UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1",
+        login.id
+    )
+    .execute(pool)
+    .await
+    .map_err(failed)?;
+    Ok(())
 }

@@ -271,4 +271,15 @@ async fn the_demo_clinic_has_one_working_login_per_role_and_loads_twice() {
         .await;
     let page = patient.post("/patient/screening/start", &[]).await;
     assert_eq!(page.location(), "/patient/screening/step/medical");
+    // And book a consultation with the demo clinician next week.
+    let today = time::OffsetDateTime::now_utc().date();
+    let monday =
+        today + time::Duration::days(7 - i64::from(today.weekday().number_days_from_monday()));
+    patient
+        .get(&format!(
+            "/patient/appointments/book?kind=consultation&week={monday}"
+        ))
+        .await
+        .assert_contains("name=\"slot\"")
+        .assert_contains("Dr. Casey Clinician");
 }
