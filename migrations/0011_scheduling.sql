@@ -129,3 +129,19 @@ CREATE INDEX patients_birth_idx ON patients (date_of_birth);
 -- In-app notices can name the patient they are about (a withdrawal of consent, for the front
 -- desk: the patient's future infusions were cancelled).
 ALTER TABLE staff_notifications ADD COLUMN patient_id bigint REFERENCES patients (id);
+
+-- Each app process remembers chairs and working hours (src/scheduling/reference.rs); a change
+-- tells every process to read them again (the channel of migration 0006).
+CREATE FUNCTION scheduling_reference_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('clinic_sessions', 'reference');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER chairs_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON chairs
+    FOR EACH STATEMENT EXECUTE FUNCTION scheduling_reference_announce_change();
+CREATE TRIGGER clinician_hours_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON clinician_hours
+    FOR EACH STATEMENT EXECUTE FUNCTION scheduling_reference_announce_change();
+-- New staff accounts change the list of clinicians (changes to existing ones are announced
+-- by users_identity_changed).
+CREATE TRIGGER users_added AFTER INSERT ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION scheduling_reference_announce_change();

@@ -19,7 +19,7 @@ use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{account, admin, auth, consent, home, patients, scheduling, screening, web};
 use auth::password::Passwords;
-use auth::session_cache::{self, SessionCache};
+use auth::session_cache::{self, Remembered, SessionCache};
 
 /// Shared by every request; cloned per request and per layer, hence one pointer to clone.
 #[derive(Clone)]
@@ -34,6 +34,8 @@ pub struct Shared {
     pub mailer: Option<Mailer>,
     /// Live sessions in memory, kept current by `session_cache::keep_current`.
     pub sessions: Arc<SessionCache>,
+    /// Scheduling's settings, chairs, clinicians and hours, while nothing changes them.
+    pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
 }
 
 impl std::ops::Deref for AppState {
@@ -54,6 +56,7 @@ impl AppState {
             passwords: Passwords::new(config.password_hash_permits()),
             mailer: Mailer::from_config(&config)?,
             sessions: Arc::default(),
+            scheduling_reference: Remembered::default(),
             config: Arc::new(config),
         })))
     }

@@ -35,12 +35,16 @@ pub struct SessionCache {
 struct CacheState {
     listening: bool,
     generation: u64,
+    /// Moves on with every change to the clinic's reference data (settings, accounts, chairs,
+    /// working hours): what was read under an earlier one is stale.
+    reference_generation: u64,
     sessions: HashMap<SessionKey, SessionRow>,
 }
 
 impl CacheState {
     fn forget_all(&mut self) {
         self.generation += 1;
+        self.reference_generation += 1;
         self.sessions.clear();
     }
 }
@@ -50,6 +54,8 @@ impl CacheState {
 enum Change {
     Session(SessionKey),
     User(i64),
+    /// Reference data changed (chairs, working hours): sessions stay.
+    Reference,
     Everything,
 }
 
@@ -62,6 +68,7 @@ fn parse_change(payload: &str) -> Change {
     match (session, user) {
         (Some(key), _) => Change::Session(key),
         (None, Some(id)) => Change::User(id),
+        (None, None) if payload == "reference" => Change::Reference,
         // Anything else, "all" included: forgetting everything is always safe.
         _ => Change::Everything,
     }
@@ -108,7 +115,16 @@ impl SessionCache {
     pub fn forget_user(&self, user_id: i64) {
         let mut state = self.lock();
         state.generation += 1;
+        // A name, role or status changed: lists of staff are stale too.
+        state.reference_generation += 1;
         state.sessions.retain(|_, row| row.user_id != user_id);
+    }
+
+    /// Taken before reading reference data from PostgreSQL; `None` while nothing may be
+    /// remembered (not listening).
+    pub fn reference_generation(&self) -> Option<u64> {
+        let state = self.lock();
+        state.listening.then_some(state.reference_generation)
     }
 
     pub fn forget_all(&self) {
@@ -119,6 +135,7 @@ impl SessionCache {
         match parse_change(payload) {
             Change::Session(key) => self.forget(&key),
             Change::User(id) => self.forget_user(id),
+            Change::Reference => self.lock().reference_generation += 1,
             Change::Everything => self.forget_all(),
         }
     }
@@ -128,6 +145,37 @@ impl SessionCache {
         let mut state = self.lock();
         state.listening = listening;
         state.forget_all();
+    }
+}
+
+/// One value of reference data remembered under the reference generation it was read at.
+pub struct Remembered<T> {
+    slot: Mutex<Option<(u64, Arc<T>)>>,
+}
+
+impl<T> Default for Remembered<T> {
+    fn default() -> Self {
+        Remembered {
+            slot: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> Remembered<T> {
+    /// The value, if it was read under `generation` (the current one).
+    pub fn get(&self, generation: Option<u64>) -> Option<Arc<T>> {
+        let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match (&*slot, generation) {
+            (Some((at, value)), Some(now)) if *at == now => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps a value read under `generation`; nothing is kept while not listening.
+    pub fn keep(&self, generation: Option<u64>, value: Arc<T>) {
+        if let Some(at) = generation {
+            *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((at, value));
+        }
     }
 }
 
@@ -195,6 +243,32 @@ mod tests {
     }
 
     #[test]
+    fn remembered_values_go_stale_with_any_reference_change() {
+        let cache = listening_cache();
+        let remembered: Remembered<u32> = Remembered::default();
+        let at = cache.reference_generation();
+        remembered.keep(at, Arc::new(7));
+        assert_eq!(
+            remembered.get(cache.reference_generation()).as_deref(),
+            Some(&7)
+        );
+        cache.heard("reference");
+        assert!(remembered.get(cache.reference_generation()).is_none());
+        remembered.keep(cache.reference_generation(), Arc::new(8));
+        cache.heard("user:3");
+        assert!(remembered.get(cache.reference_generation()).is_none());
+        // A session's own change leaves reference data alone.
+        remembered.keep(cache.reference_generation(), Arc::new(9));
+        cache.heard(&format!("session:{}", hex::encode([1u8; 32])));
+        assert_eq!(
+            remembered.get(cache.reference_generation()).as_deref(),
+            Some(&9)
+        );
+        cache.set_listening(false);
+        assert!(remembered.get(cache.reference_generation()).is_none());
+    }
+
+    #[test]
     fn nothing_is_remembered_while_not_listening() {
         let cache = SessionCache::default();
         assert_eq!(cache.generation(), None);
@@ -247,6 +321,7 @@ mod tests {
         assert_eq!(parse_change("user:x"), Change::Everything);
         assert_eq!(parse_change(""), Change::Everything);
         assert_eq!(parse_change("user:42"), Change::User(42));
+        assert_eq!(parse_change("reference"), Change::Reference);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::model::{
     self, AppointmentKind, AppointmentStatus, ChairCalendar, ClinicianCalendar, GateFacts,
     GateProblem, Slot, WorkingBlock,
 };
+use super::reference::Reference;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -42,19 +43,19 @@ pub fn week_start(day: Date) -> Date {
 /// Clinicians' and chairs' calendars around `days`: working hours, bookings and time off.
 async fn calendars(
     state: &AppState,
-    settings: &ClinicSettings,
+    reference: &Reference,
     days: &[Date],
-    chairs: &[db::Chair],
 ) -> AppResult<(Vec<ClinicianCalendar>, Vec<ChairCalendar>)> {
+    let settings = &reference.settings;
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Ok((Vec::new(), Vec::new()));
     };
     let zone = settings.zone();
     let from = zone.to_utc(*first, time::Time::MIDNIGHT) - Duration::days(1);
     let until = zone.to_utc(*last, time::Time::MIDNIGHT) + Duration::days(2);
-    let hours = db::working_hours(&state.db).await?;
     let busy = db::busy_between(&state.db, from, until).await?;
-    let chairs: Vec<ChairCalendar> = chairs
+    let chairs: Vec<ChairCalendar> = reference
+        .chairs
         .iter()
         .filter(|c| c.active)
         .map(|c| ChairCalendar {
@@ -67,7 +68,7 @@ async fn calendars(
         })
         .collect();
     let mut clinicians: Vec<ClinicianCalendar> = Vec::new();
-    for row in hours {
+    for row in &reference.hours {
         let Some(day) = weekday(row.weekday) else {
             continue;
         };
@@ -96,16 +97,15 @@ fn earliest_bookable() -> OffsetDateTime {
     OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES)
 }
 
-/// Open slots for `kind` on `days`, from the database's working hours, bookings and time off,
-/// with these chairs.
+/// Open slots for `kind` on `days`, from the working hours, bookings and time off.
 pub async fn open_slots(
     state: &AppState,
-    settings: &ClinicSettings,
+    reference: &Reference,
     kind: AppointmentKind,
     days: &[Date],
-    chairs: &[db::Chair],
 ) -> AppResult<Vec<Slot>> {
-    let (clinicians, chairs) = calendars(state, settings, days, chairs).await?;
+    let settings = &reference.settings;
+    let (clinicians, chairs) = calendars(state, reference, days).await?;
     Ok(model::open_slots(
         days,
         settings.zone(),
@@ -288,7 +288,7 @@ fn why_not_open(
 /// ones now; the database is the final word on clashes.
 pub async fn book(
     state: &AppState,
-    settings: &ClinicSettings,
+    reference: &Reference,
     by: &CurrentUser,
     meta: &RequestMeta,
     request: &Request<'_>,
@@ -299,14 +299,14 @@ pub async fn book(
         choice,
         moving,
     } = *request;
+    let settings = &reference.settings;
     let Some((starts, clinician_id, wanted_chair)) = choice.parts() else {
         return Ok(Err(Refusal::NoSlotChosen));
     };
     let zone = settings.zone();
     let day = zone.date_of(starts);
     let length = settings.scheduling().length(kind);
-    let chair_list = db::chairs(&state.db).await?;
-    let (clinicians, chairs) = calendars(state, settings, &[day], &chair_list).await?;
+    let (clinicians, chairs) = calendars(state, reference, &[day]).await?;
     let open = model::open_slots(
         &[day],
         zone,

@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod db;
 pub mod model;
 mod patient_pages;
+pub mod reference;
 mod staff_pages;
 
 use crate::auth::model::Role;

@@ -11,12 +11,12 @@ use time::OffsetDateTime;
 use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow};
 use super::model::{AppointmentKind, AppointmentStatus};
+use super::reference;
 use super::staff_pages::{BookingView, Entry, booking_page, notice, split_by_now};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::settings;
 use crate::web::{PageContext, RequestMeta, render, see_other};
 
 async fn own_patient(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
@@ -63,7 +63,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> AppResult<Response> {
     let patient_id = own_patient(&state, &user).await?;
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let (upcoming, past) = split_by_now(
         db::appointments_of_patient(&state.db, patient_id).await?,
         zone,
@@ -142,7 +142,7 @@ pub async fn book_form(
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
     let patient_id = own_patient(&state, &user).await?;
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let kind = kind_of(query.kind.as_deref());
     let unverified = Refusal::EmailUnverified;
     let refusal = (!user.email_verified).then_some(&unverified);
@@ -175,7 +175,8 @@ async fn book_or_move(
         kind,
         moving,
     } = target;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(state).await?;
+    let settings = &reference.settings;
     let zone = settings.zone();
     let week = choice.parts().map_or_else(
         || zone.date_of(OffsetDateTime::now_utc()),
@@ -196,7 +197,7 @@ async fn book_or_move(
         choice,
         moving,
     };
-    match booking::book(state, &settings, user, meta, &request).await? {
+    match booking::book(state, &reference, user, meta, &request).await? {
         Ok(_) => {
             let code = if moving.is_some() { "moved" } else { "booked" };
             Ok(see_other(&format!("/patient/appointments?notice={code}")))
@@ -241,7 +242,7 @@ pub async fn reschedule_form(
     if row.status != AppointmentStatus::Booked {
         return Ok(see_other("/patient/appointments?notice=not-live"));
     }
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
         Some(text) => week_of(Some(text), zone),
         None => zone.date_of(row.from),
@@ -278,13 +279,14 @@ pub async fn cancel(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let (_, row) = own_appointment(&state, &user, id).await?;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let late = settings
         .scheduling()
         .is_late_cancellation(row.from, OffsetDateTime::now_utc());
     let done = booking::close(
         &state,
-        &settings,
+        settings,
         &user,
         &meta,
         &row,

@@ -13,13 +13,13 @@ use time::{Date, Duration, OffsetDateTime};
 use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow};
 use super::model::{AppointmentKind, AppointmentStatus, GateProblem, Slot};
+use super::reference;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
-use crate::settings;
 use crate::web::{PageContext, RequestMeta, render, render_with_status, see_other};
 
 /// `?date=2026-11-30`; today (in the clinic) when absent or unreadable.
@@ -119,15 +119,16 @@ pub async fn day(
     meta: RequestMeta,
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let zone = settings.zone();
     let day = parse_day(query.date.as_deref(), zone);
     let from = zone.to_utc(day, time::Time::MIDNIGHT);
     let until = zone.to_utc(day + Duration::days(1), time::Time::MIDNIGHT);
     let rows = db::appointments_between(&state.db, from, until).await?;
-    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
-    let clinicians: Vec<Clinician> = db::clinicians(&state.db).await?;
-    let entries = schedule_entries(rows, zone, &clinicians, &chairs);
+    let chairs: &[Chair] = &reference.chairs;
+    let clinicians: &[Clinician] = &reference.clinicians;
+    let entries = schedule_entries(rows, zone, clinicians, chairs);
     let positions = |keep: &dyn Fn(&ScheduleRow) -> bool| -> Vec<usize> {
         entries
             .iter()
@@ -182,19 +183,20 @@ pub async fn week(
     meta: RequestMeta,
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let zone = settings.zone();
     let monday = booking::week_start(parse_day(query.date.as_deref(), zone));
     let from = zone.to_utc(monday, time::Time::MIDNIGHT);
     let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
     let rows = db::appointments_between(&state.db, from, until).await?;
-    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
-    let clinicians: Vec<Clinician> = db::clinicians(&state.db).await?;
+    let chairs: &[Chair] = &reference.chairs;
+    let clinicians: &[Clinician] = &reference.clinicians;
     let mut by_day: Vec<(Date, Vec<ScheduleEntry>)> = booking::week_days(monday)
         .into_iter()
         .map(|day| (day, Vec::new()))
         .collect();
-    for entry in schedule_entries(rows, zone, &clinicians, &chairs) {
+    for entry in schedule_entries(rows, zone, clinicians, chairs) {
         let on = zone.date_of(entry.row.from);
         if let Some((_, list)) = by_day.iter_mut().find(|(day, _)| *day == on) {
             list.push(entry);
@@ -266,7 +268,7 @@ pub async fn patient_appointments(
     let patient = crate::patients::db::identity(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let rows = db::appointments_of_patient(&state.db, patient_id).await?;
     let (upcoming, past) = split_by_now(rows, zone);
     audit::record(
@@ -411,19 +413,20 @@ pub async fn booking_page(
     ctx: PageContext,
     view: BookingView<'_>,
 ) -> AppResult<Response> {
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(state).await?;
+    let settings = &reference.settings;
     let zone = settings.zone();
     let monday = booking::week_start(view.week);
     let days = booking::week_days(monday);
-    let chairs: Vec<Chair> = db::chairs(&state.db).await?;
-    let mut slots = booking::open_slots(state, &settings, view.kind, &days, &chairs).await?;
+    let chairs: &[Chair] = &reference.chairs;
+    let mut slots = booking::open_slots(state, &reference, view.kind, &days).await?;
     // One choice per start time (the first free clinician), or only the chosen clinician's:
     // a clinic of thirty clinicians would otherwise offer thousands of lines a week.
     if let Some(only) = view.clinician {
         slots.retain(|s| s.clinician_id == only);
     }
     slots.dedup_by_key(|s| s.starts);
-    let names: Vec<Clinician> = db::clinicians(&state.db).await?;
+    let names: &[Clinician] = &reference.clinicians;
     // Each slot's local date once, then the days in order.
     let dated: Vec<(Date, &Slot)> = slots.iter().map(|s| (zone.date_of(s.starts), s)).collect();
     let days = days
@@ -461,7 +464,7 @@ pub async fn booking_page(
                 || OffsetDateTime::now_utc() + Duration::days(1),
                 |s| s.starts,
             );
-            booking::gate(state, &settings, view.patient_id, at, view.moving).await?
+            booking::gate(state, settings, view.patient_id, at, view.moving).await?
         }
         _ => Vec::new(),
     };
@@ -492,7 +495,7 @@ pub async fn booking_page(
             .map(|id| format!("&clinician={id}"))
             .unwrap_or_default(),
         clinician: view.clinician,
-        clinicians: names,
+        clinicians: names.to_vec(),
     };
     render_with_status(status, &page)
 }
@@ -511,7 +514,7 @@ pub async fn book_form(
     let patient = crate::patients::db::identity(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let kind = kind_of(query.kind.as_deref());
     let week = parse_day(query.week.as_deref(), zone);
     let view = BookingView {
@@ -533,7 +536,8 @@ pub async fn book(
     let patient = crate::patients::db::identity(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let kind = kind_of(query.kind.as_deref());
     let request = Request {
         patient_id,
@@ -541,7 +545,7 @@ pub async fn book(
         choice: &choice,
         moving: None,
     };
-    match booking::book(&state, &settings, &user, &meta, &request).await? {
+    match booking::book(&state, &reference, &user, &meta, &request).await? {
         Ok(id) => Ok(see_other(&format!("/appointments/{id}?notice=booked"))),
         Err(refusal) => {
             let week = choice.parts().map_or_else(
@@ -582,7 +586,8 @@ pub async fn appointment(
     let row = db::appointment(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let zone = settings.zone();
     let now = OffsetDateTime::now_utc();
     let history = db::history(&state.db, id)
@@ -630,10 +635,11 @@ async fn close_as(
     let row = db::appointment(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(state).await?;
+    let settings = &reference.settings;
     let note = note.trim();
     let note = (!note.is_empty()).then(|| note.chars().take(500).collect::<String>());
-    let done = booking::close(state, &settings, user, meta, &row, status, note.as_deref()).await?;
+    let done = booking::close(state, settings, user, meta, &row, status, note.as_deref()).await?;
     let code = match (done, status) {
         (false, _) => "not-live",
         (true, AppointmentStatus::NoShow) => "no-show",
@@ -711,7 +717,7 @@ pub async fn reschedule_form(
     if row.status != AppointmentStatus::Booked {
         return Ok(see_other(&format!("/appointments/{id}?notice=not-live")));
     }
-    let zone = settings::load(&state.db).await?.zone();
+    let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
         Some(_) => parse_day(query.week.as_deref(), zone),
         None => zone.date_of(row.from),
@@ -734,14 +740,15 @@ pub async fn reschedule(
     let row = db::appointment(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let settings = settings::load(&state.db).await?;
+    let reference = reference::current(&state).await?;
+    let settings = &reference.settings;
     let request = Request {
         patient_id: row.patient_id,
         kind: row.kind,
         choice: &choice,
         moving: Some(id),
     };
-    match booking::book(&state, &settings, &user, &meta, &request).await? {
+    match booking::book(&state, &reference, &user, &meta, &request).await? {
         Ok(_) => Ok(see_other(&format!("/appointments/{id}?notice=moved"))),
         Err(refusal) => {
             let week = choice
