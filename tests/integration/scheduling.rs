@@ -95,6 +95,17 @@ async fn book(client: &Client, patient_id: i64, kind: &str, slot: &str, reason: 
         .await
 }
 
+/// Books and returns the new appointment's page (the booking must succeed).
+async fn booked(client: &Client, patient_id: i64, kind: &str, slot: &str) -> String {
+    let page = book(client, patient_id, kind, slot, "").await;
+    assert!(
+        page.location().starts_with("/appointments/"),
+        "{}",
+        page.body
+    );
+    appointment_path(&page)
+}
+
 /// Where a booking led: the appointment's page, without the notice.
 fn appointment_path(page: &Page) -> String {
     page.location().split('?').next().unwrap().to_owned()
@@ -440,15 +451,13 @@ async fn reminders_go_out_once_and_follow_the_appointment() {
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
     let monday = next_monday();
 
-    let booked = book(
+    let infusion = booked(
         &desk,
         ann,
         "infusion",
         &slot(monday, time!(09:00), casey, 0),
-        "",
     )
     .await;
-    let infusion = appointment_path(&booked);
     // Written with the booking, due 24 hours before, with the infusion's preparation.
     let (due, body): (OffsetDateTime, String) =
         sqlx::query_as("SELECT next_attempt_at, body FROM outbox WHERE appointment_id IS NOT NULL")
@@ -485,15 +494,13 @@ async fn reminders_go_out_once_and_follow_the_appointment() {
         due,
         vec![zone().to_utc(tuesday + Duration::days(1), time!(10:00)) - Duration::hours(24)]
     );
-    let consult = book(
+    let consult = booked(
         &desk,
         bob,
         "consultation",
         &slot(monday, time!(15:00), casey, 0),
-        "",
     )
     .await;
-    let consult = appointment_path(&consult);
     desk.post(&format!("{consult}/cancel"), &[("note", "")])
         .await;
     assert_eq!(
@@ -583,15 +590,13 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
 
     // Book for today's clinic day and see it in the day view by chair and by clinician.
     let monday = next_monday();
-    let booked = book(
+    let appointment = booked(
         &desk,
         ann,
         "consultation",
         &slot(monday, time!(09:30), casey, 0),
-        "",
     )
     .await;
-    let appointment = appointment_path(&booked);
     let day = desk.get(&format!("/schedule?date={monday}")).await;
     day.assert_contains("By chair")
         .assert_contains("By clinician")
@@ -618,15 +623,13 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let second = book(
+    let second = booked(
         &desk,
         bo,
         "consultation",
         &slot(monday, time!(13:00), casey, 0),
-        "",
     )
     .await;
-    let second = appointment_path(&second);
     app.sql("UPDATE appointments SET during = tstzrange(now() + interval '1 hour', now() + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')").await;
     let checked = desk.post(&format!("{second}/check-in"), &[]).await;
     assert!(
@@ -645,15 +648,13 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         .assert_contains("no_show by Front desk desk");
 
     // A late cancellation is marked as such.
-    let late = book(
+    let late = booked(
         &desk,
         ann,
         "consultation",
         &slot(monday, time!(11:00), casey, 0),
-        "",
     )
     .await;
-    let late = appointment_path(&late);
     app.sql("UPDATE appointments SET during = tstzrange(now() + interval '3 hours', now() + interval '3 hours 30 minutes') WHERE status = 'booked'").await;
     let cancelled = desk
         .post(&format!("{late}/cancel"), &[("note", "Patient called")])
@@ -868,15 +869,13 @@ async fn appointments_download_as_icalendar_and_feeds_are_private_and_revocable(
         .unwrap();
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
     let monday = next_monday();
-    let booked = book(
+    let appointment = booked(
         &desk,
         ann,
         "consultation",
         &slot(monday, time!(09:00), casey, 0),
-        "",
     )
     .await;
-    let appointment = appointment_path(&booked);
     let id: i64 = appointment.rsplit('/').next().unwrap().parse().unwrap();
 
     let file = desk.get(&format!("{appointment}/calendar.ics")).await;
