@@ -417,7 +417,10 @@ pub async fn booking_page(
     let settings = &reference.settings;
     let zone = settings.zone();
     let monday = booking::week_start(view.week);
-    let days = booking::week_days(monday);
+    // Days already gone are not shown: nothing can be booked on them.
+    let today = zone.date_of(OffsetDateTime::now_utc());
+    let mut days = booking::week_days(monday);
+    days.retain(|day| *day >= today);
     let chairs: &[Chair] = &reference.chairs;
     let mut slots = booking::open_slots(state, &reference, view.kind, &days).await?;
     // One choice per start time (the first free clinician), or only the chosen clinician's:
