@@ -51,8 +51,10 @@ async fn calendars(
         return Ok((Vec::new(), Vec::new()));
     };
     let zone = settings.zone();
-    let from = zone.to_utc(*first, time::Time::MIDNIGHT) - Duration::days(1);
-    let until = zone.to_utc(*last, time::Time::MIDNIGHT) + Duration::days(2);
+    // The days themselves: a slot lies within its day, and the query also finds bookings
+    // that began the day before and run into it.
+    let from = zone.to_utc(*first, time::Time::MIDNIGHT);
+    let until = zone.to_utc(*last + Duration::days(1), time::Time::MIDNIGHT);
     let busy = db::busy_between(&state.db, from, until).await?;
     let chairs: Vec<ChairCalendar> = reference
         .chairs
