@@ -97,9 +97,7 @@ pub async fn staff_appointment(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = super::staff_pages::appointment_or_not_found(&state, id).await?;
     one(&state, &row, Reader::Patient).await
 }
 

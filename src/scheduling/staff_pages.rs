@@ -578,6 +578,16 @@ struct AppointmentPage {
     notice: Option<&'static str>,
 }
 
+/// An appointment by the id in the URL; staff may open any.
+pub(super) async fn appointment_or_not_found(
+    state: &AppState,
+    id: i64,
+) -> AppResult<AppointmentRow> {
+    db::appointment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 pub async fn appointment(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -586,9 +596,7 @@ pub async fn appointment(
     Path(id): Path<i64>,
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = appointment_or_not_found(&state, id).await?;
     let reference = reference::current(&state).await?;
     let settings = &reference.settings;
     let zone = settings.zone();
@@ -635,9 +643,7 @@ async fn close_as(
     status: AppointmentStatus,
     note: &str,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = appointment_or_not_found(state, id).await?;
     let reference = reference::current(state).await?;
     let settings = &reference.settings;
     let note = note.trim();
@@ -689,9 +695,7 @@ pub async fn check_in(
     meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = appointment_or_not_found(&state, id).await?;
     let mut tx = state.db.begin().await?;
     let done = db::check_in(&mut tx, id, user.id).await?;
     if done {
@@ -714,9 +718,7 @@ pub async fn reschedule_form(
     Path(id): Path<i64>,
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = appointment_or_not_found(&state, id).await?;
     if row.status != AppointmentStatus::Booked {
         return Ok(see_other(&format!("/appointments/{id}?notice=not-live")));
     }
@@ -740,9 +742,7 @@ pub async fn reschedule(
     Path(id): Path<i64>,
     Form(choice): Form<SlotChoice>,
 ) -> AppResult<Response> {
-    let row = db::appointment(&state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = appointment_or_not_found(&state, id).await?;
     let reference = reference::current(&state).await?;
     let settings = &reference.settings;
     let request = Request {
