@@ -20,6 +20,7 @@ use crate::web::routes::{Access, Route};
 use crate::{account, admin, auth, consent, home, patients, scheduling, screening, web};
 use auth::password::Passwords;
 use auth::session_cache::{self, Remembered, SessionCache};
+use scheduling::reference::Remembered as RememberedSchedule;
 
 /// Shared by every request; cloned per request and per layer, hence one pointer to clone.
 #[derive(Clone)]
@@ -36,6 +37,8 @@ pub struct Shared {
     pub sessions: Arc<SessionCache>,
     /// Scheduling's settings, chairs, clinicians and hours, while nothing changes them.
     pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
+    /// Appointments and time off of the days lately shown, while nothing changes them.
+    pub schedule: RememberedSchedule,
 }
 
 impl std::ops::Deref for AppState {
@@ -57,6 +60,7 @@ impl AppState {
             mailer: Mailer::from_config(&config)?,
             sessions: Arc::default(),
             scheduling_reference: Remembered::default(),
+            schedule: RememberedSchedule::default(),
             config: Arc::new(config),
         })))
     }

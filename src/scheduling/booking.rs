@@ -55,7 +55,7 @@ async fn calendars(
     // that began the day before and run into it.
     let from = zone.to_utc(*first, time::Time::MIDNIGHT);
     let until = zone.to_utc(*last + Duration::days(1), time::Time::MIDNIGHT);
-    let busy = db::busy_between(&state.db, from, until).await?;
+    let busy = super::reference::busy_between(state, from, until).await?;
     let chairs: Vec<ChairCalendar> = reference
         .chairs
         .iter()

@@ -182,6 +182,13 @@ impl BusyRow {
 
 /// Who is busy when around a stretch: each clinician's and each chair's bookings, and the
 /// clinicians' time off. The bookings come from the covering index alone.
+/// Moves on with every committed change to appointments, time off or a patient's name.
+pub async fn schedule_version(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!("SELECT version FROM schedule_version")
+        .fetch_one(db)
+        .await
+}
+
 pub async fn busy_between(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,

@@ -1,10 +1,15 @@
 //! What every scheduling page needs and seldom changes: the clinic's settings, chairs,
 //! clinicians and working hours, read once per process and again after any change (each
-//! change is announced by PostgreSQL; see `Remembered`).
+//! change is announced by PostgreSQL; see `Remembered`). The appointments and time off of
+//! the days lately shown are remembered under the schedule's version (migration 0012), read
+//! with each page: a page never shows a schedule older than the latest committed change.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use super::db::{self, Chair, Clinician, HoursRow};
+use time::OffsetDateTime;
+
+use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow};
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::settings::{self, ClinicSettings};
@@ -32,4 +37,153 @@ pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
         .scheduling_reference
         .keep(generation, reference.clone());
     Ok(reference)
+}
+
+/// A span of time a schedule covers (a day or a week, in UTC), and which drawing of it.
+type Span = (OffsetDateTime, OffsetDateTime, &'static str);
+
+/// Enough for the days and weeks a busy front desk moves between; a week of a fully booked
+/// clinic of thirty clinicians is about 150 KiB.
+const SPANS: usize = 24;
+
+/// The schedules lately drawn and the busy times lately read, per span.
+#[derive(Default)]
+pub struct Remembered {
+    boards: BySpan<String, Drawn>,
+    busy: BySpan<Vec<BusyRow>, i64>,
+}
+
+/// What a drawn schedule was drawn from: the schedule's version and the reference data
+/// (its chair and clinician names).
+#[derive(Clone)]
+struct Drawn {
+    version: i64,
+    reference: Arc<Reference>,
+}
+
+impl PartialEq for Drawn {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && Arc::ptr_eq(&self.reference, &other.reference)
+    }
+}
+
+/// Values by span, each with a stamp of what it was read from. Bounded: when full, what is
+/// stale goes first, then everything.
+struct BySpan<T, S> {
+    slots: Mutex<HashMap<Span, (S, Arc<T>)>>,
+}
+
+impl<T, S> Default for BySpan<T, S> {
+    fn default() -> Self {
+        BySpan {
+            slots: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<T, S: PartialEq> BySpan<T, S> {
+    fn get(&self, span: &Span, stamp: &S) -> Option<Arc<T>> {
+        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        match slots.get(span) {
+            Some((at, value)) if at == stamp => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    fn keep(&self, span: Span, stamp: S, value: Arc<T>) {
+        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
+        if slots.len() >= SPANS && !slots.contains_key(&span) {
+            slots.retain(|_, (at, _)| *at == stamp);
+            if slots.len() >= SPANS {
+                slots.clear();
+            }
+        }
+        slots.insert(span, (stamp, value));
+    }
+}
+
+/// The schedule of `from`..`until` as `draw` lays it out (HTML), drawn again only after an
+/// appointment, time off, a patient's name or the reference data changed; `name` tells the
+/// drawings of one span apart.
+pub async fn board(
+    state: &AppState,
+    reference: &Arc<Reference>,
+    name: &'static str,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+    draw: impl FnOnce(&[ScheduleRow]) -> AppResult<String>,
+) -> AppResult<Arc<String>> {
+    let drawn = Drawn {
+        version: db::schedule_version(&state.db).await?,
+        reference: reference.clone(),
+    };
+    if let Some(board) = state.schedule.boards.get(&(from, until, name), &drawn) {
+        return Ok(board);
+    }
+    // Read after the version: a change committed in between only makes this drawing newer
+    // than its version, and the next page draws it again.
+    let rows = db::appointments_between(&state.db, from, until).await?;
+    let board = Arc::new(draw(&rows)?);
+    state
+        .schedule
+        .boards
+        .keep((from, until, name), drawn, board.clone());
+    Ok(board)
+}
+
+/// Bookings and time off between `from` and `until` (see `db::busy_between`).
+pub async fn busy_between(
+    state: &AppState,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+) -> AppResult<Arc<Vec<BusyRow>>> {
+    let version = db::schedule_version(&state.db).await?;
+    if let Some(rows) = state.schedule.busy.get(&(from, until, "busy"), &version) {
+        return Ok(rows);
+    }
+    let rows = Arc::new(db::busy_between(&state.db, from, until).await?);
+    state
+        .schedule
+        .busy
+        .keep((from, until, "busy"), version, rows.clone());
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(day: i64) -> Span {
+        let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(day);
+        (at, at + time::Duration::days(1), "day")
+    }
+
+    #[test]
+    fn a_span_is_remembered_under_its_version_only() {
+        let days: BySpan<&str, i64> = BySpan::default();
+        days.keep(span(1), 7, Arc::new("monday"));
+        assert_eq!(days.get(&span(1), &7).as_deref(), Some(&"monday"));
+        assert!(
+            days.get(&span(1), &8).is_none(),
+            "a newer version reads again"
+        );
+        assert!(days.get(&span(2), &7).is_none());
+    }
+
+    #[test]
+    fn a_full_memory_lets_the_stale_go_first_then_everything() {
+        let days: BySpan<i64, i64> = BySpan::default();
+        for day in 0..SPANS as i64 {
+            days.keep(span(day), if day == 0 { 1 } else { 2 }, Arc::new(day));
+        }
+        days.keep(span(100), 2, Arc::new(100));
+        assert!(days.get(&span(0), &1).is_none(), "the stale one went");
+        assert_eq!(days.get(&span(1), &2).as_deref(), Some(&1));
+        days.keep(span(101), 2, Arc::new(101));
+        assert!(
+            days.get(&span(1), &2).is_none(),
+            "full of current ones: all went"
+        );
+        assert_eq!(days.get(&span(101), &2).as_deref(), Some(&101));
+    }
 }

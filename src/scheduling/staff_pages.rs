@@ -7,13 +7,15 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use std::sync::Arc;
+
 use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime};
 
 use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow};
 use super::model::{AppointmentKind, AppointmentStatus, GateProblem, Slot};
-use super::reference;
+use super::reference::{self, Reference};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -27,6 +29,49 @@ use crate::web::{PageContext, RequestMeta, render, render_with_status, see_other
 pub struct DayQuery {
     date: Option<String>,
     notice: Option<String>,
+    /// The day's layout: `chair` (the chair board, by default) or `clinician`.
+    by: Option<String>,
+}
+
+/// How the day is laid out: one lane per chair (the clinic's chair board) or per clinician.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayLayout {
+    ByChair,
+    ByClinician,
+}
+
+impl DayLayout {
+    const ALL: [DayLayout; 2] = [DayLayout::ByChair, DayLayout::ByClinician];
+
+    fn parse(text: Option<&str>) -> Self {
+        match text {
+            Some("clinician") => DayLayout::ByClinician,
+            _ => DayLayout::ByChair,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DayLayout::ByChair => "By chair",
+            DayLayout::ByClinician => "By clinician",
+        }
+    }
+
+    /// The query-string part that keeps this layout on the day's links.
+    pub fn query(self) -> &'static str {
+        match self {
+            DayLayout::ByChair => "",
+            DayLayout::ByClinician => "&by=clinician",
+        }
+    }
+
+    /// Names this layout's drawing among the remembered boards.
+    fn board(self) -> &'static str {
+        match self {
+            DayLayout::ByChair => "day by chair",
+            DayLayout::ByClinician => "day by clinician",
+        }
+    }
 }
 
 fn parse_day(text: Option<&str>, zone: ClinicZone) -> Date {
@@ -42,21 +87,21 @@ pub struct Entry {
 }
 
 /// An appointment in the day or week view.
-pub struct ScheduleEntry {
-    pub row: ScheduleRow,
+pub struct ScheduleEntry<'a> {
+    pub row: &'a ScheduleRow,
     pub time: String,
     pub clinician: String,
     pub chair: Option<String>,
 }
 
 /// The view's entries, with names from the lists the page holds anyway.
-fn schedule_entries(
-    rows: Vec<ScheduleRow>,
+fn schedule_entries<'a>(
+    rows: &'a [ScheduleRow],
     zone: ClinicZone,
     clinicians: &[Clinician],
     chairs: &[Chair],
-) -> Vec<ScheduleEntry> {
-    rows.into_iter()
+) -> Vec<ScheduleEntry<'a>> {
+    rows.iter()
         .map(|row| ScheduleEntry {
             time: format!("{}–{}", zone.clock(row.from), zone.clock(row.until)),
             clinician: clinicians
@@ -85,16 +130,66 @@ struct DayPage {
     day: Date,
     previous: Date,
     next: Date,
-    entries: Vec<ScheduleEntry>,
-    by_chair: Vec<Lane>,
-    by_clinician: Vec<Lane>,
+    layout: DayLayout,
+    layouts: [DayLayout; 2],
+    board: Arc<String>,
     zone: &'static str,
 }
 
-impl DayPage {
-    fn entry(&self, index: impl std::borrow::Borrow<usize>) -> Option<&ScheduleEntry> {
+/// The day's appointments in one lane per chair or per clinician: the same for everyone who
+/// may see it, so it is drawn once per change (`reference::board`).
+#[derive(Template)]
+#[template(path = "scheduling/day_board.html")]
+struct DayBoard<'a> {
+    entries: Vec<ScheduleEntry<'a>>,
+    lanes: Vec<Lane>,
+    by_chair: bool,
+}
+
+impl DayBoard<'_> {
+    fn entry(&self, index: impl std::borrow::Borrow<usize>) -> Option<&ScheduleEntry<'_>> {
         self.entries.get(*index.borrow())
     }
+}
+
+fn day_board(rows: &[ScheduleRow], reference: &Reference, layout: DayLayout) -> AppResult<String> {
+    let zone = reference.settings.zone();
+    let entries = schedule_entries(rows, zone, &reference.clinicians, &reference.chairs);
+    // Lanes by id; each entry goes to its lane in one pass over the day.
+    let lanes: Vec<(i64, String)> = match layout {
+        DayLayout::ByChair => reference
+            .chairs
+            .iter()
+            .filter(|c| c.active || entries.iter().any(|e| e.row.chair_id == Some(c.id)))
+            .map(|c| (c.id, c.name.clone()))
+            .collect(),
+        DayLayout::ByClinician => reference
+            .clinicians
+            .iter()
+            .map(|c| (c.id, c.display_name.clone()))
+            .collect(),
+    };
+    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); lanes.len()];
+    for (i, entry) in entries.iter().enumerate() {
+        let lane_id = match layout {
+            DayLayout::ByChair => entry.row.chair_id,
+            DayLayout::ByClinician => Some(entry.row.clinician_id),
+        };
+        if let Some(lane) = lane_id.and_then(|id| lanes.iter().position(|(l, _)| *l == id)) {
+            by_lane[lane].push(i);
+        }
+    }
+    let lanes = lanes
+        .into_iter()
+        .zip(by_lane)
+        .map(|((_, name), entries)| Lane { name, entries })
+        .collect();
+    Ok(DayBoard {
+        entries,
+        lanes,
+        by_chair: layout == DayLayout::ByChair,
+    }
+    .render()?)
 }
 
 async fn audit_view(
@@ -120,47 +215,24 @@ pub async fn day(
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
     let reference = reference::current(&state).await?;
-    let settings = &reference.settings;
-    let zone = settings.zone();
+    let zone = reference.settings.zone();
     let day = parse_day(query.date.as_deref(), zone);
     let from = zone.to_utc(day, time::Time::MIDNIGHT);
     let until = zone.to_utc(day + Duration::days(1), time::Time::MIDNIGHT);
-    let rows = db::appointments_between(&state.db, from, until).await?;
-    let chairs: &[Chair] = &reference.chairs;
-    let clinicians: &[Clinician] = &reference.clinicians;
-    let entries = schedule_entries(rows, zone, clinicians, chairs);
-    let positions = |keep: &dyn Fn(&ScheduleRow) -> bool| -> Vec<usize> {
-        entries
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| keep(&e.row))
-            .map(|(i, _)| i)
-            .collect()
-    };
-    let by_chair = chairs
-        .iter()
-        .filter(|c| c.active || entries.iter().any(|e| e.row.chair_id == Some(c.id)))
-        .map(|c| Lane {
-            name: c.name.clone(),
-            entries: positions(&|r| r.chair_id == Some(c.id)),
-        })
-        .collect();
-    let by_clinician = clinicians
-        .iter()
-        .map(|c| Lane {
-            name: c.display_name.clone(),
-            entries: positions(&|r| r.clinician_id == c.id),
-        })
-        .collect();
+    let layout = DayLayout::parse(query.by.as_deref());
+    let board = reference::board(&state, &reference, layout.board(), from, until, |rows| {
+        day_board(rows, &reference, layout)
+    })
+    .await?;
     audit_view(&state, &user, &meta, format!("day {day}")).await?;
     render(&DayPage {
         ctx,
         day,
         previous: day - Duration::days(1),
         next: day + Duration::days(1),
-        entries,
-        by_chair,
-        by_clinician,
+        layout,
+        layouts: DayLayout::ALL,
+        board,
         zone: zone.name(),
     })
 }
@@ -172,8 +244,30 @@ struct WeekPage {
     monday: Date,
     previous: Date,
     next: Date,
-    days: Vec<(Date, Vec<ScheduleEntry>)>,
+    board: Arc<String>,
     zone: &'static str,
+}
+
+/// The week's appointments day by day, drawn once per change like the day's board.
+#[derive(Template)]
+#[template(path = "scheduling/week_board.html")]
+struct WeekBoard<'a> {
+    days: Vec<(Date, Vec<ScheduleEntry<'a>>)>,
+}
+
+fn week_board(rows: &[ScheduleRow], reference: &Reference, monday: Date) -> AppResult<String> {
+    let zone = reference.settings.zone();
+    let mut days: Vec<(Date, Vec<ScheduleEntry<'_>>)> = booking::week_days(monday)
+        .into_iter()
+        .map(|day| (day, Vec::new()))
+        .collect();
+    for entry in schedule_entries(rows, zone, &reference.clinicians, &reference.chairs) {
+        let on = zone.date_of(entry.row.from);
+        if let Some((_, list)) = days.iter_mut().find(|(day, _)| *day == on) {
+            list.push(entry);
+        }
+    }
+    Ok(WeekBoard { days }.render()?)
 }
 
 pub async fn week(
@@ -184,31 +278,21 @@ pub async fn week(
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
     let reference = reference::current(&state).await?;
-    let settings = &reference.settings;
-    let zone = settings.zone();
+    let zone = reference.settings.zone();
     let monday = booking::week_start(parse_day(query.date.as_deref(), zone));
     let from = zone.to_utc(monday, time::Time::MIDNIGHT);
     let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
-    let rows = db::appointments_between(&state.db, from, until).await?;
-    let chairs: &[Chair] = &reference.chairs;
-    let clinicians: &[Clinician] = &reference.clinicians;
-    let mut by_day: Vec<(Date, Vec<ScheduleEntry>)> = booking::week_days(monday)
-        .into_iter()
-        .map(|day| (day, Vec::new()))
-        .collect();
-    for entry in schedule_entries(rows, zone, clinicians, chairs) {
-        let on = zone.date_of(entry.row.from);
-        if let Some((_, list)) = by_day.iter_mut().find(|(day, _)| *day == on) {
-            list.push(entry);
-        }
-    }
+    let board = reference::board(&state, &reference, "week", from, until, |rows| {
+        week_board(rows, &reference, monday)
+    })
+    .await?;
     audit_view(&state, &user, &meta, format!("week of {monday}")).await?;
     render(&WeekPage {
         ctx,
         monday,
         previous: monday - Duration::days(7),
         next: monday + Duration::days(7),
-        days: by_day,
+        board,
         zone: zone.name(),
     })
 }

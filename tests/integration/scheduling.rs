@@ -597,9 +597,18 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         &slot(monday, time!(09:30), casey, 0),
     )
     .await;
+    // The chair board comes first; the same day by clinician is one tab away.
     let day = desk.get(&format!("/schedule?date={monday}")).await;
-    day.assert_contains("By chair")
-        .assert_contains("By clinician")
+    day.assert_contains("<h2>By chair</h2>")
+        .assert_contains("Free all day.")
+        .assert_contains(&format!(
+            "href=\"/schedule?date={monday}&#38;by=clinician\""
+        ));
+    let by_clinician = desk
+        .get(&format!("/schedule?date={monday}&by=clinician"))
+        .await;
+    by_clinician
+        .assert_contains("<h2>By clinician</h2>")
         .assert_contains("09:30–10:00 Consultation: Ann Example");
     desk.get(&format!("/schedule/week?date={monday}"))
         .await
@@ -631,7 +640,20 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     )
     .await;
     app.sql("UPDATE appointments SET during = tstzrange(now() + interval '1 hour', now() + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')").await;
+    // The day's board is drawn once and kept, but never outlives a change: today's board,
+    // seen before and after the check-in, shows the new status at once.
+    let bo_on_today_board = || async {
+        let page = desk.get("/schedule?by=clinician").await;
+        let at = page.body.find("Bo Other").expect("Bo on today's board");
+        page.body[at..]
+            .split("</li>")
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(bo_on_today_board().await.contains("Booked"));
     let checked = desk.post(&format!("{second}/check-in"), &[]).await;
+    assert!(bo_on_today_board().await.contains("Checked in"));
     assert!(
         checked.location().ends_with("notice=checked-in"),
         "{}",
