@@ -80,6 +80,16 @@ pub mod action {
     pub const SCHEDULE_VIEW: &str = "schedule.view";
     pub const SCHEDULE_SETUP: &str = "schedule.setup";
     pub const CALENDAR_FEED: &str = "calendar.feed";
+    pub const INFUSION_VIEW: &str = "infusion.view";
+    pub const INFUSION_CHECK_IN: &str = "infusion.check_in";
+    pub const INFUSION_ORDER: &str = "infusion.order";
+    pub const INFUSION_START: &str = "infusion.start";
+    pub const INFUSION_VITALS: &str = "infusion.vitals";
+    pub const INFUSION_EVENT: &str = "infusion.event";
+    pub const INFUSION_END: &str = "infusion.end";
+    pub const INFUSION_SIGN: &str = "infusion.sign";
+    pub const INFUSION_ADDENDUM: &str = "infusion.addendum";
+    pub const OUTCOMES_VIEW: &str = "outcomes.view";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -132,6 +142,16 @@ pub mod action {
         SCHEDULE_VIEW,
         SCHEDULE_SETUP,
         CALENDAR_FEED,
+        INFUSION_VIEW,
+        INFUSION_CHECK_IN,
+        INFUSION_ORDER,
+        INFUSION_START,
+        INFUSION_VITALS,
+        INFUSION_EVENT,
+        INFUSION_END,
+        INFUSION_SIGN,
+        INFUSION_ADDENDUM,
+        OUTCOMES_VIEW,
     ];
 }
 

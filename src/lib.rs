@@ -18,6 +18,7 @@ pub mod scheduling;
 pub mod screening;
 pub mod settings;
 pub mod telemetry;
+pub mod treatment;
 pub mod web;
 
 pub use app::{AppState, app};

@@ -45,6 +45,32 @@
     });
   });
 
+  // The flowsheet's reading clock: minutes since the last reading, and "overdue" once the
+  // next one is due, kept current without reloading (the server drew it at page load).
+  document.querySelectorAll(".reading-clock[data-next-due]").forEach(function (clock) {
+    var last = Number(clock.getAttribute("data-last-reading"));
+    var due = Number(clock.getAttribute("data-next-due"));
+    var status = document.createElement("strong");
+    status.className = "since";
+    clock.appendChild(document.createTextNode(" "));
+    clock.appendChild(status);
+    function tick() {
+      var now = Date.now() / 1000;
+      var parts = [];
+      if (last > 0) {
+        parts.push(Math.floor((now - last) / 60) + " min since the last reading");
+      }
+      var overdue = due > 0 && now > due;
+      if (overdue) {
+        parts.push("overdue by " + Math.floor((now - due) / 60) + " min");
+      }
+      status.textContent = parts.join(", ");
+      clock.classList.toggle("overdue", overdue);
+    }
+    tick();
+    window.setInterval(tick, 15000);
+  });
+
   // Move focus to an error summary so screen-reader users hear it first.
   var summary = document.querySelector("[data-autofocus]");
   if (summary) {

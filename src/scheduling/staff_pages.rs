@@ -662,6 +662,16 @@ struct AppointmentPage {
     notice: Option<&'static str>,
 }
 
+impl AppointmentPage {
+    /// Clinicians open the infusion record from here; the front desk never sees it.
+    fn by_clinician(&self) -> bool {
+        self.ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role == Role::Clinician)
+    }
+}
+
 /// An appointment by the id in the URL; staff may open any.
 pub(super) async fn appointment_or_not_found(
     state: &AppState,

@@ -129,6 +129,7 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
         link("/patient/screening", "Screening"),
         link("/patient/consent", "Consent"),
         link("/patient/appointments", "Appointments"),
+        link("/patient/progress", "Progress"),
         link("/patient/profile", "My details"),
     ];
     const FRONT_DESK: &[NavLink] = &[

@@ -146,6 +146,23 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             "GET",
             "/patient/appointments/{id}/reschedule" | "/patient/appointments/{id}/calendar.ics",
         ) => [Login, Missing, Forbidden, Forbidden, Forbidden],
+        // The infusion flowsheet is the clinician's alone; an empty form is refused.
+        ("GET", "/infusions/{id}") => [Login, Forbidden, Forbidden, Page, Forbidden],
+        (
+            "POST",
+            "/infusions/{id}/check-in"
+            | "/infusions/{id}/order"
+            | "/infusions/{id}/start"
+            | "/infusions/{id}/vitals"
+            | "/infusions/{id}/events"
+            | "/infusions/{id}/discharge"
+            | "/infusions/{id}/addenda",
+        ) => [Login, Forbidden, Forbidden, Invalid, Forbidden],
+        ("POST", "/infusions/{id}/end") => [Login, Forbidden, Forbidden, Moved, Forbidden],
+        ("GET", "/clinician/patients/{id}/outcomes") => {
+            [Login, Forbidden, Forbidden, Page, Forbidden]
+        }
+        ("GET", "/patient/progress") => [Login, Page, Forbidden, Forbidden, Forbidden],
         ("GET", "/calendar-feed") => [Login, Page, Page, Page, Page],
         ("POST", "/calendar-feed") => [Login, Page, Forbidden, Page, Forbidden],
         ("GET", "/calendar/{token}") => [Missing, Missing, Missing, Missing, Missing],
@@ -236,6 +253,19 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
     .await
     .unwrap();
 
+    // And an infusion of theirs, for the flowsheet's routes.
+    let infusion: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
+         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
+                 tstzrange(now() + interval '3 days', now() + interval '3 days 150 minutes'), $2)
+         RETURNING id",
+    )
+    .bind(owner_patient)
+    .bind(target)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+
     let mut table: Vec<(String, &'static str)> = clinic::app::routes()
         .iter()
         .flat_map(|route| {
@@ -282,6 +312,8 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
                 999_999_999
             } else if pattern.contains("/chairs/") {
                 1
+            } else if pattern.starts_with("/infusions/") {
+                infusion
             } else if pattern.contains("appointments/{id}") {
                 appointment
             } else if pattern.contains("consent/signatures") {

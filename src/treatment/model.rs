@@ -1,0 +1,2111 @@
+//! The flowsheet's pure rules: vitals and their alerts, the blood-pressure hold, when the next
+//! reading is due, the dose order, events, what discharge needs, the PHQ-9 course and the
+//! bladder/memory follow-up. No I/O: the pages and the database layer call these.
+
+use time::{Date, Duration, Month, OffsetDateTime};
+
+use crate::web::FormErrors;
+
+/// Free texts (deviation reasons, notes, interventions) are kept short enough to read at a glance.
+pub const TEXT_MAX: usize = 500;
+pub const LOT_NUMBER_MAX: usize = 40;
+/// The longest infusion an order may name, in minutes.
+pub const MINUTES_MAX: i32 = 240;
+pub const WEIGHT_MIN_KG: f64 = 20.0;
+pub const WEIGHT_MAX_KG: f64 = 350.0;
+pub const MOAAS_MAX: i16 = 5;
+pub const CADSS_MAX: i16 = 92;
+
+/// The clinic's settings these rules read (the caller fills it from the settings table).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreatmentRules {
+    /// A baseline strictly above either number holds the start.
+    pub bp_hold_systolic: i32,
+    pub bp_hold_diastolic: i32,
+    /// Orders above either maximum are refused.
+    pub max_mg_per_kg: f64,
+    pub max_mg: f64,
+    pub vitals_interval_minutes: i32,
+    pub alerts: AlertRanges,
+    /// How far above baseline (mmHg, systolic and diastolic) blood pressure may be at discharge.
+    pub discharge_bp_margin: i32,
+    /// How far either side of baseline (bpm) the heart rate may be at discharge.
+    pub discharge_hr_margin: i32,
+    pub follow_up_every_infusions: i32,
+    pub follow_up_every_months: i32,
+}
+
+/// Readings outside these are highlighted; the bounds themselves are fine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AlertRanges {
+    pub systolic: (i32, i32),
+    pub diastolic: (i32, i32),
+    pub heart_rate: (i32, i32),
+    pub spo2_low: i32,
+    pub resp_rate: (i32, i32),
+}
+
+impl TreatmentRules {
+    /// The clinic's suggested defaults; used by tests and docs.
+    pub fn example() -> Self {
+        TreatmentRules {
+            bp_hold_systolic: 160,
+            bp_hold_diastolic: 100,
+            max_mg_per_kg: 1.0,
+            max_mg: 100.0,
+            vitals_interval_minutes: 15,
+            alerts: AlertRanges {
+                systolic: (90, 180),
+                diastolic: (50, 110),
+                heart_rate: (50, 120),
+                spo2_low: 92,
+                resp_rate: (10, 24),
+            },
+            discharge_bp_margin: 20,
+            discharge_hr_margin: 20,
+            follow_up_every_infusions: 6,
+            follow_up_every_months: 3,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Iv,
+    Im,
+    Intranasal,
+}
+
+impl Route {
+    pub const ALL: [Route; 3] = [Route::Iv, Route::Im, Route::Intranasal];
+
+    /// The value stored and posted.
+    pub fn code(self) -> &'static str {
+        match self {
+            Route::Iv => "iv",
+            Route::Im => "im",
+            Route::Intranasal => "intranasal",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Route::Iv => "IV",
+            Route::Im => "IM",
+            Route::Intranasal => "Intranasal",
+        }
+    }
+
+    /// The code or the label, in any case.
+    pub fn parse(text: &str) -> Option<Route> {
+        let text = text.trim();
+        Route::ALL
+            .into_iter()
+            .find(|route| route.code().eq_ignore_ascii_case(text))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Protocol {
+    pub id: i64,
+    pub name: String,
+    pub route: Route,
+    pub mg_per_kg: f64,
+    pub minutes: i32,
+    /// Retired protocols stay on old records but cannot be ordered.
+    pub active: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vitals {
+    pub systolic: i32,
+    pub diastolic: i32,
+    pub heart_rate: i32,
+    pub spo2: i32,
+    pub resp_rate: i32,
+}
+
+/// As typed (kept on errors so nothing typed is lost).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct VitalsForm {
+    #[serde(default)]
+    pub systolic: String,
+    #[serde(default)]
+    pub diastolic: String,
+    #[serde(default)]
+    pub heart_rate: String,
+    #[serde(default)]
+    pub spo2: String,
+    #[serde(default)]
+    pub resp_rate: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VitalSign {
+    Systolic,
+    Diastolic,
+    HeartRate,
+    Spo2,
+    RespRate,
+}
+
+impl VitalSign {
+    pub const ALL: [VitalSign; 5] = [
+        VitalSign::Systolic,
+        VitalSign::Diastolic,
+        VitalSign::HeartRate,
+        VitalSign::Spo2,
+        VitalSign::RespRate,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            VitalSign::Systolic => "Systolic pressure",
+            VitalSign::Diastolic => "Diastolic pressure",
+            VitalSign::HeartRate => "Heart rate",
+            VitalSign::Spo2 => "SpO2",
+            VitalSign::RespRate => "Respiratory rate",
+        }
+    }
+
+    pub fn unit(self) -> &'static str {
+        match self {
+            VitalSign::Systolic | VitalSign::Diastolic => "mmHg",
+            VitalSign::HeartRate => "bpm",
+            VitalSign::Spo2 => "%",
+            VitalSign::RespRate => "/min",
+        }
+    }
+
+    /// The form field (and error key) for this sign.
+    pub fn field(self) -> &'static str {
+        match self {
+            VitalSign::Systolic => "systolic",
+            VitalSign::Diastolic => "diastolic",
+            VitalSign::HeartRate => "heart_rate",
+            VitalSign::Spo2 => "spo2",
+            VitalSign::RespRate => "resp_rate",
+        }
+    }
+
+    /// What a reading can plausibly be; anything else is a typing slip.
+    pub fn plausible(self) -> (i32, i32) {
+        match self {
+            VitalSign::Systolic => (50, 260),
+            VitalSign::Diastolic => (20, 160),
+            VitalSign::HeartRate => (20, 250),
+            VitalSign::Spo2 => (50, 100),
+            VitalSign::RespRate => (4, 60),
+        }
+    }
+
+    /// A reading with its unit as the flowsheet shows it: "120 mmHg", "98%", "14/min".
+    pub fn format(self, value: i32) -> String {
+        match self {
+            VitalSign::Spo2 | VitalSign::RespRate => format!("{value}{}", self.unit()),
+            _ => format!("{value} {}", self.unit()),
+        }
+    }
+
+    pub fn of(self, v: &Vitals) -> i32 {
+        match self {
+            VitalSign::Systolic => v.systolic,
+            VitalSign::Diastolic => v.diastolic,
+            VitalSign::HeartRate => v.heart_rate,
+            VitalSign::Spo2 => v.spo2,
+            VitalSign::RespRate => v.resp_rate,
+        }
+    }
+
+    fn typed(self, form: &VitalsForm) -> &str {
+        match self {
+            VitalSign::Systolic => &form.systolic,
+            VitalSign::Diastolic => &form.diastolic,
+            VitalSign::HeartRate => &form.heart_rate,
+            VitalSign::Spo2 => &form.spo2,
+            VitalSign::RespRate => &form.resp_rate,
+        }
+    }
+
+    /// Whether a reading lies outside the alert range (the bounds themselves are fine).
+    fn alerting(self, value: i32, ranges: &AlertRanges) -> bool {
+        let outside = |(low, high): (i32, i32)| value < low || value > high;
+        match self {
+            VitalSign::Systolic => outside(ranges.systolic),
+            VitalSign::Diastolic => outside(ranges.diastolic),
+            VitalSign::HeartRate => outside(ranges.heart_rate),
+            VitalSign::Spo2 => value < ranges.spo2_low,
+            VitalSign::RespRate => outside(ranges.resp_rate),
+        }
+    }
+}
+
+/// A whole number as typed; `None` for anything else ("120.0", "12a", "-", overflow).
+fn parse_whole(text: &str) -> Option<i32> {
+    let text = text.trim();
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Why a typed decimal was not read.
+enum DecimalProblem {
+    Blank,
+    Comma,
+    NotANumber,
+}
+
+/// A plain decimal with a point ("0.5", "72", ".5"): no sign, exponent, comma, "inf" or "NaN".
+fn parse_decimal(text: &str) -> Result<f64, DecimalProblem> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(DecimalProblem::Blank);
+    }
+    if text.contains(',') {
+        return Err(DecimalProblem::Comma);
+    }
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let points = text.chars().filter(|&c| c == '.').count();
+    if digits == 0 || points > 1 || digits + points != text.chars().count() {
+        return Err(DecimalProblem::NotANumber);
+    }
+    text.parse().map_err(|_| DecimalProblem::NotANumber)
+}
+
+/// `value` rounded to `places` decimals, as an exact count of those units (so comparisons do
+/// not trip over binary fractions).
+fn units(value: f64, places: i32) -> i64 {
+    (value * 10f64.powi(places)).round() as i64
+}
+
+/// A number as people write it: "1", "0.75", "36.2".
+pub fn plain_number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Every field required; whole numbers in plausible ranges; the diastolic below the systolic.
+/// Each problem is reported on its own field so the rest of the typing stays.
+pub fn check_vitals(form: &VitalsForm) -> Result<Vitals, FormErrors> {
+    let mut errors = FormErrors::default();
+    let mut read = [0; 5];
+    for (slot, sign) in read.iter_mut().zip(VitalSign::ALL) {
+        let (low, high) = sign.plausible();
+        let text = sign.typed(form).trim();
+        let range = format!("a whole number from {low} to {}", sign.format(high));
+        match parse_whole(text) {
+            _ if text.is_empty() => errors.add(
+                sign.field(),
+                format!("Enter the {}: {range}.", sign.label().to_lowercase()),
+            ),
+            Some(value) if (low..=high).contains(&value) => *slot = value,
+            _ => errors.add(sign.field(), format!("{} must be {range}.", sign.label())),
+        }
+    }
+    let [systolic, diastolic, heart_rate, spo2, resp_rate] = read;
+    if errors.get("systolic").is_none()
+        && errors.get("diastolic").is_none()
+        && diastolic >= systolic
+    {
+        errors.add(
+            "diastolic",
+            format!(
+                "Diastolic pressure must be below the systolic ({systolic}/{diastolic} mmHg was \
+                 entered); check the order of the two numbers."
+            ),
+        );
+    }
+    if errors.is_empty() {
+        Ok(Vitals {
+            systolic,
+            diastolic,
+            heart_rate,
+            spo2,
+            resp_rate,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The signs of `v` outside the alert ranges, in `VitalSign::ALL` order.
+pub fn alerts(v: &Vitals, ranges: &AlertRanges) -> Vec<VitalSign> {
+    VitalSign::ALL
+        .into_iter()
+        .filter(|sign| sign.alerting(sign.of(v), ranges))
+        .collect()
+}
+
+/// A baseline above the clinic's hold threshold blocks the start until a clinician overrides.
+pub fn bp_holds_start(baseline: &Vitals, rules: &TreatmentRules) -> bool {
+    baseline.systolic > rules.bp_hold_systolic || baseline.diastolic > rules.bp_hold_diastolic
+}
+
+/// When the next reading is due: the interval after the later of the start and the last
+/// reading (a baseline taken before the start does not count). None before the infusion
+/// started or once the patient is discharged: there is nothing to chase then.
+pub fn next_reading_due(
+    started: Option<OffsetDateTime>,
+    last_reading: Option<OffsetDateTime>,
+    discharged: bool,
+    interval_minutes: i32,
+) -> Option<OffsetDateTime> {
+    let started = started.filter(|_| !discharged)?;
+    let from = last_reading.map_or(started, |last| last.max(started));
+    from.checked_add(Duration::minutes(i64::from(interval_minutes)))
+}
+
+/// Overdue once the due moment has passed (a reading at the very minute is on time).
+pub fn is_overdue(due: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+    due.is_some_and(|due| now > due)
+}
+
+/// Dose maths: mg/kg × kg, rounded to 0.1 mg. The inputs are taken as recorded (mg/kg to
+/// 0.01, kg to 0.1) and multiplied in whole units, so 0.5 × 72.4 is exactly 36.2.
+pub fn dose_mg(mg_per_kg: f64, weight_kg: f64) -> f64 {
+    let thousandths = units(mg_per_kg, 2).saturating_mul(units(weight_kg, 1));
+    let half = if thousandths < 0 { -50 } else { 50 };
+    (thousandths.saturating_add(half) / 100) as f64 / 10.0
+}
+
+/// As typed. Blank mg_per_kg / route / minutes mean "as the protocol says".
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct DoseForm {
+    #[serde(default)]
+    pub protocol_id: String,
+    #[serde(default)]
+    pub mg_per_kg: String,
+    #[serde(default)]
+    pub route: String,
+    #[serde(default)]
+    pub minutes: String,
+    #[serde(default)]
+    pub deviation_reason: String,
+    #[serde(default)]
+    pub lot_number: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoseOrder {
+    pub protocol_id: i64,
+    pub mg_per_kg: f64,
+    pub dose_mg: f64,
+    pub route: Route,
+    pub minutes: i32,
+    /// Set only when the order differs from the protocol.
+    pub deviation_reason: Option<String>,
+    pub lot_number: String,
+}
+
+/// Checks a dose order against the protocol, the clinic's maxima and today's weight, reporting
+/// every problem at once on its field.
+pub fn check_dose_order(
+    form: &DoseForm,
+    protocols: &[Protocol],
+    weight_kg: Option<f64>,
+    rules: &TreatmentRules,
+) -> Result<DoseOrder, FormErrors> {
+    let mut errors = FormErrors::default();
+    if weight_kg.is_none() {
+        errors.add(
+            "weight",
+            "Record today's weight at check-in first: the dose is worked out from it.",
+        );
+    }
+
+    let protocol_id = form.protocol_id.trim();
+    let protocol = protocol_id
+        .parse::<i64>()
+        .ok()
+        .and_then(|id| protocols.iter().find(|p| p.id == id));
+    match protocol {
+        Some(p) if !p.active => errors.add(
+            "protocol_id",
+            format!(
+                "The protocol \"{}\" is no longer in use; choose an active one.",
+                p.name
+            ),
+        ),
+        Some(_) => {}
+        None if protocol_id.is_empty() => errors.add("protocol_id", "Choose a protocol."),
+        None => errors.add("protocol_id", "Choose one of the clinic's protocols."),
+    }
+    let protocol = protocol.filter(|p| p.active);
+
+    let mg_per_kg = match parse_decimal(&form.mg_per_kg) {
+        Err(DecimalProblem::Blank) => protocol.map(|p| p.mg_per_kg),
+        Err(DecimalProblem::Comma) => {
+            errors.add(
+                "mg_per_kg",
+                "Use a point for decimals in mg/kg, for example 0.5.",
+            );
+            None
+        }
+        Ok(value) if units(value, 2) > 0 => Some(units(value, 2) as f64 / 100.0),
+        _ => {
+            errors.add(
+                "mg_per_kg",
+                "Enter the dose in mg/kg as a number above 0, for example 0.5.",
+            );
+            None
+        }
+    };
+    let mut dose = None;
+    if let Some(mg_per_kg) = mg_per_kg {
+        if units(mg_per_kg, 2) > units(rules.max_mg_per_kg, 2) {
+            errors.add(
+                "mg_per_kg",
+                format!(
+                    "{} mg/kg is above the clinic's maximum of {} mg/kg; orders above it are \
+                     refused.",
+                    plain_number(mg_per_kg),
+                    plain_number(rules.max_mg_per_kg)
+                ),
+            );
+        }
+        if let Some(weight_kg) = weight_kg {
+            let mg = dose_mg(mg_per_kg, weight_kg);
+            if units(mg, 1) > units(rules.max_mg, 1) {
+                errors.add(
+                    "mg_per_kg",
+                    format!(
+                        "The dose would be {} mg, above the clinic's maximum of {} mg; lower the \
+                         mg/kg.",
+                        plain_number(mg),
+                        plain_number(rules.max_mg)
+                    ),
+                );
+            }
+            dose = Some(mg);
+        }
+    }
+
+    let route = if form.route.trim().is_empty() {
+        protocol.map(|p| p.route)
+    } else {
+        let route = Route::parse(&form.route);
+        if route.is_none() {
+            errors.add("route", "Choose IV, IM or intranasal.");
+        }
+        route
+    };
+
+    let minutes = if form.minutes.trim().is_empty() {
+        protocol.map(|p| p.minutes)
+    } else {
+        let minutes = parse_whole(&form.minutes).filter(|m| (1..=MINUTES_MAX).contains(m));
+        if minutes.is_none() {
+            errors.add(
+                "minutes",
+                format!("Enter the duration as whole minutes from 1 to {MINUTES_MAX}."),
+            );
+        }
+        minutes
+    };
+
+    let mut differences = Vec::new();
+    if let Some(p) = protocol {
+        if mg_per_kg.is_some_and(|value| units(value, 2) != units(p.mg_per_kg, 2)) {
+            differences.push("mg/kg");
+        }
+        if route.is_some_and(|route| route != p.route) {
+            differences.push("route");
+        }
+        if minutes.is_some_and(|minutes| minutes != p.minutes) {
+            differences.push("duration");
+        }
+    }
+    let reason = form.deviation_reason.trim();
+    let deviation_reason = if differences.is_empty() {
+        None
+    } else {
+        if reason.is_empty() {
+            errors.add(
+                "deviation_reason",
+                format!(
+                    "This order differs from the protocol ({}): give the reason.",
+                    differences.join(", ")
+                ),
+            );
+        } else if reason.chars().count() > TEXT_MAX {
+            errors.add(
+                "deviation_reason",
+                format!("Keep the reason to {TEXT_MAX} characters or fewer."),
+            );
+        }
+        Some(reason.to_owned())
+    };
+
+    let lot_number = form.lot_number.trim();
+    if lot_number.is_empty() {
+        errors.add("lot_number", "Record the lot number printed on the vial.");
+    } else if lot_number.chars().count() > LOT_NUMBER_MAX
+        || !lot_number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '/' | '.'))
+    {
+        errors.add(
+            "lot_number",
+            format!(
+                "A lot number is up to {LOT_NUMBER_MAX} letters, digits, '-', '/' or '.', as \
+                 printed on the vial."
+            ),
+        );
+    }
+
+    match (protocol, mg_per_kg, dose, route, minutes) {
+        (Some(p), Some(mg_per_kg), Some(dose_mg), Some(route), Some(minutes))
+            if errors.is_empty() =>
+        {
+            Ok(DoseOrder {
+                protocol_id: p.id,
+                mg_per_kg,
+                dose_mg,
+                route,
+                minutes,
+                deviation_reason,
+                lot_number: lot_number.to_owned(),
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+/// Today's weight as typed at check-in, in kg (20.0–350.0), rounded to 0.1; the error text is
+/// for the "weight_kg" field.
+pub fn parse_weight(text: &str) -> Result<f64, String> {
+    let range = format!(
+        "in kg from {} to {}",
+        plain_number(WEIGHT_MIN_KG),
+        plain_number(WEIGHT_MAX_KG)
+    );
+    match parse_decimal(text) {
+        Err(DecimalProblem::Blank) => {
+            Err(format!("Enter today's weight {range}, for example 72.4."))
+        }
+        Err(DecimalProblem::Comma) => Err("Use a point for decimals, for example 72.4.".to_owned()),
+        Ok(value) => {
+            let tenths = units(value, 1);
+            if (units(WEIGHT_MIN_KG, 1)..=units(WEIGHT_MAX_KG, 1)).contains(&tenths) {
+                Ok(tenths as f64 / 10.0)
+            } else {
+                Err(format!("The weight must be {range}."))
+            }
+        }
+        Err(DecimalProblem::NotANumber) => Err(format!(
+            "Enter the weight as a number {range}, for example 72.4."
+        )),
+    }
+}
+
+/// The Modified Observer's Assessment of Alertness/Sedation wording for a rating.
+pub fn moaas_label(score: i16) -> Option<&'static str> {
+    Some(match score {
+        5 => "Responds readily to name spoken in normal tone",
+        4 => "Lethargic response to name spoken in normal tone",
+        3 => "Responds only after name is called loudly and/or repeatedly",
+        2 => "Responds only after mild prodding or shaking",
+        1 => "Responds only after painful trapezius squeeze",
+        0 => "No response after painful trapezius squeeze",
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideEffect {
+    Nausea,
+    Vomiting,
+    Dissociation,
+    Dizziness,
+    Hypertension,
+    Anxiety,
+    Headache,
+    Agitation,
+    BlurredVision,
+    Other,
+}
+
+impl SideEffect {
+    pub const ALL: [SideEffect; 10] = [
+        SideEffect::Nausea,
+        SideEffect::Vomiting,
+        SideEffect::Dissociation,
+        SideEffect::Dizziness,
+        SideEffect::Hypertension,
+        SideEffect::Anxiety,
+        SideEffect::Headache,
+        SideEffect::Agitation,
+        SideEffect::BlurredVision,
+        SideEffect::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SideEffect::Nausea => "nausea",
+            SideEffect::Vomiting => "vomiting",
+            SideEffect::Dissociation => "dissociation",
+            SideEffect::Dizziness => "dizziness",
+            SideEffect::Hypertension => "hypertension",
+            SideEffect::Anxiety => "anxiety",
+            SideEffect::Headache => "headache",
+            SideEffect::Agitation => "agitation",
+            SideEffect::BlurredVision => "blurred_vision",
+            SideEffect::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SideEffect::Nausea => "Nausea",
+            SideEffect::Vomiting => "Vomiting",
+            SideEffect::Dissociation => "Dissociation",
+            SideEffect::Dizziness => "Dizziness",
+            SideEffect::Hypertension => "Hypertension",
+            SideEffect::Anxiety => "Anxiety",
+            SideEffect::Headache => "Headache",
+            SideEffect::Agitation => "Agitation",
+            SideEffect::BlurredVision => "Blurred vision",
+            SideEffect::Other => "Other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SideEffect> {
+        let text = text.trim();
+        SideEffect::ALL
+            .into_iter()
+            .find(|effect| effect.code() == text)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    Mild,
+    Moderate,
+    Severe,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 3] = [Severity::Mild, Severity::Moderate, Severity::Severe];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Severity::Mild => "mild",
+            Severity::Moderate => "moderate",
+            Severity::Severe => "severe",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Mild => "Mild",
+            Severity::Moderate => "Moderate",
+            Severity::Severe => "Severe",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        let text = text.trim();
+        Severity::ALL
+            .into_iter()
+            .find(|severity| severity.code() == text)
+    }
+}
+
+/// As typed; `kind` says which of the other fields matter.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct EventForm {
+    /// "side_effect", "moaas" or "cadss".
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub side_effect: String,
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub intervention: String,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub moaas: String,
+    #[serde(default)]
+    pub cadss_total: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    SideEffect {
+        effect: SideEffect,
+        severity: Severity,
+        intervention: Option<String>,
+        note: Option<String>,
+    },
+    Moaas {
+        score: i16,
+        note: Option<String>,
+    },
+    Cadss {
+        total: i16,
+        note: Option<String>,
+    },
+}
+
+/// A trimmed optional text, refused on `field` when too long.
+fn optional_text(text: &str, field: &'static str, errors: &mut FormErrors) -> Option<String> {
+    let text = text.trim();
+    if text.chars().count() > TEXT_MAX {
+        errors.add(
+            field,
+            format!("Keep this to {TEXT_MAX} characters or fewer."),
+        );
+    }
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// A whole number in `0..=max`, as typed.
+fn parse_rating(text: &str, max: i16) -> Option<i16> {
+    parse_whole(text)
+        .and_then(|value| i16::try_from(value).ok())
+        .filter(|value| (0..=max).contains(value))
+}
+
+pub fn check_event(form: &EventForm) -> Result<Event, FormErrors> {
+    let mut errors = FormErrors::default();
+    let note = optional_text(&form.note, "note", &mut errors);
+    let event = match form.kind.trim() {
+        "side_effect" => {
+            let effect = SideEffect::parse(&form.side_effect);
+            let severity = Severity::parse(&form.severity);
+            let intervention = optional_text(&form.intervention, "intervention", &mut errors);
+            if effect.is_none() {
+                errors.add("side_effect", "Choose the side effect.");
+            }
+            if severity.is_none() {
+                errors.add(
+                    "severity",
+                    "Choose how severe it is: mild, moderate or severe.",
+                );
+            }
+            if effect == Some(SideEffect::Other) && note.is_none() {
+                errors.add("note", "Describe the side effect in the note.");
+            }
+            match (effect, severity) {
+                (Some(effect), Some(severity)) => Some(Event::SideEffect {
+                    effect,
+                    severity,
+                    intervention,
+                    note,
+                }),
+                _ => None,
+            }
+        }
+        "moaas" => {
+            let score = parse_rating(&form.moaas, MOAAS_MAX);
+            if score.is_none() {
+                errors.add(
+                    "moaas",
+                    format!("Choose a MOAA/S rating from 0 to {MOAAS_MAX}."),
+                );
+            }
+            score.map(|score| Event::Moaas { score, note })
+        }
+        "cadss" => {
+            let total = parse_rating(&form.cadss_total, CADSS_MAX);
+            if total.is_none() {
+                errors.add(
+                    "cadss_total",
+                    format!("Enter the CADSS total, a whole number from 0 to {CADSS_MAX}."),
+                );
+            }
+            total.map(|total| Event::Cadss { total, note })
+        }
+        _ => {
+            errors.add(
+                "kind",
+                "Choose what to record: a side effect, a MOAA/S rating or a CADSS total.",
+            );
+            None
+        }
+    };
+    match event {
+        Some(event) if errors.is_empty() => Ok(event),
+        _ => Err(errors),
+    }
+}
+
+/// What discharge needs. `latest` is the newest reading after the infusion, compared with the
+/// pre-infusion `baseline`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DischargeFacts {
+    pub infusion_ended: bool,
+    pub baseline: Option<Vitals>,
+    pub latest: Option<Vitals>,
+    pub latest_moaas: Option<i16>,
+    pub escort_present: bool,
+    pub no_driving_acknowledged: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DischargeProblem {
+    InfusionNotEnded,
+    NoReadings,
+    VitalsNotBack(Vec<VitalSign>),
+    Moaas(Option<i16>),
+    NoEscort,
+    NoDrivingNotAcknowledged,
+}
+
+impl DischargeProblem {
+    /// What is missing and what to do, without the clinic's margins (see `message_with`).
+    pub fn message(&self) -> String {
+        self.describe(None)
+    }
+
+    /// As `message`, naming the clinic's margins for vitals not yet back.
+    pub fn message_with(&self, rules: &TreatmentRules) -> String {
+        self.describe(Some(rules))
+    }
+
+    fn describe(&self, rules: Option<&TreatmentRules>) -> String {
+        match self {
+            DischargeProblem::InfusionNotEnded => {
+                "The infusion has not ended: record its end first.".to_owned()
+            }
+            DischargeProblem::NoReadings => {
+                "Vitals cannot be compared: record a baseline and a reading after the infusion."
+                    .to_owned()
+            }
+            DischargeProblem::VitalsNotBack(signs) => {
+                let mut text: Vec<String> = signs
+                    .iter()
+                    .map(|&sign| vital_not_back(sign, rules))
+                    .collect();
+                text.push("Wait and take another reading.".to_owned());
+                text.join(" ")
+            }
+            DischargeProblem::Moaas(Some(score)) => {
+                format!("MOAA/S is {score}, not {MOAAS_MAX}: wait and rate again.")
+            }
+            DischargeProblem::Moaas(None) => {
+                format!("No MOAA/S rating yet: rate the patient; discharge needs {MOAAS_MAX}.")
+            }
+            DischargeProblem::NoEscort => {
+                "No escort is present: the patient must leave with a responsible adult.".to_owned()
+            }
+            DischargeProblem::NoDrivingNotAcknowledged => {
+                "\"No driving until tomorrow\" is not acknowledged: go through it with the \
+                 patient and tick it."
+                    .to_owned()
+            }
+        }
+    }
+}
+
+fn vital_not_back(sign: VitalSign, rules: Option<&TreatmentRules>) -> String {
+    let name = match sign {
+        VitalSign::Systolic => "Blood pressure (systolic)",
+        VitalSign::Diastolic => "Blood pressure (diastolic)",
+        other => other.label(),
+    };
+    match (sign, rules) {
+        (VitalSign::Spo2, Some(rules)) => format!("SpO2 is below {}%.", rules.alerts.spo2_low),
+        (VitalSign::Spo2, None) => "SpO2 is below the alert level.".to_owned(),
+        (VitalSign::RespRate, Some(rules)) => format!(
+            "Respiratory rate is outside {}–{}/min.",
+            rules.alerts.resp_rate.0, rules.alerts.resp_rate.1
+        ),
+        (VitalSign::RespRate, None) => "Respiratory rate is outside the alert range.".to_owned(),
+        (VitalSign::HeartRate, Some(rules)) => format!(
+            "{name} is not back within {} bpm of baseline.",
+            rules.discharge_hr_margin
+        ),
+        (_, Some(rules)) => format!(
+            "{name} is not back within {} mmHg of baseline.",
+            rules.discharge_bp_margin
+        ),
+        (_, None) => format!("{name} is not back near baseline."),
+    }
+}
+
+/// Everything standing between the patient and discharge, in the order to deal with it.
+/// Vitals are back when the latest blood pressure is no more than the margin above baseline,
+/// the heart rate within its margin either side, SpO2 at or above the alert level and the
+/// respiratory rate within its alert range.
+pub fn discharge_problems(facts: &DischargeFacts, rules: &TreatmentRules) -> Vec<DischargeProblem> {
+    let mut problems = Vec::new();
+    if !facts.infusion_ended {
+        problems.push(DischargeProblem::InfusionNotEnded);
+    }
+    match (facts.baseline, facts.latest) {
+        (Some(baseline), Some(latest)) => {
+            let not_back: Vec<VitalSign> = VitalSign::ALL
+                .into_iter()
+                .filter(|&sign| {
+                    let (now, then) = (sign.of(&latest), sign.of(&baseline));
+                    match sign {
+                        VitalSign::Systolic | VitalSign::Diastolic => {
+                            now > then.saturating_add(rules.discharge_bp_margin)
+                        }
+                        VitalSign::HeartRate => {
+                            now.abs_diff(then) > rules.discharge_hr_margin.unsigned_abs()
+                        }
+                        VitalSign::Spo2 | VitalSign::RespRate => sign.alerting(now, &rules.alerts),
+                    }
+                })
+                .collect();
+            if !not_back.is_empty() {
+                problems.push(DischargeProblem::VitalsNotBack(not_back));
+            }
+        }
+        _ => problems.push(DischargeProblem::NoReadings),
+    }
+    if facts.latest_moaas != Some(MOAAS_MAX) {
+        problems.push(DischargeProblem::Moaas(facts.latest_moaas));
+    }
+    if !facts.escort_present {
+        problems.push(DischargeProblem::NoEscort);
+    }
+    if !facts.no_driving_acknowledged {
+        problems.push(DischargeProblem::NoDrivingNotAcknowledged);
+    }
+    problems
+}
+
+/// Response: PHQ-9 at least 50% below a baseline above 0.
+pub fn is_response(baseline: i16, score: i16) -> bool {
+    baseline > 0 && i32::from(score) * 2 <= i32::from(baseline)
+}
+
+/// Remission: PHQ-9 below 5.
+pub fn is_remission(score: i16) -> bool {
+    score < 5
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScorePoint {
+    pub at: OffsetDateTime,
+    pub total: i16,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phq9Course {
+    pub baseline: Option<ScorePoint>,
+    pub latest: Option<ScorePoint>,
+    pub first_response: Option<ScorePoint>,
+    pub first_remission: Option<ScorePoint>,
+    pub responding_now: bool,
+    pub in_remission_now: bool,
+}
+
+/// A patient's PHQ-9 course from their scores, oldest first. The first score is the baseline;
+/// response and remission are judged only on the scores after it (a low score before
+/// treatment is not an outcome).
+pub fn phq9_course(points: &[ScorePoint]) -> Phq9Course {
+    let baseline = points.first().copied();
+    let after = points.get(1..).unwrap_or_default();
+    let base_total = baseline.map_or(0, |point| point.total);
+    let latest_after = after.last();
+    Phq9Course {
+        baseline,
+        latest: points.last().copied(),
+        first_response: after
+            .iter()
+            .find(|point| is_response(base_total, point.total))
+            .copied(),
+        first_remission: after
+            .iter()
+            .find(|point| is_remission(point.total))
+            .copied(),
+        responding_now: latest_after.is_some_and(|point| is_response(base_total, point.total)),
+        in_remission_now: latest_after.is_some_and(|point| is_remission(point.total)),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowUpArea {
+    Bladder,
+    Memory,
+}
+
+impl FollowUpArea {
+    pub fn label(self) -> &'static str {
+        match self {
+            FollowUpArea::Bladder => "Bladder and urinary symptoms",
+            FollowUpArea::Memory => "Memory and thinking",
+        }
+    }
+}
+
+/// One question of the clinic's own follow-up on the long-term risks named in its patient
+/// material (bladder, memory).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowUpItem {
+    pub number: u8,
+    pub text: &'static str,
+    pub area: FollowUpArea,
+}
+
+/// Bump when the wording changes, so stored answers keep the version they were given under.
+pub const FOLLOW_UP_VERSION: &str = "1";
+
+/// The stem every item answers.
+pub const FOLLOW_UP_QUESTION: &str =
+    "Over the last 2 weeks, how often have you been bothered by any of the following?";
+
+/// Blood in the urine needs a clinician's review at any frequency.
+pub const BLOOD_IN_URINE_ITEM: u8 = 5;
+
+const FOLLOW_UP_ITEMS: [FollowUpItem; 8] = [
+    FollowUpItem {
+        number: 1,
+        text: "Needing to pass urine more often than usual, by day or at night",
+        area: FollowUpArea::Bladder,
+    },
+    FollowUpItem {
+        number: 2,
+        text: "A sudden, urgent need to pass urine, or leaking before you reach the toilet",
+        area: FollowUpArea::Bladder,
+    },
+    FollowUpItem {
+        number: 3,
+        text: "Pain, burning or stinging when passing urine",
+        area: FollowUpArea::Bladder,
+    },
+    FollowUpItem {
+        number: 4,
+        text: "Pain or pressure in your bladder or lower belly",
+        area: FollowUpArea::Bladder,
+    },
+    FollowUpItem {
+        number: BLOOD_IN_URINE_ITEM,
+        text: "Blood in your urine (pink, red or brown urine)",
+        area: FollowUpArea::Bladder,
+    },
+    FollowUpItem {
+        number: 6,
+        text: "Forgetting things you would normally remember, such as appointments, \
+               conversations or where you put things",
+        area: FollowUpArea::Memory,
+    },
+    FollowUpItem {
+        number: 7,
+        text: "Trouble concentrating, for example on reading, work or a conversation",
+        area: FollowUpArea::Memory,
+    },
+    FollowUpItem {
+        number: 8,
+        text: "Feeling mentally foggy, confused or slowed down in your thinking",
+        area: FollowUpArea::Memory,
+    },
+];
+
+pub fn follow_up_items() -> &'static [FollowUpItem] {
+    &FOLLOW_UP_ITEMS
+}
+
+pub const FOLLOW_UP_OPTIONS: [(i16, &str); 4] = [
+    (0, "Not at all"),
+    (1, "Several days"),
+    (2, "More than half the days"),
+    (3, "Nearly every day"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowUpScore {
+    pub bladder: i16,
+    pub memory: i16,
+    pub total: i16,
+    /// A clinician should look at the answers before the next infusion.
+    pub needs_review: bool,
+}
+
+/// Scores a complete follow-up, answers in item order; None when any item is unanswered or out
+/// of range, or the count does not match (an incomplete form has no total).
+pub fn score_follow_up(answers: &[Option<i16>]) -> Option<FollowUpScore> {
+    if answers.len() != FOLLOW_UP_ITEMS.len() {
+        return None;
+    }
+    let mut score = FollowUpScore {
+        bladder: 0,
+        memory: 0,
+        total: 0,
+        needs_review: false,
+    };
+    for (item, answer) in FOLLOW_UP_ITEMS.iter().zip(answers) {
+        let value = answer.filter(|value| (0..=3).contains(value))?;
+        match item.area {
+            FollowUpArea::Bladder => score.bladder += value,
+            FollowUpArea::Memory => score.memory += value,
+        }
+        score.total += value;
+        score.needs_review |= value >= 2 || (item.number == BLOOD_IN_URINE_ITEM && value >= 1);
+    }
+    Some(score)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FollowUpStatus {
+    /// No infusion yet: nothing to follow up.
+    NotStarted,
+    NotDue {
+        infusions_left: i32,
+        due_by: Date,
+    },
+    Due {
+        reason: String,
+    },
+}
+
+/// The same day `months` calendar months later, or the month's last day when it is shorter
+/// (31 January + 1 month = 28 or 29 February).
+fn add_months(date: Date, months: i32) -> Date {
+    let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
+    let year = index.div_euclid(12);
+    let month = u8::try_from(index.rem_euclid(12) + 1)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .unwrap_or(Month::December);
+    let day = date.day().min(month.length(year));
+    Date::from_calendar_date(year, month, day).unwrap_or(if months < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
+}
+
+/// Whether the bladder/memory follow-up is due: after every N infusions or every M calendar
+/// months, counted from the last follow-up or, before the first, from the first infusion.
+pub fn follow_up_status(
+    infusions_since_last: i64,
+    last_follow_up: Option<Date>,
+    first_infusion: Option<Date>,
+    today: Date,
+    rules: &TreatmentRules,
+) -> FollowUpStatus {
+    let Some(first_infusion) = first_infusion else {
+        return FollowUpStatus::NotStarted;
+    };
+    let (anchor, since) = match last_follow_up {
+        Some(last) => (last, "the last follow-up"),
+        None => (first_infusion, "the first infusion"),
+    };
+    let every = i64::from(rules.follow_up_every_infusions);
+    let due_by = add_months(anchor, rules.follow_up_every_months);
+    if infusions_since_last >= every {
+        FollowUpStatus::Due {
+            reason: format!("{infusions_since_last} infusions since {since}."),
+        }
+    } else if today >= due_by {
+        let months = rules.follow_up_every_months;
+        FollowUpStatus::Due {
+            reason: format!(
+                "{months} month{} since {since} on {anchor}.",
+                if months == 1 { "" } else { "s" }
+            ),
+        }
+    } else {
+        FollowUpStatus::NotDue {
+            infusions_left: i32::try_from(every - infusions_since_last).unwrap_or(i32::MAX),
+            due_by,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    fn rules() -> TreatmentRules {
+        TreatmentRules::example()
+    }
+
+    fn vitals(systolic: i32, diastolic: i32) -> Vitals {
+        Vitals {
+            systolic,
+            diastolic,
+            heart_rate: 72,
+            spo2: 98,
+            resp_rate: 14,
+        }
+    }
+
+    fn vitals_form(values: [&str; 5]) -> VitalsForm {
+        let [systolic, diastolic, heart_rate, spo2, resp_rate] = values.map(str::to_owned);
+        VitalsForm {
+            systolic,
+            diastolic,
+            heart_rate,
+            spo2,
+            resp_rate,
+        }
+    }
+
+    fn standard() -> Protocol {
+        Protocol {
+            id: 1,
+            name: "Standard IV".to_owned(),
+            route: Route::Iv,
+            mg_per_kg: 0.5,
+            minutes: 40,
+            active: true,
+        }
+    }
+
+    fn protocols() -> Vec<Protocol> {
+        vec![
+            standard(),
+            Protocol {
+                id: 2,
+                name: "Old IM".to_owned(),
+                route: Route::Im,
+                mg_per_kg: 0.5,
+                minutes: 5,
+                active: false,
+            },
+        ]
+    }
+
+    fn order(protocol_id: &str, mg_per_kg: &str, lot: &str) -> DoseForm {
+        DoseForm {
+            protocol_id: protocol_id.to_owned(),
+            mg_per_kg: mg_per_kg.to_owned(),
+            lot_number: lot.to_owned(),
+            ..DoseForm::default()
+        }
+    }
+
+    fn check(form: &DoseForm, weight: Option<f64>) -> Result<DoseOrder, FormErrors> {
+        check_dose_order(form, &protocols(), weight, &rules())
+    }
+
+    #[test]
+    fn routes_round_trip_and_parse_labels() {
+        for route in Route::ALL {
+            assert_eq!(Route::parse(route.code()), Some(route));
+            assert_eq!(Route::parse(route.label()), Some(route));
+        }
+        assert_eq!(Route::parse(" IV "), Some(Route::Iv));
+        assert_eq!(Route::parse("oral"), None);
+    }
+
+    #[test]
+    fn normal_vitals_are_accepted_with_spaces_trimmed() {
+        let form = vitals_form(["120", " 80 ", "72", "98", "14"]);
+        assert_eq!(
+            check_vitals(&form).unwrap(),
+            Vitals {
+                systolic: 120,
+                diastolic: 80,
+                heart_rate: 72,
+                spo2: 98,
+                resp_rate: 14
+            }
+        );
+        let edges = vitals_form(["50", "20", "20", "50", "4"]);
+        assert!(check_vitals(&edges).is_ok());
+        let edges = vitals_form(["260", "159", "250", "100", "60"]);
+        assert!(check_vitals(&edges).is_ok());
+    }
+
+    #[test]
+    fn implausible_vitals_are_refused_on_their_field() {
+        let errors = check_vitals(&vitals_form(["300", "20", "72", "98", "14"])).unwrap_err();
+        assert_eq!(
+            errors.get("systolic"),
+            Some("Systolic pressure must be a whole number from 50 to 260 mmHg.")
+        );
+        assert_eq!(errors.get("diastolic"), None);
+
+        let errors = check_vitals(&vitals_form(["120", "80", "72", "120", "14"])).unwrap_err();
+        assert_eq!(
+            errors.get("spo2"),
+            Some("SpO2 must be a whole number from 50 to 100%.")
+        );
+        assert_eq!(errors.all().len(), 1);
+
+        let errors = check_vitals(&vitals_form(["120", "80", "19", "98", "61"])).unwrap_err();
+        assert!(errors.get("heart_rate").unwrap().contains("20 to 250 bpm"));
+        assert!(errors.get("resp_rate").unwrap().contains("4 to 60/min"));
+    }
+
+    #[test]
+    fn diastolic_must_be_below_systolic() {
+        let errors = check_vitals(&vitals_form(["80", "120", "72", "98", "14"])).unwrap_err();
+        assert!(errors.get("diastolic").unwrap().contains("80/120"));
+        assert_eq!(errors.get("systolic"), None);
+        assert!(check_vitals(&vitals_form(["90", "90", "72", "98", "14"])).is_err());
+        assert!(check_vitals(&vitals_form(["90", "89", "72", "98", "14"])).is_ok());
+    }
+
+    #[test]
+    fn blank_and_decimal_vitals_get_messages_per_field() {
+        let errors = check_vitals(&vitals_form(["", "80", "72.5", "98", "120.0"])).unwrap_err();
+        assert_eq!(
+            errors.get("systolic"),
+            Some("Enter the systolic pressure: a whole number from 50 to 260 mmHg.")
+        );
+        assert_eq!(
+            errors.get("heart_rate"),
+            Some("Heart rate must be a whole number from 20 to 250 bpm.")
+        );
+        assert_eq!(
+            errors.get("resp_rate"),
+            Some("Respiratory rate must be a whole number from 4 to 60/min.")
+        );
+        assert_eq!(errors.get("diastolic"), None);
+        assert_eq!(errors.get("spo2"), None);
+        let errors = check_vitals(&VitalsForm::default()).unwrap_err();
+        assert_eq!(errors.all().len(), 5);
+        let errors = check_vitals(&vitals_form(["-120", "8O", "72", "98", "14"])).unwrap_err();
+        assert!(errors.get("systolic").is_some() && errors.get("diastolic").is_some());
+    }
+
+    #[test]
+    fn alerts_at_and_just_past_each_bound() {
+        let ranges = rules().alerts;
+        let normal = vitals(120, 80);
+        assert!(alerts(&normal, &ranges).is_empty());
+        let at_bounds = [
+            Vitals {
+                systolic: 90,
+                diastolic: 50,
+                heart_rate: 50,
+                spo2: 92,
+                resp_rate: 10,
+            },
+            Vitals {
+                systolic: 180,
+                diastolic: 110,
+                heart_rate: 120,
+                spo2: 100,
+                resp_rate: 24,
+            },
+        ];
+        for v in at_bounds {
+            assert!(alerts(&v, &ranges).is_empty(), "{v:?}");
+        }
+        let low = Vitals {
+            systolic: 89,
+            diastolic: 49,
+            heart_rate: 49,
+            spo2: 91,
+            resp_rate: 9,
+        };
+        assert_eq!(alerts(&low, &ranges), VitalSign::ALL.to_vec());
+        let high = Vitals {
+            systolic: 181,
+            diastolic: 111,
+            heart_rate: 121,
+            spo2: 100,
+            resp_rate: 25,
+        };
+        assert_eq!(
+            alerts(&high, &ranges),
+            vec![
+                VitalSign::Systolic,
+                VitalSign::Diastolic,
+                VitalSign::HeartRate,
+                VitalSign::RespRate
+            ]
+        );
+        assert_eq!(
+            alerts(&Vitals { spo2: 91, ..normal }, &ranges),
+            vec![VitalSign::Spo2]
+        );
+    }
+
+    #[test]
+    fn vital_signs_name_their_units_and_read_their_value() {
+        let v = Vitals {
+            systolic: 1,
+            diastolic: 2,
+            heart_rate: 3,
+            spo2: 4,
+            resp_rate: 5,
+        };
+        let read: Vec<i32> = VitalSign::ALL.iter().map(|sign| sign.of(&v)).collect();
+        assert_eq!(read, vec![1, 2, 3, 4, 5]);
+        let units: Vec<&str> = VitalSign::ALL.iter().map(|sign| sign.unit()).collect();
+        assert_eq!(units, vec!["mmHg", "mmHg", "bpm", "%", "/min"]);
+    }
+
+    #[test]
+    fn blood_pressure_above_the_threshold_holds_the_start() {
+        assert!(!bp_holds_start(&vitals(160, 100), &rules()));
+        assert!(bp_holds_start(&vitals(161, 100), &rules()));
+        assert!(bp_holds_start(&vitals(150, 101), &rules()));
+        assert!(!bp_holds_start(&vitals(120, 80), &rules()));
+    }
+
+    #[test]
+    fn next_reading_is_due_an_interval_after_the_later_of_start_and_last_reading() {
+        let started = datetime!(2026-11-02 09:00 UTC);
+        assert_eq!(next_reading_due(None, None, false, 15), None);
+        assert_eq!(
+            next_reading_due(Some(started), None, false, 15),
+            Some(datetime!(2026-11-02 09:15 UTC))
+        );
+        // The baseline before the start does not count.
+        assert_eq!(
+            next_reading_due(
+                Some(started),
+                Some(datetime!(2026-11-02 08:50 UTC)),
+                false,
+                15
+            ),
+            Some(datetime!(2026-11-02 09:15 UTC))
+        );
+        let due = next_reading_due(
+            Some(started),
+            Some(datetime!(2026-11-02 09:40 UTC)),
+            false,
+            15,
+        );
+        assert_eq!(due, Some(datetime!(2026-11-02 09:55 UTC)));
+        assert_eq!(
+            next_reading_due(Some(started), Some(started), true, 15),
+            None
+        );
+
+        assert!(!is_overdue(due, datetime!(2026-11-02 09:55 UTC)));
+        assert!(is_overdue(due, datetime!(2026-11-02 09:55:01 UTC)));
+        assert!(!is_overdue(None, datetime!(2026-11-03 00:00 UTC)));
+    }
+
+    #[test]
+    fn dose_is_mg_per_kg_times_weight_to_a_tenth_of_a_mg() {
+        assert_eq!(dose_mg(0.5, 72.4), 36.2);
+        assert_eq!(dose_mg(0.5, 72.3), 36.2); // 36.15 rounds up
+        assert_eq!(dose_mg(0.35, 72.3), 25.3); // 25.305
+        assert_eq!(dose_mg(0.35, 72.1), 25.2); // 25.235
+        assert_eq!(dose_mg(1.0, 100.0), 100.0);
+        assert_eq!(dose_mg(0.75, 80.0), 60.0);
+    }
+
+    #[test]
+    fn a_protocol_order_takes_the_protocols_values() {
+        let ordered = check(&order("1", "", " KX-2026/04.1 "), Some(72.4)).unwrap();
+        assert_eq!(
+            ordered,
+            DoseOrder {
+                protocol_id: 1,
+                mg_per_kg: 0.5,
+                dose_mg: 36.2,
+                route: Route::Iv,
+                minutes: 40,
+                deviation_reason: None,
+                lot_number: "KX-2026/04.1".to_owned(),
+            }
+        );
+        // Typing the protocol's own values is no deviation; a typed reason is dropped.
+        let form = DoseForm {
+            route: "iv".to_owned(),
+            minutes: "40".to_owned(),
+            deviation_reason: "none really".to_owned(),
+            ..order("1", "0.50", "A1")
+        };
+        assert_eq!(check(&form, Some(72.4)).unwrap().deviation_reason, None);
+    }
+
+    #[test]
+    fn no_weight_refuses_the_order() {
+        let errors = check(&order("1", "", "A1"), None).unwrap_err();
+        assert!(errors.get("weight").unwrap().contains("today's weight"));
+        assert_eq!(errors.all().len(), 1);
+    }
+
+    #[test]
+    fn mg_per_kg_above_the_maximum_is_refused() {
+        let form = DoseForm {
+            deviation_reason: "Partial response".to_owned(),
+            ..order("1", "1.1", "A1")
+        };
+        let errors = check(&form, Some(50.0)).unwrap_err();
+        assert_eq!(
+            errors.get("mg_per_kg"),
+            Some(
+                "1.1 mg/kg is above the clinic's maximum of 1 mg/kg; orders above it are refused."
+            )
+        );
+        let at_max = DoseForm {
+            deviation_reason: "Partial response".to_owned(),
+            ..order("1", "1.0", "A1")
+        };
+        assert_eq!(check(&at_max, Some(50.0)).unwrap().dose_mg, 50.0);
+    }
+
+    #[test]
+    fn a_dose_above_the_maximum_mg_is_refused() {
+        let form = DoseForm {
+            deviation_reason: "Partial response".to_owned(),
+            ..order("1", "0.8", "A1")
+        };
+        let errors = check(&form, Some(130.0)).unwrap_err();
+        assert_eq!(
+            errors.get("mg_per_kg"),
+            Some(
+                "The dose would be 104 mg, above the clinic's maximum of 100 mg; lower the mg/kg."
+            )
+        );
+        // Exactly the maximum is allowed.
+        assert_eq!(check(&form, Some(125.0)).unwrap().dose_mg, 100.0);
+        // The protocol's own dose is checked too.
+        assert!(
+            check(&order("1", "", "A1"), Some(201.0))
+                .unwrap_err()
+                .get("mg_per_kg")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn mg_per_kg_must_be_a_positive_decimal_with_a_point() {
+        for (typed, says) in [
+            ("0,5", "Use a point"),
+            ("0", "above 0"),
+            ("-0.5", "above 0"),
+            ("half", "above 0"),
+            ("inf", "above 0"),
+        ] {
+            let errors = check(&order("1", typed, "A1"), Some(70.0)).unwrap_err();
+            assert!(errors.get("mg_per_kg").unwrap().contains(says), "{typed}");
+        }
+    }
+
+    #[test]
+    fn a_deviation_needs_a_reason() {
+        let form = DoseForm {
+            route: "im".to_owned(),
+            minutes: "30".to_owned(),
+            ..order("1", "0.6", "A1")
+        };
+        let errors = check(&form, Some(70.0)).unwrap_err();
+        assert_eq!(
+            errors.get("deviation_reason"),
+            Some("This order differs from the protocol (mg/kg, route, duration): give the reason.")
+        );
+        let form = DoseForm {
+            deviation_reason: "  Partial response to 0.5  ".to_owned(),
+            ..form
+        };
+        let accepted = check(&form, Some(70.0)).unwrap();
+        assert_eq!(accepted.mg_per_kg, 0.6);
+        assert_eq!(accepted.dose_mg, 42.0);
+        assert_eq!(accepted.route, Route::Im);
+        assert_eq!(accepted.minutes, 30);
+        assert_eq!(
+            accepted.deviation_reason.as_deref(),
+            Some("Partial response to 0.5")
+        );
+        let long = DoseForm {
+            deviation_reason: "x".repeat(TEXT_MAX + 1),
+            ..form
+        };
+        assert!(
+            check(&long, Some(70.0))
+                .unwrap_err()
+                .get("deviation_reason")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn route_and_minutes_must_be_known_values() {
+        let form = DoseForm {
+            route: "oral".to_owned(),
+            minutes: "241".to_owned(),
+            ..order("1", "", "A1")
+        };
+        let errors = check(&form, Some(70.0)).unwrap_err();
+        assert_eq!(errors.get("route"), Some("Choose IV, IM or intranasal."));
+        assert!(errors.get("minutes").unwrap().contains("1 to 240"));
+        let form = DoseForm {
+            minutes: "0".to_owned(),
+            ..form
+        };
+        assert!(
+            check(&form, Some(70.0))
+                .unwrap_err()
+                .get("minutes")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_lot_number_is_required_and_plain() {
+        let errors = check(&order("1", "", "  "), Some(70.0)).unwrap_err();
+        assert!(errors.get("lot_number").unwrap().contains("lot number"));
+        for bad in ["AB 12", "AB<12>", "A".repeat(LOT_NUMBER_MAX + 1).as_str()] {
+            assert!(
+                check(&order("1", "", bad), Some(70.0))
+                    .unwrap_err()
+                    .get("lot_number")
+                    .is_some(),
+                "{bad}"
+            );
+        }
+        assert!(check(&order("1", "", &"A".repeat(LOT_NUMBER_MAX)), Some(70.0)).is_ok());
+    }
+
+    #[test]
+    fn only_an_active_known_protocol_can_be_ordered() {
+        let errors = check(&order("2", "", "A1"), Some(70.0)).unwrap_err();
+        assert!(errors.get("protocol_id").unwrap().contains("Old IM"));
+        let errors = check(&order("9", "", "A1"), Some(70.0)).unwrap_err();
+        assert!(errors.get("protocol_id").is_some());
+        let errors = check(&order("", "", "A1"), Some(70.0)).unwrap_err();
+        assert_eq!(errors.get("protocol_id"), Some("Choose a protocol."));
+    }
+
+    #[test]
+    fn all_dose_problems_are_reported_at_once() {
+        let form = DoseForm {
+            route: "oral".to_owned(),
+            ..order("2", "2", "")
+        };
+        let errors = check(&form, None).unwrap_err();
+        for field in ["weight", "protocol_id", "mg_per_kg", "route", "lot_number"] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn weight_is_a_decimal_in_kg_rounded_to_a_tenth() {
+        assert_eq!(parse_weight(" 72.4 "), Ok(72.4));
+        assert_eq!(parse_weight("72.46"), Ok(72.5));
+        assert_eq!(parse_weight("20"), Ok(20.0));
+        assert_eq!(parse_weight("350.0"), Ok(350.0));
+        assert!(
+            parse_weight("")
+                .unwrap_err()
+                .contains("Enter today's weight")
+        );
+        assert!(parse_weight("72,4").unwrap_err().contains("point"));
+        assert!(parse_weight("19.9").unwrap_err().contains("20 to 350"));
+        assert!(parse_weight("350.1").is_err());
+        assert!(parse_weight("NaN").is_err());
+        assert!(parse_weight("1e2").is_err());
+    }
+
+    #[test]
+    fn moaas_labels_cover_zero_to_five() {
+        assert_eq!(
+            moaas_label(5),
+            Some("Responds readily to name spoken in normal tone")
+        );
+        assert_eq!(
+            moaas_label(0),
+            Some("No response after painful trapezius squeeze")
+        );
+        assert!((0..=5).all(|score| moaas_label(score).is_some()));
+        assert_eq!(moaas_label(6), None);
+        assert_eq!(moaas_label(-1), None);
+    }
+
+    #[test]
+    fn side_effects_and_severities_round_trip() {
+        for effect in SideEffect::ALL {
+            assert_eq!(SideEffect::parse(effect.code()), Some(effect));
+        }
+        assert_eq!(SideEffect::BlurredVision.code(), "blurred_vision");
+        for severity in Severity::ALL {
+            assert_eq!(Severity::parse(severity.code()), Some(severity));
+        }
+        assert_eq!(Severity::parse("extreme"), None);
+    }
+
+    fn event(kind: &str) -> EventForm {
+        EventForm {
+            kind: kind.to_owned(),
+            ..EventForm::default()
+        }
+    }
+
+    #[test]
+    fn side_effects_need_effect_and_severity() {
+        let form = EventForm {
+            side_effect: "nausea".to_owned(),
+            severity: "moderate".to_owned(),
+            intervention: " Ondansetron 4 mg IV ".to_owned(),
+            ..event("side_effect")
+        };
+        assert_eq!(
+            check_event(&form).unwrap(),
+            Event::SideEffect {
+                effect: SideEffect::Nausea,
+                severity: Severity::Moderate,
+                intervention: Some("Ondansetron 4 mg IV".to_owned()),
+                note: None,
+            }
+        );
+        let errors = check_event(&event("side_effect")).unwrap_err();
+        assert!(errors.get("side_effect").is_some());
+        assert!(errors.get("severity").is_some());
+        let other = EventForm {
+            side_effect: "other".to_owned(),
+            severity: "mild".to_owned(),
+            ..event("side_effect")
+        };
+        assert!(check_event(&other).unwrap_err().get("note").is_some());
+        let long = EventForm {
+            note: "x".repeat(TEXT_MAX + 1),
+            intervention: "y".repeat(TEXT_MAX + 1),
+            ..other
+        };
+        let errors = check_event(&long).unwrap_err();
+        assert!(errors.get("note").is_some() && errors.get("intervention").is_some());
+    }
+
+    #[test]
+    fn moaas_and_cadss_events_are_in_range() {
+        let form = EventForm {
+            moaas: "4".to_owned(),
+            ..event("moaas")
+        };
+        assert_eq!(
+            check_event(&form).unwrap(),
+            Event::Moaas {
+                score: 4,
+                note: None
+            }
+        );
+        for bad in ["6", "-1", "", "4.5"] {
+            let form = EventForm {
+                moaas: bad.to_owned(),
+                ..event("moaas")
+            };
+            assert!(
+                check_event(&form).unwrap_err().get("moaas").is_some(),
+                "{bad}"
+            );
+        }
+        let form = EventForm {
+            cadss_total: "92".to_owned(),
+            note: "After the infusion".to_owned(),
+            ..event("cadss")
+        };
+        assert_eq!(
+            check_event(&form).unwrap(),
+            Event::Cadss {
+                total: 92,
+                note: Some("After the infusion".to_owned())
+            }
+        );
+        let form = EventForm {
+            cadss_total: "93".to_owned(),
+            ..event("cadss")
+        };
+        assert!(check_event(&form).unwrap_err().get("cadss_total").is_some());
+        assert!(
+            check_event(&event("dance"))
+                .unwrap_err()
+                .get("kind")
+                .is_some()
+        );
+    }
+
+    fn ready() -> DischargeFacts {
+        DischargeFacts {
+            infusion_ended: true,
+            baseline: Some(vitals(130, 80)),
+            latest: Some(vitals(150, 100)),
+            latest_moaas: Some(5),
+            escort_present: true,
+            no_driving_acknowledged: true,
+        }
+    }
+
+    #[test]
+    fn a_ready_patient_has_no_discharge_problems() {
+        assert_eq!(discharge_problems(&ready(), &rules()), vec![]);
+    }
+
+    #[test]
+    fn every_discharge_problem_is_named() {
+        let facts = DischargeFacts::default();
+        assert_eq!(
+            discharge_problems(&facts, &rules()),
+            vec![
+                DischargeProblem::InfusionNotEnded,
+                DischargeProblem::NoReadings,
+                DischargeProblem::Moaas(None),
+                DischargeProblem::NoEscort,
+                DischargeProblem::NoDrivingNotAcknowledged,
+            ]
+        );
+        let facts = DischargeFacts {
+            latest: None,
+            ..ready()
+        };
+        assert_eq!(
+            discharge_problems(&facts, &rules()),
+            vec![DischargeProblem::NoReadings]
+        );
+        let facts = DischargeFacts {
+            latest_moaas: Some(4),
+            ..ready()
+        };
+        let problems = discharge_problems(&facts, &rules());
+        assert_eq!(problems, vec![DischargeProblem::Moaas(Some(4))]);
+        assert_eq!(
+            problems[0].message(),
+            "MOAA/S is 4, not 5: wait and rate again."
+        );
+        assert!(
+            DischargeProblem::Moaas(None)
+                .message()
+                .starts_with("No MOAA/S rating yet")
+        );
+    }
+
+    #[test]
+    fn vitals_must_be_back_near_baseline() {
+        let baseline = Vitals {
+            systolic: 130,
+            diastolic: 80,
+            heart_rate: 70,
+            spo2: 98,
+            resp_rate: 14,
+        };
+        let at_limits = Vitals {
+            systolic: 150,
+            diastolic: 100,
+            heart_rate: 90,
+            spo2: 92,
+            resp_rate: 10,
+        };
+        let facts = DischargeFacts {
+            baseline: Some(baseline),
+            latest: Some(at_limits),
+            ..ready()
+        };
+        assert_eq!(discharge_problems(&facts, &rules()), vec![]);
+        let low_hr = DischargeFacts {
+            latest: Some(Vitals {
+                heart_rate: 50,
+                ..at_limits
+            }),
+            ..facts
+        };
+        assert_eq!(discharge_problems(&low_hr, &rules()), vec![]);
+
+        let past = DischargeFacts {
+            latest: Some(Vitals {
+                systolic: 151,
+                diastolic: 101,
+                heart_rate: 49,
+                spo2: 91,
+                resp_rate: 25,
+            }),
+            ..facts
+        };
+        let problems = discharge_problems(&past, &rules());
+        assert_eq!(
+            problems,
+            vec![DischargeProblem::VitalsNotBack(VitalSign::ALL.to_vec())]
+        );
+        let told = problems[0].message_with(&rules());
+        assert!(told.contains("Blood pressure (systolic) is not back within 20 mmHg of baseline."));
+        assert!(told.contains("Heart rate is not back within 20 bpm of baseline."));
+        assert!(told.contains("SpO2 is below 92%."));
+        assert!(told.ends_with("Wait and take another reading."));
+        assert!(
+            problems[0]
+                .message()
+                .contains("Blood pressure (diastolic) is not back near baseline.")
+        );
+        // A pressure below baseline is no reason to keep the patient.
+        let lower = DischargeFacts {
+            latest: Some(Vitals {
+                systolic: 100,
+                diastolic: 60,
+                ..baseline
+            }),
+            ..facts
+        };
+        assert_eq!(discharge_problems(&lower, &rules()), vec![]);
+    }
+
+    #[test]
+    fn response_is_half_the_baseline_and_remission_below_five() {
+        assert!(is_response(20, 10));
+        assert!(!is_response(20, 11));
+        assert!(is_response(21, 10));
+        assert!(!is_response(21, 11));
+        assert!(!is_response(0, 0));
+        assert!(is_remission(4));
+        assert!(!is_remission(5));
+    }
+
+    fn points(totals: &[i16]) -> Vec<ScorePoint> {
+        let start = datetime!(2026-11-02 09:00 UTC);
+        totals
+            .iter()
+            .zip(0i64..)
+            .map(|(&total, week)| ScorePoint {
+                at: start + Duration::weeks(week),
+                total,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn phq9_course_finds_first_response_and_remission() {
+        let course = phq9_course(&points(&[20, 15, 11, 10, 4, 12]));
+        assert_eq!(course.baseline.map(|p| p.total), Some(20));
+        assert_eq!(course.latest.map(|p| p.total), Some(12));
+        let series = points(&[20, 15, 11, 10, 4, 12]);
+        assert_eq!(course.first_response, Some(series[3]));
+        assert_eq!(course.first_remission, Some(series[4]));
+        assert!(!course.responding_now);
+        assert!(!course.in_remission_now);
+
+        let course = phq9_course(&points(&[20, 11, 4]));
+        assert!(course.responding_now && course.in_remission_now);
+        assert_eq!(course.first_response.map(|p| p.total), Some(4));
+
+        let course = phq9_course(&points(&[20, 11]));
+        assert_eq!(course.first_response, None);
+        assert!(!course.responding_now);
+    }
+
+    #[test]
+    fn phq9_course_with_a_zero_or_lone_baseline() {
+        let course = phq9_course(&points(&[0, 0]));
+        assert_eq!(course.first_response, None);
+        assert!(!course.responding_now);
+        assert!(course.in_remission_now);
+
+        let course = phq9_course(&points(&[3]));
+        assert_eq!(course.latest, course.baseline);
+        assert_eq!(course.first_remission, None);
+        assert!(!course.in_remission_now);
+
+        let course = phq9_course(&[]);
+        assert_eq!(course.baseline, None);
+        assert_eq!(course.latest, None);
+    }
+
+    #[test]
+    fn follow_up_has_five_bladder_and_three_memory_items() {
+        let items = follow_up_items();
+        assert_eq!(items.len(), 8);
+        let bladder = items
+            .iter()
+            .filter(|i| i.area == FollowUpArea::Bladder)
+            .count();
+        assert_eq!(bladder, 5);
+        assert!(items.iter().zip(1..).all(|(item, n)| item.number == n));
+        assert!(
+            items[usize::from(BLOOD_IN_URINE_ITEM) - 1]
+                .text
+                .contains("Blood")
+        );
+        assert_eq!(FOLLOW_UP_OPTIONS[3], (3, "Nearly every day"));
+    }
+
+    #[test]
+    fn follow_up_scores_complete_forms_and_flags_review() {
+        let all = |v: i16| vec![Some(v); 8];
+        assert_eq!(
+            score_follow_up(&all(1)),
+            Some(FollowUpScore {
+                bladder: 5,
+                memory: 3,
+                total: 8,
+                needs_review: true // blood in the urine on several days
+            })
+        );
+        let mut answers = all(0);
+        assert_eq!(
+            score_follow_up(&answers).map(|s| s.needs_review),
+            Some(false)
+        );
+        answers[0] = Some(1);
+        answers[7] = Some(1);
+        assert_eq!(
+            score_follow_up(&answers),
+            Some(FollowUpScore {
+                bladder: 1,
+                memory: 1,
+                total: 2,
+                needs_review: false
+            })
+        );
+        answers[6] = Some(2);
+        assert_eq!(
+            score_follow_up(&answers).map(|s| s.needs_review),
+            Some(true)
+        );
+
+        let mut incomplete = all(0);
+        incomplete[3] = None;
+        assert_eq!(score_follow_up(&incomplete), None);
+        incomplete[3] = Some(4);
+        assert_eq!(score_follow_up(&incomplete), None);
+        assert_eq!(score_follow_up(&all(0)[..7]), None);
+    }
+
+    #[test]
+    fn follow_up_is_due_by_infusions_or_months() {
+        let first = date!(2026 - 01 - 31);
+        let today = date!(2026 - 03 - 01);
+        assert_eq!(
+            follow_up_status(0, None, None, today, &rules()),
+            FollowUpStatus::NotStarted
+        );
+        assert_eq!(
+            follow_up_status(4, None, Some(first), today, &rules()),
+            FollowUpStatus::NotDue {
+                infusions_left: 2,
+                due_by: date!(2026 - 04 - 30)
+            }
+        );
+        assert_eq!(
+            follow_up_status(6, None, Some(first), today, &rules()),
+            FollowUpStatus::Due {
+                reason: "6 infusions since the first infusion.".to_owned()
+            }
+        );
+        assert_eq!(
+            follow_up_status(
+                1,
+                Some(date!(2026 - 02 - 15)),
+                Some(first),
+                date!(2026 - 05 - 15),
+                &rules()
+            ),
+            FollowUpStatus::Due {
+                reason: "3 months since the last follow-up on 2026-02-15.".to_owned()
+            }
+        );
+        assert_eq!(
+            follow_up_status(
+                1,
+                Some(date!(2026 - 02 - 15)),
+                Some(first),
+                date!(2026 - 05 - 14),
+                &rules()
+            ),
+            FollowUpStatus::NotDue {
+                infusions_left: 5,
+                due_by: date!(2026 - 05 - 15)
+            }
+        );
+    }
+
+    #[test]
+    fn months_are_added_on_the_calendar() {
+        assert_eq!(add_months(date!(2026 - 11 - 30), 3), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2027 - 11 - 30), 3), date!(2028 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 01 - 15), 12), date!(2027 - 01 - 15));
+    }
+
+    #[test]
+    fn numbers_are_written_plainly() {
+        assert_eq!(plain_number(1.0), "1");
+        assert_eq!(plain_number(0.75), "0.75");
+        assert_eq!(plain_number(36.2), "36.2");
+    }
+}

@@ -1,0 +1,268 @@
+//! Each patient's course over time: PHQ-9 and GAD-7 as charts and tables, the baseline,
+//! response and remission, infusions and milligrams, side effects and the follow-up's
+//! status. Clinicians see any patient's; a patient sees their own, without clinical notes.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use time::OffsetDateTime;
+
+use super::chart::{self, Chart, Guide, Series};
+use super::db::{self, CourseTotals, ScoreRow, SessionRow, SideEffectCount};
+use super::model::{self, FollowUpStatus, Phq9Course, Route, ScorePoint, SideEffect};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::clinic_time::ClinicZone;
+use crate::error::{AppError, AppResult};
+use crate::web::{PageContext, RequestMeta, render};
+
+/// Sessions listed on the page (the newest).
+const SESSIONS_SHOWN: i64 = 50;
+
+/// One score in the data table beside the chart.
+pub struct ScoreLine {
+    pub when: String,
+    pub instrument: &'static str,
+    pub total: i16,
+    pub mark: &'static str,
+}
+
+/// What both the clinician's and the patient's page show.
+pub struct Course {
+    pub patient_name: String,
+    pub phq9: Phq9Course,
+    pub gad7_baseline: Option<i16>,
+    pub gad7_latest: Option<i16>,
+    pub chart: String,
+    pub table: Vec<ScoreLine>,
+    pub totals: CourseTotals,
+    pub side_effects: Vec<(SideEffectCount, u32)>,
+    pub follow_up: FollowUpStatus,
+    pub sessions: Vec<(SessionRow, String, String)>,
+    pub zone: ClinicZone,
+}
+
+impl Course {
+    pub fn date(&self, at: &Option<ScorePoint>) -> String {
+        at.map(|p| self.zone.format(p.at)).unwrap_or_default()
+    }
+
+    pub fn total_mg(&self) -> String {
+        model::plain_number(self.totals.total_mg)
+    }
+
+    /// The follow-up questionnaire's standing, in words.
+    pub fn follow_up_line(&self) -> String {
+        match &self.follow_up {
+            FollowUpStatus::NotStarted => "Not yet: it starts with the first infusion.".to_owned(),
+            FollowUpStatus::NotDue {
+                infusions_left,
+                due_by,
+            } => format!("Not due: after {infusions_left} more infusions or by {due_by}."),
+            FollowUpStatus::Due { reason } => format!("Due now: {reason}"),
+        }
+    }
+
+    pub fn follow_up_due(&self) -> bool {
+        matches!(self.follow_up, FollowUpStatus::Due { .. })
+    }
+
+    pub fn effect_label(&self, code: &str) -> &'static str {
+        SideEffect::parse(code).map_or("Other", SideEffect::label)
+    }
+}
+
+fn points(scores: &[ScoreRow], instrument: &str) -> Vec<ScorePoint> {
+    scores
+        .iter()
+        .filter(|s| s.instrument == instrument)
+        .map(|s| ScorePoint {
+            at: s.recorded_at,
+            total: s.total,
+        })
+        .collect()
+}
+
+/// Reads and lays out a patient's course (four queries whatever its length).
+async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppResult<Course> {
+    let zone = crate::settings::load(&state.db).await?.zone();
+    let rules = db::rules(&state.db).await?;
+    let scores = db::scores(&state.db, patient_id).await?;
+    let totals = db::course_totals(&state.db, patient_id).await?;
+    let side_effects = db::side_effect_counts(&state.db, patient_id).await?;
+    let sessions = db::sessions(&state.db, patient_id, None, SESSIONS_SHOWN).await?;
+
+    let phq9_points = points(&scores, "phq9");
+    let gad7_points = points(&scores, "gad7");
+    let phq9 = model::phq9_course(&phq9_points);
+    let as_series = |points: &[ScorePoint]| -> Vec<(OffsetDateTime, f64)> {
+        points.iter().map(|p| (p.at, f64::from(p.total))).collect()
+    };
+    let phq9_series = as_series(&phq9_points);
+    let gad7_series = as_series(&gad7_points);
+    let mut guides = vec![Guide {
+        label: "Remission (PHQ-9 under 5)",
+        value: 5.0,
+        class: "remission",
+    }];
+    let response_line;
+    if let Some(baseline) = phq9.baseline {
+        response_line = format!("Response (PHQ-9 {} or less)", baseline.total / 2);
+        guides.push(Guide {
+            label: "Baseline PHQ-9",
+            value: f64::from(baseline.total),
+            class: "baseline",
+        });
+        guides.push(Guide {
+            label: &response_line,
+            value: f64::from(baseline.total / 2),
+            class: "response",
+        });
+    }
+    let chart = chart::line_chart(&Chart {
+        title: "PHQ-9 and GAD-7 over time",
+        y_min: 0.0,
+        y_max: 27.0,
+        y_unit: "score",
+        series: &[
+            Series {
+                label: "PHQ-9",
+                class: "phq9",
+                points: &phq9_series,
+            },
+            Series {
+                label: "GAD-7",
+                class: "gad7",
+                points: &gad7_series,
+            },
+        ],
+        guides: &guides,
+        zone,
+    });
+    let table = scores
+        .iter()
+        .rev()
+        .map(|s| {
+            let is_phq9 = s.instrument == "phq9";
+            let mark = match phq9.baseline {
+                Some(b) if is_phq9 && b.at == s.recorded_at => "baseline",
+                _ if is_phq9 && model::is_remission(s.total) => "remission",
+                Some(b) if is_phq9 && model::is_response(b.total, s.total) => "response",
+                _ => "",
+            };
+            ScoreLine {
+                when: zone.format(s.recorded_at),
+                instrument: if is_phq9 { "PHQ-9" } else { "GAD-7" },
+                total: s.total,
+                mark,
+            }
+        })
+        .collect();
+    let today = zone.date_of(OffsetDateTime::now_utc());
+    let follow_up = model::follow_up_status(
+        totals.since_follow_up,
+        totals.last_follow_up.map(|at| zone.date_of(at)),
+        totals.first_infusion.map(|at| zone.date_of(at)),
+        today,
+        &rules,
+    );
+    let infusions = totals.infusions.max(1);
+    let side_effects = side_effects
+        .into_iter()
+        .map(|s| {
+            let percent = u32::try_from(s.sessions * 100 / infusions).unwrap_or(100);
+            (s, percent)
+        })
+        .collect();
+    let sessions = sessions
+        .into_iter()
+        .map(|s| {
+            let when = zone.format(s.starts_at);
+            let dose = match (s.dose_mg, s.route.as_deref().and_then(Route::parse)) {
+                (Some(mg), Some(route)) if s.started_at.is_some() => {
+                    format!("{} mg {}", model::plain_number(mg), route.label())
+                }
+                _ => "Not given".to_owned(),
+            };
+            (s, when, dose)
+        })
+        .collect();
+    Ok(Course {
+        patient_name,
+        gad7_baseline: gad7_points.first().map(|p| p.total),
+        gad7_latest: gad7_points.last().map(|p| p.total),
+        phq9,
+        chart,
+        table,
+        totals,
+        side_effects,
+        follow_up,
+        sessions,
+        zone,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "treatment/outcomes.html")]
+struct OutcomesPage {
+    ctx: PageContext,
+    patient_id: i64,
+    course: Course,
+    for_clinician: bool,
+}
+
+async fn audit_view(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    patient_id: i64,
+) -> AppResult<()> {
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::OUTCOMES_VIEW, Some(user), meta).patient(patient_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Any patient's course, for clinicians.
+pub async fn for_clinician(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(patient_id): Path<i64>,
+) -> AppResult<Response> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_view(&state, &clinician, &meta, patient_id).await?;
+    let course = course(&state, patient_id, patient.legal_name).await?;
+    render(&OutcomesPage {
+        ctx,
+        patient_id,
+        course,
+        for_clinician: true,
+    })
+}
+
+/// The patient's own progress: the same charts and their sessions, no clinical notes.
+pub async fn for_patient(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+) -> AppResult<Response> {
+    let patient_id = crate::scheduling::db::patient_of_user(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit_view(&state, &user, &meta, patient_id).await?;
+    let course = course(&state, patient_id, user.name.clone()).await?;
+    render(&OutcomesPage {
+        ctx,
+        patient_id,
+        course,
+        for_clinician: false,
+    })
+}

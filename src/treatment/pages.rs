@@ -1,0 +1,998 @@
+//! The clinician's infusion flowsheet: one page per infusion appointment, from check-in to the
+//! signed discharge, and the forms that fill it. Every view and change is audited.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use super::chart::{self, Chart, Guide, Series};
+use super::db::{self, AddendumRow, CheckIn, EventRow, FlowsheetRow, ReadingRow, Signature};
+use super::model::{
+    self, DischargeFacts, DischargeProblem, DoseForm, EventForm, Protocol, Route, Severity,
+    SideEffect, TreatmentRules, VitalSign, Vitals, VitalsForm,
+};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::clinic_time::ClinicZone;
+use crate::error::{AppError, AppResult};
+use crate::scheduling::model::{AppointmentStatus, GateProblem};
+use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
+
+/// What a clinician's signature on the discharge means.
+pub const DISCHARGE_MEANING: &str =
+    "I discharge this patient: the record above is complete and correct.";
+/// What a clinician's signature on an addendum means.
+pub const ADDENDUM_MEANING: &str = "I add this correction to the signed infusion record.";
+
+/// The check-in checklist as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    pub fasting: Option<String>,
+    #[serde(default)]
+    pub escort: Option<String>,
+    #[serde(default)]
+    pub pregnancy_test: String,
+    #[serde(default)]
+    pub weight_kg: String,
+    #[serde(flatten)]
+    pub vitals: VitalsForm,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    pub bp_override_reason: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DischargeForm {
+    #[serde(default)]
+    pub escort_present: Option<String>,
+    #[serde(default)]
+    pub no_driving: Option<String>,
+    #[serde(default)]
+    pub signed_name: String,
+    #[serde(default)]
+    pub meaning: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AddendumForm {
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub signed_name: String,
+    #[serde(default)]
+    pub meaning: Option<String>,
+}
+
+/// Which form of the page a problem belongs to (its messages show there only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    CheckIn,
+    Order,
+    Start,
+    Vitals,
+    Event,
+    Discharge,
+    Addendum,
+}
+
+/// What the clinician typed, kept when a form is refused so nothing is lost.
+#[derive(Default)]
+pub struct Typed {
+    pub check_in: Option<CheckInForm>,
+    pub dose: Option<DoseForm>,
+    pub start: StartForm,
+    pub vitals: VitalsForm,
+    pub event: EventForm,
+    pub discharge: Option<DischargeForm>,
+    pub addendum: AddendumForm,
+    pub refused: Option<(Section, FormErrors)>,
+}
+
+/// A reading as the timeline shows it: local time and the signs outside the alert ranges.
+pub struct TimelineRow {
+    pub reading: ReadingRow,
+    pub time: String,
+    pub alerts: Vec<VitalSign>,
+}
+
+impl TimelineRow {
+    pub fn alert(&self, sign: &VitalSign) -> bool {
+        self.alerts.contains(sign)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "treatment/flowsheet.html")]
+struct FlowsheetPage {
+    ctx: PageContext,
+    sheet: FlowsheetRow,
+    rules: TreatmentRules,
+    zone: ClinicZone,
+    protocols: Vec<Protocol>,
+    routes: [Route; 3],
+    side_effects: [SideEffect; 10],
+    severities: [Severity; 3],
+    signs: [VitalSign; 5],
+    timeline: Vec<TimelineRow>,
+    chart: String,
+    events: Vec<(EventRow, String)>,
+    addenda: Vec<(AddendumRow, String)>,
+    gate: Vec<GateProblem>,
+    start_problems: Vec<String>,
+    bp_held: bool,
+    pregnancy_relevant: bool,
+    discharge_problems: Vec<String>,
+    last_reading: Option<OffsetDateTime>,
+    next_due: Option<OffsetDateTime>,
+    overdue: bool,
+    typed: Typed,
+    empty_errors: FormErrors,
+    discharge_meaning: &'static str,
+    addendum_meaning: &'static str,
+}
+
+impl FlowsheetPage {
+    fn errors(&self, section: Section) -> &FormErrors {
+        match &self.typed.refused {
+            Some((at, errors)) if *at == section => errors,
+            _ => &self.empty_errors,
+        }
+    }
+
+    fn time(&self, at: &OffsetDateTime) -> String {
+        self.zone.format(*at)
+    }
+
+    fn clock(&self, at: &Option<OffsetDateTime>) -> String {
+        at.map(|at| self.zone.clock(at)).unwrap_or_default()
+    }
+
+    fn unix(&self, at: &Option<OffsetDateTime>) -> i64 {
+        at.map_or(0, OffsetDateTime::unix_timestamp)
+    }
+
+    fn num(&self, value: &f64) -> String {
+        model::plain_number(*value)
+    }
+
+    fn number(&self, value: &Option<f64>) -> String {
+        value.map(model::plain_number).unwrap_or_default()
+    }
+
+    fn route_label(&self, code: &Option<String>) -> &'static str {
+        code.as_deref()
+            .and_then(Route::parse)
+            .map_or("", Route::label)
+    }
+
+    fn protocol_of(&self, id: &str) -> bool {
+        self.typed
+            .dose
+            .as_ref()
+            .is_some_and(|d| d.protocol_id == id)
+    }
+
+    fn check_in_form(&self) -> CheckInForm {
+        self.typed.check_in.clone().unwrap_or_else(|| CheckInForm {
+            fasting: self.sheet.fasting_confirmed.then(|| "yes".to_owned()),
+            escort: self.sheet.escort_confirmed.then(|| "yes".to_owned()),
+            pregnancy_test: self.sheet.pregnancy_test.clone().unwrap_or_default(),
+            weight_kg: self.number(&self.sheet.weight_kg),
+            vitals: VitalsForm::default(),
+        })
+    }
+
+    fn dose_hint(&self) -> String {
+        format!(
+            "Leave empty for the protocol's dose. Clinic maximum: {} mg/kg and {} mg.",
+            model::plain_number(self.rules.max_mg_per_kg),
+            model::plain_number(self.rules.max_mg)
+        )
+    }
+
+    fn dose_form(&self) -> DoseForm {
+        self.typed.dose.clone().unwrap_or_default()
+    }
+
+    fn discharge_form(&self) -> DischargeForm {
+        self.typed
+            .discharge
+            .clone()
+            .unwrap_or_else(|| DischargeForm {
+                escort_present: self.sheet.escort_present.then(|| "yes".to_owned()),
+                no_driving: self.sheet.no_driving_acknowledged.then(|| "yes".to_owned()),
+                ..DischargeForm::default()
+            })
+    }
+
+    fn moaas_options(&self) -> Vec<(i16, &'static str)> {
+        (0..=5)
+            .rev()
+            .filter_map(|score| model::moaas_label(score).map(|label| (score, label)))
+            .collect()
+    }
+
+    fn event_label(&self, row: &EventRow) -> String {
+        match row.kind.as_str() {
+            "side_effect" => {
+                let effect = row
+                    .side_effect
+                    .as_deref()
+                    .and_then(SideEffect::parse)
+                    .map_or("Side effect", SideEffect::label);
+                let severity = row
+                    .severity
+                    .as_deref()
+                    .and_then(Severity::parse)
+                    .map_or("", Severity::label);
+                format!("{effect} ({})", severity.to_lowercase())
+            }
+            "moaas" => {
+                let score = row.moaas.unwrap_or_default();
+                format!(
+                    "MOAA/S {score}: {}",
+                    model::moaas_label(score).unwrap_or_default()
+                )
+            }
+            _ => format!("CADSS total {}", row.cadss_total.unwrap_or_default()),
+        }
+    }
+}
+
+/// The infusion appointment's flowsheet, or 404 when there is no such infusion.
+async fn sheet_or_not_found(state: &AppState, appointment_id: i64) -> AppResult<FlowsheetRow> {
+    db::flowsheet(&state.db, appointment_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Draws the flowsheet; `typed` holds a refused form's input and messages (answered 422).
+async fn flowsheet_page(
+    state: &AppState,
+    ctx: PageContext,
+    sheet: FlowsheetRow,
+    typed: Typed,
+) -> AppResult<Response> {
+    let settings = crate::settings::load(&state.db).await?;
+    let zone = settings.zone();
+    let rules = db::rules(&state.db).await?;
+    let protocols = db::protocols(&state.db).await?;
+    let (readings, events, addenda) = match sheet.record_id {
+        Some(id) => (
+            db::readings(&state.db, id).await?,
+            db::events(&state.db, id).await?,
+            db::addenda(&state.db, id).await?,
+        ),
+        None => (Vec::new(), Vec::new(), Vec::new()),
+    };
+    // Screening, suicide-risk review and consent as they stand now; the interval and the
+    // 30-day limit were settled when the infusion was booked.
+    let gate: Vec<GateProblem> = crate::scheduling::booking::gate(
+        state,
+        &settings,
+        sheet.patient_id,
+        sheet.starts_at,
+        Some(sheet.appointment_id),
+    )
+    .await?
+    .into_iter()
+    .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
+    .collect();
+    let baseline = readings
+        .iter()
+        .rev()
+        .find(|r| r.phase == "baseline")
+        .map(|r| r.vitals);
+    // Discharge judges the vitals taken since the infusion ended.
+    let latest = readings
+        .iter()
+        .rev()
+        .find(|r| r.phase == "recovery")
+        .map(|r| r.vitals);
+    let bp_held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
+    let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
+    let start_problems = start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate);
+    let latest_moaas = events
+        .iter()
+        .rev()
+        .find_map(|e| e.moaas.filter(|_| e.kind == "moaas"));
+    let discharge_problems = model::discharge_problems(
+        &DischargeFacts {
+            infusion_ended: sheet.ended_at.is_some(),
+            baseline,
+            latest,
+            latest_moaas,
+            escort_present: sheet.escort_present,
+            no_driving_acknowledged: sheet.no_driving_acknowledged,
+        },
+        &rules,
+    )
+    .iter()
+    .map(|p| p.message_with(&rules))
+    .collect();
+    let last_reading = readings.last().map(|r| r.taken_at);
+    let next_due = model::next_reading_due(
+        sheet.started_at,
+        last_reading.filter(|at| sheet.started_at.is_some_and(|s| *at >= s)),
+        sheet.signed_at.is_some(),
+        rules.vitals_interval_minutes,
+    );
+    let overdue = model::is_overdue(next_due, OffsetDateTime::now_utc());
+    let chart = vitals_chart(&readings, &rules, zone);
+    let timeline = readings
+        .into_iter()
+        .map(|reading| TimelineRow {
+            time: zone.clock(reading.taken_at),
+            alerts: model::alerts(&reading.vitals, &rules.alerts),
+            reading,
+        })
+        .collect();
+    let status = match &typed.refused {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    render_with_status(
+        status,
+        &FlowsheetPage {
+            ctx,
+            rules,
+            zone,
+            protocols,
+            routes: Route::ALL,
+            side_effects: SideEffect::ALL,
+            severities: Severity::ALL,
+            signs: VitalSign::ALL,
+            timeline,
+            chart,
+            events: zone.label_each(events, |e| e.at),
+            addenda: zone.label_each(addenda, |a| a.signed_at),
+            gate,
+            start_problems,
+            bp_held,
+            pregnancy_relevant,
+            discharge_problems,
+            last_reading,
+            next_due,
+            overdue,
+            typed,
+            empty_errors: FormErrors::default(),
+            discharge_meaning: DISCHARGE_MEANING,
+            addendum_meaning: ADDENDUM_MEANING,
+            sheet,
+        },
+    )
+}
+
+/// What still stops the start, in the words of the checklist.
+fn start_problems(
+    sheet: &FlowsheetRow,
+    baseline: Option<&Vitals>,
+    pregnancy_relevant: bool,
+    gate: &[GateProblem],
+) -> Vec<String> {
+    let mut problems: Vec<String> = gate.iter().map(GateProblem::message).collect();
+    if sheet.checked_in_at.is_none() {
+        problems.push("Complete the check-in.".to_owned());
+    } else {
+        if !sheet.fasting_confirmed {
+            problems.push("Confirm the patient fasted as instructed.".to_owned());
+        }
+        if !sheet.escort_confirmed {
+            problems.push("Confirm the escort or ride home.".to_owned());
+        }
+        match sheet.pregnancy_test.as_deref() {
+            Some("positive") => problems.push(
+                "The pregnancy test is positive: ketamine is not given in pregnancy.".to_owned(),
+            ),
+            None if pregnancy_relevant => {
+                problems.push("Record the pregnancy test result.".to_owned());
+            }
+            _ => {}
+        }
+        if baseline.is_none() {
+            problems.push("Take the baseline vitals.".to_owned());
+        }
+    }
+    if sheet.ordered_at.is_none() {
+        problems.push("Order the dose.".to_owned());
+    }
+    problems
+}
+
+/// Blood pressure and heart rate over the session, with the alert bounds.
+fn vitals_chart(readings: &[ReadingRow], rules: &TreatmentRules, zone: ClinicZone) -> String {
+    let points = |sign: VitalSign| -> Vec<(OffsetDateTime, f64)> {
+        readings
+            .iter()
+            .map(|r| (r.taken_at, f64::from(sign.of(&r.vitals))))
+            .collect()
+    };
+    let systolic = points(VitalSign::Systolic);
+    let diastolic = points(VitalSign::Diastolic);
+    let heart_rate = points(VitalSign::HeartRate);
+    chart::line_chart(&Chart {
+        title: "Blood pressure and heart rate",
+        y_min: 40.0,
+        y_max: 200.0,
+        y_unit: "mmHg / bpm",
+        series: &[
+            Series {
+                label: "Systolic",
+                class: "systolic",
+                points: &systolic,
+            },
+            Series {
+                label: "Diastolic",
+                class: "diastolic",
+                points: &diastolic,
+            },
+            Series {
+                label: "Heart rate",
+                class: "heart-rate",
+                points: &heart_rate,
+            },
+        ],
+        guides: &[Guide {
+            label: "Systolic alert",
+            value: f64::from(rules.alerts.systolic.1),
+            class: "alert",
+        }],
+        zone,
+    })
+}
+
+async fn audit_flowsheet(
+    state: &AppState,
+    clinician: &CurrentUser,
+    meta: &RequestMeta,
+    what: &'static str,
+    sheet: &FlowsheetRow,
+) -> AppResult<()> {
+    audit::record(
+        &state.db,
+        audit::Entry::new(what, Some(clinician), meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    Ok(())
+}
+
+fn back_to(sheet: &FlowsheetRow, anchor: &str) -> Response {
+    see_other(&format!("/infusions/{}#{anchor}", sheet.appointment_id))
+}
+
+/// A refused form: the page again with the typed input and the messages.
+async fn refused(
+    state: &AppState,
+    ctx: PageContext,
+    sheet: FlowsheetRow,
+    mut typed: Typed,
+    section: Section,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    typed.refused = Some((section, errors));
+    flowsheet_page(state, ctx, sheet, typed).await
+}
+
+fn locked(sheet: &FlowsheetRow) -> Option<FormErrors> {
+    sheet.signed_at.map(|_| {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "record",
+            "This record is signed and locked. Add a signed addendum below instead.",
+        );
+        errors
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    audit_flowsheet(&state, &clinician, &meta, action::INFUSION_VIEW, &sheet).await?;
+    flowsheet_page(&state, ctx, sheet, Typed::default()).await
+}
+
+/// The check-in: checklist, today's weight and the baseline vitals, all or nothing.
+pub async fn check_in(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<CheckInForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let mut errors = locked(&sheet).unwrap_or_default();
+    if sheet.started_at.is_some() {
+        errors.add(
+            "record",
+            "The infusion has started: the check-in can no longer change.",
+        );
+    }
+    let weight = model::parse_weight(&form.weight_kg);
+    if let Err(message) = &weight {
+        errors.add("weight_kg", message.clone());
+    }
+    let pregnancy = match form.pregnancy_test.trim() {
+        "" => None,
+        code @ ("negative" | "positive" | "not_applicable") => Some(code.to_owned()),
+        _ => {
+            errors.add("pregnancy_test", "Choose one of the results listed.");
+            None
+        }
+    };
+    let vitals = model::check_vitals(&form.vitals);
+    if let Err(problems) = &vitals {
+        for (field, message) in problems.all() {
+            errors.add(field, message.clone());
+        }
+    }
+    let (Ok(weight_kg), Ok(vitals), true) = (weight, vitals, errors.is_empty()) else {
+        let typed = Typed {
+            check_in: Some(form),
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::CheckIn, errors).await;
+    };
+    let mut tx = state.db.begin().await?;
+    let record = db::open_record(
+        &mut tx,
+        sheet.appointment_id,
+        sheet.patient_id,
+        clinician.id,
+    )
+    .await?;
+    let check_in = CheckIn {
+        fasting_confirmed: form.fasting.is_some(),
+        escort_confirmed: form.escort.is_some(),
+        pregnancy_test: pregnancy.as_deref(),
+        weight_kg,
+    };
+    db::save_check_in(&mut *tx, record, &check_in, clinician.id).await?;
+    db::add_reading(&mut *tx, record, "baseline", &vitals, clinician.id).await?;
+    // The front desk may not have checked the patient in yet: the clinician's check-in does.
+    if sheet.appointment_status == "booked" {
+        crate::scheduling::db::check_in(&mut tx, sheet.appointment_id, clinician.id).await?;
+    }
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_CHECK_IN, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "order"))
+}
+
+/// The dose order, from the protocol and today's weight.
+pub async fn order(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<DoseForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let rules = db::rules(&state.db).await?;
+    let protocols = db::protocols(&state.db).await?;
+    let checked = model::check_dose_order(&form, &protocols, sheet.weight_kg, &rules);
+    let record = sheet.record_id.filter(|_| sheet.started_at.is_none());
+    let (Ok(order), Some(record)) = (&checked, record) else {
+        let mut errors = checked.err().unwrap_or_default();
+        if sheet.started_at.is_some() {
+            errors.add(
+                "record",
+                "The infusion has started: the order can no longer change.",
+            );
+        }
+        let typed = Typed {
+            dose: Some(form),
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Order, errors).await;
+    };
+    let mut tx = state.db.begin().await?;
+    db::save_order(&mut *tx, record, order, clinician.id).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_ORDER, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "start"))
+}
+
+pub async fn start(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<StartForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let rules = db::rules(&state.db).await?;
+    let settings = crate::settings::load(&state.db).await?;
+    let readings = match sheet.record_id {
+        Some(id) => db::readings(&state.db, id).await?,
+        None => Vec::new(),
+    };
+    let baseline = readings
+        .iter()
+        .rev()
+        .find(|r| r.phase == "baseline")
+        .map(|r| r.vitals);
+    let gate: Vec<GateProblem> = crate::scheduling::booking::gate(
+        &state,
+        &settings,
+        sheet.patient_id,
+        sheet.starts_at,
+        Some(sheet.appointment_id),
+    )
+    .await?
+    .into_iter()
+    .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
+    .collect();
+    let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
+    let mut errors = FormErrors::default();
+    for problem in start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate) {
+        errors.add("start", problem);
+    }
+    let reason = form.bp_override_reason.trim();
+    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
+    if held && reason.is_empty() {
+        errors.add(
+            "bp_override_reason",
+            format!(
+                "The baseline blood pressure is above the clinic's hold threshold ({}/{} mmHg). Take it again, or give the reason to start anyway.",
+                rules.bp_hold_systolic, rules.bp_hold_diastolic
+            ),
+        );
+    } else if reason.chars().count() > model::TEXT_MAX {
+        errors.add("bp_override_reason", "Keep the reason to 500 characters.");
+    }
+    if sheet.started_at.is_some() {
+        errors.add("start", "The infusion has already started.");
+    }
+    let Some(record) = sheet.record_id.filter(|_| errors.is_empty()) else {
+        let typed = Typed {
+            start: form,
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Start, errors).await;
+    };
+    let mut tx = state.db.begin().await?;
+    db::start(&mut *tx, record, held.then_some(reason)).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_START, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(if held {
+                format!(
+                    "appointment {}; blood pressure hold overridden",
+                    sheet.appointment_id
+                )
+            } else {
+                format!("appointment {}", sheet.appointment_id)
+            }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "vitals"))
+}
+
+/// A reading during or after the infusion.
+pub async fn vitals(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<VitalsForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let checked = model::check_vitals(&form);
+    let record = sheet
+        .record_id
+        .filter(|_| sheet.started_at.is_some() && sheet.signed_at.is_none());
+    let (Ok(vitals), Some(record)) = (&checked, record) else {
+        let mut errors = checked.err().unwrap_or_default();
+        errors.check(
+            "record",
+            locked(&sheet).map(|_| "This record is signed and locked."),
+        );
+        if sheet.started_at.is_none() {
+            errors.add(
+                "record",
+                "Start the infusion first; baseline vitals belong to the check-in.",
+            );
+        }
+        let typed = Typed {
+            vitals: form,
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Vitals, errors).await;
+    };
+    let phase = if sheet.ended_at.is_some() {
+        "recovery"
+    } else {
+        "infusion"
+    };
+    let mut tx = state.db.begin().await?;
+    db::add_reading(&mut *tx, record, phase, vitals, clinician.id).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_VITALS, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "vitals"))
+}
+
+pub async fn event(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<EventForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let checked = model::check_event(&form);
+    let record = sheet
+        .record_id
+        .filter(|_| sheet.started_at.is_some() && sheet.signed_at.is_none());
+    let (Ok(event), Some(record)) = (&checked, record) else {
+        let mut errors = checked.err().unwrap_or_default();
+        if sheet.started_at.is_none() {
+            errors.add(
+                "record",
+                "Events are recorded once the infusion has started.",
+            );
+        }
+        errors.check(
+            "record",
+            locked(&sheet).map(|_| "This record is signed and locked."),
+        );
+        let typed = Typed {
+            event: form,
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Event, errors).await;
+    };
+    let mut tx = state.db.begin().await?;
+    db::add_event(&mut *tx, record, event, clinician.id).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_EVENT, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "events"))
+}
+
+pub async fn end(
+    State(state): State<AppState>,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    if let Some(record) = sheet.record_id {
+        let mut tx = state.db.begin().await?;
+        if db::end(&mut *tx, record).await? {
+            audit::record(
+                &mut *tx,
+                audit::Entry::new(action::INFUSION_END, Some(&clinician), &meta)
+                    .patient(sheet.patient_id)
+                    .detail(format!("appointment {}", sheet.appointment_id)),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(back_to(&sheet, "discharge"))
+}
+
+/// A clinician's typed signature: their own name (case and spacing aside) and the meaning
+/// ticked.
+fn check_signature(
+    errors: &mut FormErrors,
+    clinician: &CurrentUser,
+    name: &str,
+    meaning: Option<&str>,
+) {
+    if !crate::consent::model::same_name(name, &clinician.name) {
+        errors.add(
+            "signed_name",
+            format!(
+                "Type your name as your account shows it: {}.",
+                clinician.name
+            ),
+        );
+    }
+    if meaning.is_none() {
+        errors.add(
+            "meaning",
+            "Tick the box to confirm what your signature means.",
+        );
+    }
+}
+
+/// Discharge: the checks must pass, then the clinician signs and the record locks.
+pub async fn discharge(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<DischargeForm>,
+) -> AppResult<Response> {
+    let mut sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let Some(record) = sheet.record_id.filter(|_| sheet.signed_at.is_none()) else {
+        let errors = locked(&sheet).unwrap_or_else(|| {
+            let mut errors = FormErrors::default();
+            errors.add("record", "Open the infusion with its check-in first.");
+            errors
+        });
+        let typed = Typed {
+            discharge: Some(form),
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Discharge, errors).await;
+    };
+    let escort_present = form.escort_present.is_some();
+    let no_driving = form.no_driving.is_some();
+    // The ticks are kept even when something else is still missing.
+    db::save_discharge_checks(&state.db, record, escort_present, no_driving).await?;
+    sheet.escort_present = escort_present;
+    sheet.no_driving_acknowledged = no_driving;
+    let rules = db::rules(&state.db).await?;
+    let readings = db::readings(&state.db, record).await?;
+    let events = db::events(&state.db, record).await?;
+    let facts = DischargeFacts {
+        infusion_ended: sheet.ended_at.is_some(),
+        baseline: readings
+            .iter()
+            .rev()
+            .find(|r| r.phase == "baseline")
+            .map(|r| r.vitals),
+        latest: readings
+            .iter()
+            .rev()
+            .find(|r| r.phase == "recovery")
+            .map(|r| r.vitals),
+        latest_moaas: events
+            .iter()
+            .rev()
+            .find_map(|e| e.moaas.filter(|_| e.kind == "moaas")),
+        escort_present,
+        no_driving_acknowledged: no_driving,
+    };
+    let mut errors = FormErrors::default();
+    for problem in model::discharge_problems(&facts, &rules) {
+        let field = match problem {
+            DischargeProblem::NoEscort => "escort_present",
+            DischargeProblem::NoDrivingNotAcknowledged => "no_driving",
+            _ => "discharge",
+        };
+        errors.add(field, problem.message_with(&rules));
+    }
+    check_signature(
+        &mut errors,
+        &clinician,
+        &form.signed_name,
+        form.meaning.as_deref(),
+    );
+    if !errors.is_empty() {
+        let typed = Typed {
+            discharge: Some(form),
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Discharge, errors).await;
+    }
+    let signature = Signature {
+        clinician: clinician.id,
+        name: form.signed_name.trim(),
+        meaning: DISCHARGE_MEANING,
+    };
+    let mut tx = state.db.begin().await?;
+    if db::sign_discharge(&mut *tx, record, escort_present, no_driving, &signature).await? {
+        crate::scheduling::db::close(
+            &mut tx,
+            sheet.appointment_id,
+            AppointmentStatus::Completed,
+            false,
+            clinician.id,
+            None,
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            audit::Entry::new(action::INFUSION_SIGN, Some(&clinician), &meta)
+                .patient(sheet.patient_id)
+                .detail(format!("appointment {}", sheet.appointment_id)),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(back_to(&sheet, "signature"))
+}
+
+/// A signed correction beneath a signed record.
+pub async fn addendum(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path(appointment_id): Path<i64>,
+    Form(form): Form<AddendumForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let mut errors = FormErrors::default();
+    let body = form.body.trim();
+    if body.is_empty() {
+        errors.add("body", "Write the correction or addition.");
+    } else if body.chars().count() > 4000 {
+        errors.add("body", "Keep an addendum to 4,000 characters.");
+    }
+    check_signature(
+        &mut errors,
+        &clinician,
+        &form.signed_name,
+        form.meaning.as_deref(),
+    );
+    let record = sheet.record_id.filter(|_| sheet.signed_at.is_some());
+    if record.is_none() {
+        errors.add(
+            "body",
+            "Addenda follow a signed record; until it is signed, record things in the flowsheet.",
+        );
+    }
+    let (Some(record), true) = (record, errors.is_empty()) else {
+        let typed = Typed {
+            addendum: form,
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Addendum, errors).await;
+    };
+    let signature = Signature {
+        clinician: clinician.id,
+        name: form.signed_name.trim(),
+        meaning: ADDENDUM_MEANING,
+    };
+    let mut tx = state.db.begin().await?;
+    db::add_addendum(&mut *tx, record, body, &signature).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::INFUSION_ADDENDUM, Some(&clinician), &meta)
+            .patient(sheet.patient_id)
+            .detail(format!("appointment {}", sheet.appointment_id)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(back_to(&sheet, "addenda"))
+}

@@ -1,0 +1,497 @@
+//! The infusion flowsheet: check-in, the blood-pressure hold, the dose order, vitals, events,
+//! discharge with its signature, the lock on a signed record, addenda, and who may see it.
+
+use clinic::auth::model::Role;
+use reqwest::StatusCode;
+
+use crate::scheduling::{clear_for_infusions, patient};
+use crate::support::{Client, TestApp};
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+}
+
+/// An infusion of `patient_id` with `clinician` that began ten minutes ago; its flowsheet's path.
+async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64) -> String {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
+         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
+                 tstzrange(now() - interval '10 minutes', now() + interval '140 minutes'), $2)
+         RETURNING id",
+    )
+    .bind(patient_id)
+    .bind(clinician)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    format!("/infusions/{id}")
+}
+
+const NORMAL: [(&str, &str); 5] = [
+    ("systolic", "128"),
+    ("diastolic", "82"),
+    ("heart_rate", "76"),
+    ("spo2", "98"),
+    ("resp_rate", "14"),
+];
+
+async fn reading(client: &Client, sheet: &str, vitals: [(&str, &str); 5]) -> StatusCode {
+    client
+        .post(&format!("{sheet}/vitals"), &vitals)
+        .await
+        .status
+}
+
+#[tokio::test]
+async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = patient(&app, "ann@clinic.test").await;
+    clear_for_infusions(&app, ann, casey_id).await;
+    let sheet = infusion_now(&app, ann, casey_id).await;
+
+    let page = casey.get(&sheet).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("Consent current and screening valid.")
+        .assert_contains("Complete the check-in.")
+        .assert_contains("Order the dose.");
+
+    // Bad check-in: every problem is named beside its field, the typed input stays and
+    // nothing is recorded.
+    let bad = casey
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("weight_kg", "72.4"),
+                ("systolic", "300"),
+                ("diastolic", "20"),
+                ("heart_rate", "80"),
+                ("spo2", "120"),
+                ("resp_rate", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("id=\"systolic-error\"")
+        .assert_contains("id=\"spo2-error\"")
+        .assert_contains("value=\"300\"")
+        .assert_contains("value=\"120\"")
+        .assert_contains("value=\"72.4\"");
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM infusion_records").await,
+        0
+    );
+
+    // A dose with no weight recorded is refused with the reason.
+    let no_weight = casey
+        .post(&format!("{sheet}/order"), &[("lot_number", "KX-1")])
+        .await;
+    assert_eq!(no_weight.status, StatusCode::UNPROCESSABLE_ENTITY);
+    no_weight.assert_contains("id=\"weight-error\"");
+
+    // Check-in with a baseline above the hold threshold (160/100).
+    let checked = casey
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("escort", "yes"),
+                ("pregnancy_test", "negative"),
+                ("weight_kg", "72.4"),
+                ("systolic", "165"),
+                ("diastolic", "95"),
+                ("heart_rate", "80"),
+                ("spo2", "98"),
+                ("resp_rate", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM vitals_readings WHERE phase = 'baseline'"
+        )
+        .await,
+        1
+    );
+
+    // Dose order: the protocol (IV 0.5 mg/kg over 40 min) times today's weight.
+    let protocol: i64 = count(&app, "SELECT min(id) FROM infusion_protocols").await;
+    let protocol = protocol.to_string();
+    let too_much = casey
+        .post(
+            &format!("{sheet}/order"),
+            &[
+                ("protocol_id", protocol.as_str()),
+                ("mg_per_kg", "1.5"),
+                ("deviation_reason", "trial"),
+                ("lot_number", "KX-1"),
+            ],
+        )
+        .await;
+    assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+    too_much
+        .assert_contains("id=\"mg_per_kg-error\"")
+        .assert_contains("value=\"1.5\"");
+    let unexplained = casey
+        .post(
+            &format!("{sheet}/order"),
+            &[
+                ("protocol_id", protocol.as_str()),
+                ("mg_per_kg", "0.6"),
+                ("lot_number", "KX-1"),
+            ],
+        )
+        .await;
+    assert_eq!(unexplained.status, StatusCode::UNPROCESSABLE_ENTITY);
+    unexplained.assert_contains("id=\"deviation_reason-error\"");
+    let ordered = casey
+        .post(
+            &format!("{sheet}/order"),
+            &[
+                ("protocol_id", protocol.as_str()),
+                ("lot_number", "KX-2026/04"),
+            ],
+        )
+        .await;
+    assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.body);
+    let (dose, route, minutes, lot): (f64, String, i32, String) =
+        sqlx::query_as("SELECT dose_mg, route::text, minutes, lot_number FROM infusion_records")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        (dose, route.as_str(), minutes, lot.as_str()),
+        (36.2, "iv", 40, "KX-2026/04")
+    );
+    casey.get(&sheet).await.assert_contains("36.2 mg");
+
+    // The blood pressure holds the start until a reason is given.
+    let held = casey.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
+    held.assert_contains("id=\"bp_override_reason-error\"");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM infusion_records WHERE started_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    let started = casey
+        .post(
+            &format!("{sheet}/start"),
+            &[(
+                "bp_override_reason",
+                "Anxious on arrival; 150/90 ten minutes later",
+            )],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+
+    // Vitals: implausible values are refused and kept; alert values are marked.
+    let implausible = casey
+        .post(
+            &format!("{sheet}/vitals"),
+            &[
+                ("systolic", "300"),
+                ("diastolic", "20"),
+                ("heart_rate", "80"),
+                ("spo2", "120"),
+                ("resp_rate", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(implausible.status, StatusCode::UNPROCESSABLE_ENTITY);
+    implausible
+        .assert_contains("id=\"systolic-error\"")
+        .assert_contains("id=\"spo2-error\"")
+        .assert_contains("value=\"300\"");
+    let alarming = [
+        ("systolic", "185"),
+        ("diastolic", "100"),
+        ("heart_rate", "90"),
+        ("spo2", "97"),
+        ("resp_rate", "16"),
+    ];
+    assert_eq!(
+        reading(&casey, &sheet, alarming).await,
+        StatusCode::SEE_OTHER
+    );
+    let during = casey.get(&sheet).await;
+    during
+        .assert_contains("class=\"alert\">185")
+        .assert_contains("<svg")
+        .assert_contains("data-next-due=");
+
+    // Events: a side effect with its intervention, and the sedation rating.
+    let event = casey
+        .post(
+            &format!("{sheet}/events"),
+            &[
+                ("kind", "side_effect"),
+                ("side_effect", "nausea"),
+                ("severity", "mild"),
+                ("intervention", "Ondansetron 4 mg IV"),
+            ],
+        )
+        .await;
+    assert_eq!(event.status, StatusCode::SEE_OTHER, "{}", event.body);
+    let no_rating = casey
+        .post(&format!("{sheet}/events"), &[("kind", "moaas")])
+        .await;
+    assert_eq!(no_rating.status, StatusCode::UNPROCESSABLE_ENTITY);
+    no_rating.assert_contains("id=\"moaas-error\"");
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "moaas"), ("moaas", "4")],
+        )
+        .await;
+
+    // Discharge names what is missing: the infusion has not ended, MOAA/S 4, vitals high,
+    // no escort, no acknowledgement, no signature.
+    assert_eq!(
+        casey.post(&format!("{sheet}/end"), &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let early = casey
+        .post(
+            &format!("{sheet}/discharge"),
+            &[("signed_name", "Someone Else")],
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
+    early
+        .assert_contains("MOAA/S is 4")
+        .assert_contains("id=\"escort_present-error\"")
+        .assert_contains("id=\"no_driving-error\"")
+        .assert_contains("id=\"signed_name-error\"")
+        .assert_contains("value=\"Someone Else\"");
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "moaas"), ("moaas", "5")],
+        )
+        .await;
+    assert_eq!(reading(&casey, &sheet, NORMAL).await, StatusCode::SEE_OTHER);
+    let signed = casey
+        .post(
+            &format!("{sheet}/discharge"),
+            &[
+                ("escort_present", "yes"),
+                ("no_driving", "yes"),
+                ("signed_name", " clinician  CASEY "),
+                ("meaning", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Discharged and signed")
+        .assert_contains("Ondansetron 4 mg IV");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM appointments WHERE status = 'completed'"
+        )
+        .await,
+        1
+    );
+
+    // The signed record is locked: by the app and by the database.
+    assert_eq!(
+        reading(&casey, &sheet, NORMAL).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    for statement in [
+        "UPDATE infusion_records SET weight_kg = 80",
+        "DELETE FROM infusion_events",
+        "UPDATE vitals_readings SET systolic = 120",
+        "INSERT INTO vitals_readings (record_id, phase, systolic, diastolic, heart_rate, spo2, resp_rate, recorded_by)
+         SELECT id, 'recovery', 120, 80, 70, 98, 14, opened_by FROM infusion_records",
+    ] {
+        let refused = sqlx::query(statement).execute(&app.db).await;
+        assert!(refused.is_err(), "{statement} was allowed");
+    }
+
+    // Corrections are signed addenda beneath it.
+    let unsigned = casey
+        .post(
+            &format!("{sheet}/addenda"),
+            &[("body", "Lot was KX-2026/05")],
+        )
+        .await;
+    assert_eq!(unsigned.status, StatusCode::UNPROCESSABLE_ENTITY);
+    unsigned.assert_contains("id=\"meaning-error\"");
+    let addendum = casey
+        .post(
+            &format!("{sheet}/addenda"),
+            &[
+                ("body", "Lot was KX-2026/05"),
+                ("signed_name", "Clinician casey"),
+                ("meaning", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(addendum.status, StatusCode::SEE_OTHER, "{}", addendum.body);
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Lot was KX-2026/05")
+        .assert_contains("Signed by Clinician casey");
+
+    // The course: scores over time with baseline, response and remission, the infusion
+    // given, its side effects, and the follow-up's standing.
+    sqlx::query(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, context, recorded_at)
+         VALUES ($1, 'phq9', '1', '[]', 20, 'session', now() - interval '30 days'),
+                ($1, 'gad7', '1', '[]', 15, 'session', now() - interval '30 days'),
+                ($1, 'phq9', '1', '[]', 9, 'session', now() - interval '10 days'),
+                ($1, 'phq9', '1', '[]', 4, 'session', now() - interval '1 day')",
+    )
+    .bind(ann)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let course = casey
+        .get(&format!("/clinician/patients/{ann}/outcomes"))
+        .await;
+    assert_eq!(course.status, StatusCode::OK);
+    course
+        .assert_contains("<svg")
+        .assert_contains("Yes: PHQ-9 under 5")
+        .assert_contains("Yes: at least 50% below baseline")
+        .assert_contains("<td>PHQ-9</td><td>20</td><td>baseline</td>")
+        .assert_contains("<td>PHQ-9</td><td>9</td><td>response</td>")
+        .assert_contains("<td>PHQ-9</td><td>4</td><td>remission</td>")
+        .assert_contains("<dt>Total ketamine</dt><dd>36.2 mg</dd>")
+        .assert_contains("<td>Nausea</td><td>1</td><td>100%</td>")
+        .assert_contains("Not due: after 5 more infusions");
+    // The patient sees the same chart and their sessions, not the clinical notes.
+    let ann_client = app.client();
+    ann_client
+        .login("ann@clinic.test", crate::support::PASSWORD)
+        .await;
+    let mine = ann_client.get("/patient/progress").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    mine.assert_contains("My progress")
+        .assert_contains("<svg")
+        .assert_contains("36.2 mg IV")
+        .assert_lacks("Nausea")
+        .assert_lacks("Ondansetron")
+        .assert_lacks("/infusions/");
+    assert_eq!(ann_client.get(&sheet).await.status, StatusCode::FORBIDDEN);
+
+    // Every view and change is audited with the patient.
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT action FROM audit_log WHERE action LIKE 'infusion.%' AND patient_id = $1
+         ORDER BY action",
+    )
+    .bind(ann)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "infusion.addendum",
+            "infusion.check_in",
+            "infusion.end",
+            "infusion.event",
+            "infusion.order",
+            "infusion.sign",
+            "infusion.start",
+            "infusion.view",
+            "infusion.vitals"
+        ]
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM audit_log WHERE action = 'outcomes.view'"
+        )
+        .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cannot_start() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
+    let bo = patient(&app, "bo@clinic.test").await;
+    let sheet = infusion_now(&app, bo, casey_id).await;
+
+    assert_eq!(desk.get(&sheet).await.status, StatusCode::FORBIDDEN);
+    let appointment = sheet.replace("/infusions/", "/appointments/");
+    desk.get(&appointment).await.assert_lacks("Infusion record");
+    casey
+        .get(&appointment)
+        .await
+        .assert_contains("Infusion record");
+
+    // No screening and no consent: the flowsheet names both, and the start is refused.
+    let page = casey.get(&sheet).await;
+    page.assert_contains("The screening does not clear an infusion")
+        .assert_contains("Consent is not current");
+    casey
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("escort", "yes"),
+                ("pregnancy_test", "negative"),
+                ("weight_kg", "80"),
+                ("systolic", "120"),
+                ("diastolic", "80"),
+                ("heart_rate", "70"),
+                ("spo2", "99"),
+                ("resp_rate", "12"),
+            ],
+        )
+        .await;
+    let protocol = count(&app, "SELECT min(id) FROM infusion_protocols")
+        .await
+        .to_string();
+    casey
+        .post(
+            &format!("{sheet}/order"),
+            &[("protocol_id", protocol.as_str()), ("lot_number", "A1")],
+        )
+        .await;
+    let refused = casey.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("Consent is not current");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM infusion_records WHERE started_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    // A consultation has no flowsheet.
+    let consultation: i64 = sqlx::query_scalar(
+        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
+         VALUES ($1, 'consultation', $2, tstzrange(now() + interval '1 day', now() + interval '1 day 30 minutes'), $2)
+         RETURNING id",
+    )
+    .bind(bo)
+    .bind(casey_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        casey
+            .get(&format!("/infusions/{consultation}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
