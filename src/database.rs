@@ -67,7 +67,9 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
         .disable_statement_logging()
         // Every query is a prepared statement with parameters: plan it once per connection
         // instead of re-planning on each call (planning a join cost more than running it).
-        .options([("plan_cache_mode", "force_generic_plan")]);
+        // No JIT: a generic plan's cost estimate can pass jit_above_cost, and compiling a
+        // short query on every call costs far more than running it.
+        .options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")]);
     match probe(&options).await {
         Ok(connection) => {
             let _ = connection.close().await;

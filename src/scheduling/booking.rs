@@ -4,7 +4,9 @@
 
 use time::{Date, Duration, OffsetDateTime, Weekday};
 
-use super::db::{self, NewAppointment};
+use std::sync::Arc;
+
+use super::db::{self, BusyRow, NewAppointment};
 use super::model::{
     self, AppointmentKind, AppointmentStatus, ChairCalendar, ClinicianCalendar, GateFacts,
     GateProblem, Slot, WorkingBlock,
@@ -46,16 +48,28 @@ async fn calendars(
     reference: &Reference,
     days: &[Date],
 ) -> AppResult<(Vec<ClinicianCalendar>, Vec<ChairCalendar>)> {
-    let settings = &reference.settings;
-    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+    let Some((from, until)) = span_of(reference, days) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let zone = settings.zone();
-    // The days themselves: a slot lies within its day, and the query also finds bookings
-    // that began the day before and run into it.
-    let from = zone.to_utc(*first, time::Time::MIDNIGHT);
-    let until = zone.to_utc(*last + Duration::days(1), time::Time::MIDNIGHT);
-    let busy = super::reference::busy_between(state, from, until).await?;
+    let busy = db::busy_between(&state.db, from, until).await?;
+    Ok(calendars_from(reference, &busy))
+}
+
+/// The days themselves, in UTC: a slot lies within its day, and the busy times read for them
+/// include bookings that began the day before and run into it.
+fn span_of(reference: &Reference, days: &[Date]) -> Option<(OffsetDateTime, OffsetDateTime)> {
+    let (first, last) = (days.first()?, days.last()?);
+    let zone = reference.settings.zone();
+    Some((
+        zone.to_utc(*first, time::Time::MIDNIGHT),
+        zone.to_utc(*last + Duration::days(1), time::Time::MIDNIGHT),
+    ))
+}
+
+fn calendars_from(
+    reference: &Reference,
+    busy: &[BusyRow],
+) -> (Vec<ClinicianCalendar>, Vec<ChairCalendar>) {
     let chairs: Vec<ChairCalendar> = reference
         .chairs
         .iter()
@@ -92,31 +106,45 @@ async fn calendars(
             }),
         }
     }
-    Ok((clinicians, chairs))
+    (clinicians, chairs)
 }
 
 fn earliest_bookable() -> OffsetDateTime {
     OffsetDateTime::now_utc() + Duration::minutes(LEAD_MINUTES)
 }
 
-/// Open slots for `kind` on `days`, from the working hours, bookings and time off.
+/// Open slots for `kind` on `days`, from the working hours, bookings and time off. The
+/// slots of a span are worked out once per schedule version (`reference::slots`); only the
+/// ones too soon to book are left out per request.
 pub async fn open_slots(
     state: &AppState,
-    reference: &Reference,
+    reference: &Arc<Reference>,
     kind: AppointmentKind,
     days: &[Date],
 ) -> AppResult<Vec<Slot>> {
+    let Some((from, until)) = span_of(reference, days) else {
+        return Ok(Vec::new());
+    };
     let settings = &reference.settings;
-    let (clinicians, chairs) = calendars(state, reference, days).await?;
-    Ok(model::open_slots(
-        days,
-        settings.zone(),
-        settings.scheduling().length(kind),
-        kind.needs_chair(),
-        &clinicians,
-        &chairs,
-        earliest_bookable(),
-    ))
+    let all = super::reference::slots(state, reference, kind.as_str(), from, until, |busy| {
+        let (clinicians, chairs) = calendars_from(reference, busy);
+        model::open_slots(
+            days,
+            settings.zone(),
+            settings.scheduling().length(kind),
+            kind.needs_chair(),
+            &clinicians,
+            &chairs,
+            from,
+        )
+    })
+    .await?;
+    let earliest = earliest_bookable();
+    Ok(all
+        .iter()
+        .filter(|s| s.starts >= earliest)
+        .cloned()
+        .collect())
 }
 
 /// The seven days of a week, from its Monday.

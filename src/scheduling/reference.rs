@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use time::OffsetDateTime;
 
 use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow};
+use super::model::Slot;
 use crate::app::AppState;
 use crate::error::AppResult;
 use crate::settings::{self, ClinicSettings};
@@ -46,11 +47,11 @@ type Span = (OffsetDateTime, OffsetDateTime, &'static str);
 /// clinic of thirty clinicians is about 150 KiB.
 const SPANS: usize = 24;
 
-/// The schedules lately drawn and the busy times lately read, per span.
+/// The schedules lately drawn and the open slots lately worked out, per span.
 #[derive(Default)]
 pub struct Remembered {
     boards: BySpan<String, Drawn>,
-    busy: BySpan<Vec<BusyRow>, i64>,
+    slots: BySpan<Vec<Slot>, Drawn>,
 }
 
 /// What a drawn schedule was drawn from: the schedule's version and the reference data
@@ -131,22 +132,31 @@ pub async fn board(
     Ok(board)
 }
 
-/// Bookings and time off between `from` and `until` (see `db::busy_between`).
-pub async fn busy_between(
+/// The open slots of `from`..`until` as `open` works them out from the busy times read for
+/// that span, worked out again only after a change (as for `board`); `name` tells apart the
+/// slot lists of one span (one per appointment kind).
+pub async fn slots(
     state: &AppState,
+    reference: &Arc<Reference>,
+    name: &'static str,
     from: OffsetDateTime,
     until: OffsetDateTime,
-) -> AppResult<Arc<Vec<BusyRow>>> {
-    let version = db::schedule_version(&state.db).await?;
-    if let Some(rows) = state.schedule.busy.get(&(from, until, "busy"), &version) {
-        return Ok(rows);
+    open: impl FnOnce(&[BusyRow]) -> Vec<Slot>,
+) -> AppResult<Arc<Vec<Slot>>> {
+    let drawn = Drawn {
+        version: db::schedule_version(&state.db).await?,
+        reference: reference.clone(),
+    };
+    if let Some(slots) = state.schedule.slots.get(&(from, until, name), &drawn) {
+        return Ok(slots);
     }
-    let rows = Arc::new(db::busy_between(&state.db, from, until).await?);
+    let busy = db::busy_between(&state.db, from, until).await?;
+    let slots = Arc::new(open(&busy));
     state
         .schedule
-        .busy
-        .keep((from, until, "busy"), version, rows.clone());
-    Ok(rows)
+        .slots
+        .keep((from, until, name), drawn, slots.clone());
+    Ok(slots)
 }
 
 #[cfg(test)]
