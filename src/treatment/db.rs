@@ -612,3 +612,75 @@ pub async fn sessions(
     .fetch_all(db)
     .await
 }
+
+/// Saves the clinic's flowsheet settings.
+pub async fn save_rules(db: impl PgExecutor<'_>, rules: &TreatmentRules) -> sqlx::Result<()> {
+    let a = &rules.alerts;
+    sqlx::query!(
+        "UPDATE clinic_settings SET bp_hold_systolic = $1, bp_hold_diastolic = $2,
+                max_dose_mg_per_kg = $3, max_dose_mg = $4, vitals_interval_minutes = $5,
+                alert_systolic_low = $6, alert_systolic_high = $7, alert_diastolic_low = $8,
+                alert_diastolic_high = $9, alert_heart_rate_low = $10, alert_heart_rate_high = $11,
+                alert_spo2_low = $12, alert_resp_rate_low = $13, alert_resp_rate_high = $14,
+                discharge_bp_margin = $15, discharge_hr_margin = $16,
+                follow_up_every_infusions = $17, follow_up_every_months = $18, updated_at = now()",
+        rules.bp_hold_systolic,
+        rules.bp_hold_diastolic,
+        rules.max_mg_per_kg,
+        rules.max_mg,
+        rules.vitals_interval_minutes,
+        a.systolic.0,
+        a.systolic.1,
+        a.diastolic.0,
+        a.diastolic.1,
+        a.heart_rate.0,
+        a.heart_rate.1,
+        a.spo2_low,
+        a.resp_rate.0,
+        a.resp_rate.1,
+        rules.discharge_bp_margin,
+        rules.discharge_hr_margin,
+        rules.follow_up_every_infusions,
+        rules.follow_up_every_months
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds a protocol; a name already taken is refused by `infusion_protocols_name_key`.
+pub async fn add_protocol(
+    db: impl PgExecutor<'_>,
+    name: &str,
+    route: Route,
+    mg_per_kg: f64,
+    minutes: i32,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO infusion_protocols (name, route, mg_per_kg, minutes)
+         VALUES ($1, $2::text::dose_route, $3, $4)",
+        name,
+        route.code(),
+        mg_per_kg,
+        minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Protocols are never deleted (records name them); they are retired and brought back.
+pub async fn set_protocol_active(
+    db: impl PgExecutor<'_>,
+    id: i64,
+    active: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "UPDATE infusion_protocols SET active = $2 WHERE id = $1",
+        id,
+        active
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -1,13 +1,14 @@
 //! The infusion flowsheet (check-in, dose order, vitals, events, discharge, addenda) and
 //! each patient's course over time (scores, response and remission, follow-ups).
 
+pub mod admin_pages;
 pub mod chart;
 pub mod db;
 pub mod model;
 pub mod outcomes;
 pub mod pages;
 
-use crate::web::routes::{CLINICIAN, PATIENT, Route};
+use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -22,5 +23,11 @@ pub fn routes() -> Vec<Route> {
         Route::new("/infusions/{id}/addenda", CLINICIAN).post(pages::addendum),
         Route::new("/clinician/patients/{id}/outcomes", CLINICIAN).get(outcomes::for_clinician),
         Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
+        Route::new("/admin/treatment", ADMIN)
+            .get(admin_pages::show)
+            .post(admin_pages::save),
+        Route::new("/admin/treatment/protocols", ADMIN).post(admin_pages::add_protocol),
+        Route::new("/admin/treatment/protocols/{id}/active", ADMIN)
+            .post(admin_pages::protocol_active),
     ]
 }

@@ -1211,6 +1211,295 @@ pub fn follow_up_status(
     }
 }
 
+/// The clinic's flowsheet settings as an administrator types them.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct RulesForm {
+    #[serde(default)]
+    pub bp_hold_systolic: String,
+    #[serde(default)]
+    pub bp_hold_diastolic: String,
+    #[serde(default)]
+    pub max_mg_per_kg: String,
+    #[serde(default)]
+    pub max_mg: String,
+    #[serde(default)]
+    pub vitals_interval_minutes: String,
+    #[serde(default)]
+    pub alert_systolic_low: String,
+    #[serde(default)]
+    pub alert_systolic_high: String,
+    #[serde(default)]
+    pub alert_diastolic_low: String,
+    #[serde(default)]
+    pub alert_diastolic_high: String,
+    #[serde(default)]
+    pub alert_heart_rate_low: String,
+    #[serde(default)]
+    pub alert_heart_rate_high: String,
+    #[serde(default)]
+    pub alert_spo2_low: String,
+    #[serde(default)]
+    pub alert_resp_rate_low: String,
+    #[serde(default)]
+    pub alert_resp_rate_high: String,
+    #[serde(default)]
+    pub discharge_bp_margin: String,
+    #[serde(default)]
+    pub discharge_hr_margin: String,
+    #[serde(default)]
+    pub follow_up_every_infusions: String,
+    #[serde(default)]
+    pub follow_up_every_months: String,
+}
+
+impl RulesForm {
+    /// The form as the settings stand.
+    pub fn of(rules: &TreatmentRules) -> Self {
+        let a = &rules.alerts;
+        RulesForm {
+            bp_hold_systolic: rules.bp_hold_systolic.to_string(),
+            bp_hold_diastolic: rules.bp_hold_diastolic.to_string(),
+            max_mg_per_kg: plain_number(rules.max_mg_per_kg),
+            max_mg: plain_number(rules.max_mg),
+            vitals_interval_minutes: rules.vitals_interval_minutes.to_string(),
+            alert_systolic_low: a.systolic.0.to_string(),
+            alert_systolic_high: a.systolic.1.to_string(),
+            alert_diastolic_low: a.diastolic.0.to_string(),
+            alert_diastolic_high: a.diastolic.1.to_string(),
+            alert_heart_rate_low: a.heart_rate.0.to_string(),
+            alert_heart_rate_high: a.heart_rate.1.to_string(),
+            alert_spo2_low: a.spo2_low.to_string(),
+            alert_resp_rate_low: a.resp_rate.0.to_string(),
+            alert_resp_rate_high: a.resp_rate.1.to_string(),
+            discharge_bp_margin: rules.discharge_bp_margin.to_string(),
+            discharge_hr_margin: rules.discharge_hr_margin.to_string(),
+            follow_up_every_infusions: rules.follow_up_every_infusions.to_string(),
+            follow_up_every_months: rules.follow_up_every_months.to_string(),
+        }
+    }
+}
+
+/// A whole number from `min` to `max` for a settings field, or its message (0 stands in).
+fn setting(
+    errors: &mut FormErrors,
+    field: &'static str,
+    text: &str,
+    (min, max): (i32, i32),
+    unit: &str,
+) -> i32 {
+    match parse_whole(text).filter(|v| (min..=max).contains(v)) {
+        Some(value) => value,
+        None => {
+            errors.add(
+                field,
+                format!("Enter a whole number from {min} to {max}{unit}."),
+            );
+            0
+        }
+    }
+}
+
+/// A positive decimal up to `max` for a settings field, or its message.
+fn decimal_setting(errors: &mut FormErrors, field: &'static str, text: &str, max: f64) -> f64 {
+    match parse_decimal(text) {
+        Ok(value) if value > 0.0 && value <= max => value,
+        _ => {
+            errors.add(
+                field,
+                format!(
+                    "Enter a number above 0 and at most {}, with a point for decimals.",
+                    plain_number(max)
+                ),
+            );
+            0.0
+        }
+    }
+}
+
+/// Checks the settings an administrator typed: each in its range, each alert range with its
+/// low bound below its high one.
+pub fn check_rules(form: &RulesForm) -> Result<TreatmentRules, FormErrors> {
+    let mut e = FormErrors::default();
+    let mm = " mmHg";
+    let rules = TreatmentRules {
+        bp_hold_systolic: setting(
+            &mut e,
+            "bp_hold_systolic",
+            &form.bp_hold_systolic,
+            (100, 220),
+            mm,
+        ),
+        bp_hold_diastolic: setting(
+            &mut e,
+            "bp_hold_diastolic",
+            &form.bp_hold_diastolic,
+            (60, 140),
+            mm,
+        ),
+        max_mg_per_kg: decimal_setting(&mut e, "max_mg_per_kg", &form.max_mg_per_kg, 5.0),
+        max_mg: decimal_setting(&mut e, "max_mg", &form.max_mg, 500.0),
+        vitals_interval_minutes: setting(
+            &mut e,
+            "vitals_interval_minutes",
+            &form.vitals_interval_minutes,
+            (5, 60),
+            " minutes",
+        ),
+        alerts: AlertRanges {
+            systolic: (
+                setting(
+                    &mut e,
+                    "alert_systolic_low",
+                    &form.alert_systolic_low,
+                    (50, 260),
+                    mm,
+                ),
+                setting(
+                    &mut e,
+                    "alert_systolic_high",
+                    &form.alert_systolic_high,
+                    (50, 260),
+                    mm,
+                ),
+            ),
+            diastolic: (
+                setting(
+                    &mut e,
+                    "alert_diastolic_low",
+                    &form.alert_diastolic_low,
+                    (20, 160),
+                    mm,
+                ),
+                setting(
+                    &mut e,
+                    "alert_diastolic_high",
+                    &form.alert_diastolic_high,
+                    (20, 160),
+                    mm,
+                ),
+            ),
+            heart_rate: (
+                setting(
+                    &mut e,
+                    "alert_heart_rate_low",
+                    &form.alert_heart_rate_low,
+                    (20, 250),
+                    " bpm",
+                ),
+                setting(
+                    &mut e,
+                    "alert_heart_rate_high",
+                    &form.alert_heart_rate_high,
+                    (20, 250),
+                    " bpm",
+                ),
+            ),
+            spo2_low: setting(
+                &mut e,
+                "alert_spo2_low",
+                &form.alert_spo2_low,
+                (80, 100),
+                "%",
+            ),
+            resp_rate: (
+                setting(
+                    &mut e,
+                    "alert_resp_rate_low",
+                    &form.alert_resp_rate_low,
+                    (4, 60),
+                    "/min",
+                ),
+                setting(
+                    &mut e,
+                    "alert_resp_rate_high",
+                    &form.alert_resp_rate_high,
+                    (4, 60),
+                    "/min",
+                ),
+            ),
+        },
+        discharge_bp_margin: setting(
+            &mut e,
+            "discharge_bp_margin",
+            &form.discharge_bp_margin,
+            (0, 60),
+            mm,
+        ),
+        discharge_hr_margin: setting(
+            &mut e,
+            "discharge_hr_margin",
+            &form.discharge_hr_margin,
+            (0, 60),
+            " bpm",
+        ),
+        follow_up_every_infusions: setting(
+            &mut e,
+            "follow_up_every_infusions",
+            &form.follow_up_every_infusions,
+            (1, 50),
+            " infusions",
+        ),
+        follow_up_every_months: setting(
+            &mut e,
+            "follow_up_every_months",
+            &form.follow_up_every_months,
+            (1, 24),
+            " months",
+        ),
+    };
+    let a = rules.alerts;
+    for (field, (low, high)) in [
+        ("alert_systolic_high", a.systolic),
+        ("alert_diastolic_high", a.diastolic),
+        ("alert_heart_rate_high", a.heart_rate),
+        ("alert_resp_rate_high", a.resp_rate),
+    ] {
+        if e.get(field).is_none() && low >= high {
+            e.add(field, "The upper alert bound must be above the lower one.");
+        }
+    }
+    if e.is_empty() { Ok(rules) } else { Err(e) }
+}
+
+/// A new dosing protocol as an administrator types it.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ProtocolForm {
+    #[serde(default, rename = "protocol_name")]
+    pub name: String,
+    #[serde(default, rename = "protocol_route")]
+    pub route: String,
+    #[serde(default, rename = "protocol_mg_per_kg")]
+    pub mg_per_kg: String,
+    #[serde(default, rename = "protocol_minutes")]
+    pub minutes: String,
+}
+
+/// A protocol to add: named (1–80 characters), a known route, mg/kg above 0 up to 5 and
+/// 1–240 minutes. Field names are prefixed `protocol_` to stand apart from the settings.
+pub fn check_protocol(form: &ProtocolForm) -> Result<(String, Route, f64, i32), FormErrors> {
+    let mut e = FormErrors::default();
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        e.add("protocol_name", "Name the protocol (up to 80 characters).");
+    }
+    let route = Route::parse(&form.route);
+    if route.is_none() {
+        e.add("protocol_route", "Choose a route.");
+    }
+    let mg_per_kg = decimal_setting(&mut e, "protocol_mg_per_kg", &form.mg_per_kg, 5.0);
+    let minutes = setting(
+        &mut e,
+        "protocol_minutes",
+        &form.minutes,
+        (1, MINUTES_MAX),
+        " minutes",
+    );
+    match route {
+        Some(route) if e.is_empty() => Ok((name.to_owned(), route, mg_per_kg, minutes)),
+        _ => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2107,5 +2396,51 @@ mod tests {
         assert_eq!(plain_number(1.0), "1");
         assert_eq!(plain_number(0.75), "0.75");
         assert_eq!(plain_number(36.2), "36.2");
+    }
+    #[test]
+    fn settings_are_checked_field_by_field_and_alert_ranges_must_open_upwards() {
+        let rules = TreatmentRules::example();
+        assert_eq!(check_rules(&RulesForm::of(&rules)), Ok(rules));
+        let mut form = RulesForm::of(&TreatmentRules::example());
+        form.bp_hold_systolic = "300".into();
+        form.max_mg_per_kg = "0,5".into();
+        form.alert_heart_rate_low = "130".into();
+        form.vitals_interval_minutes = "".into();
+        let errors = check_rules(&form).unwrap_err();
+        assert!(
+            errors
+                .get("bp_hold_systolic")
+                .unwrap()
+                .contains("100 to 220")
+        );
+        assert!(errors.get("max_mg_per_kg").is_some());
+        assert!(errors.get("vitals_interval_minutes").is_some());
+        assert_eq!(
+            errors.get("alert_heart_rate_high"),
+            Some("The upper alert bound must be above the lower one.")
+        );
+    }
+
+    #[test]
+    fn a_protocol_needs_a_name_route_dose_and_time() {
+        let good = ProtocolForm {
+            name: " IM 0.75 mg/kg ".into(),
+            route: "im".into(),
+            mg_per_kg: "0.75".into(),
+            minutes: "1".into(),
+        };
+        assert_eq!(
+            check_protocol(&good),
+            Ok(("IM 0.75 mg/kg".to_owned(), Route::Im, 0.75, 1))
+        );
+        let errors = check_protocol(&ProtocolForm::default()).unwrap_err();
+        for field in [
+            "protocol_name",
+            "protocol_route",
+            "protocol_mg_per_kg",
+            "protocol_minutes",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
     }
 }

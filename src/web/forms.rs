@@ -1,6 +1,6 @@
 //! Field-level form errors, shown next to each field.
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FormErrors(Vec<(&'static str, String)>);
 
 impl FormErrors {

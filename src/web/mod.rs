@@ -149,6 +149,7 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
         link("/admin/settings", "Settings"),
         link("/admin/consent", "Consent forms"),
         link("/admin/scheduling", "Scheduling"),
+        link("/admin/treatment", "Infusions"),
         link("/admin/audit", "Audit log"),
     ];
     match role {

@@ -163,6 +163,10 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Forbidden, Forbidden, Page, Forbidden]
         }
         ("GET", "/patient/progress") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        ("GET", "/admin/treatment") => [Login, Forbidden, Forbidden, Forbidden, Page],
+        ("POST", "/admin/treatment" | "/admin/treatment/protocols") => {
+            [Login, Forbidden, Forbidden, Forbidden, Invalid]
+        }
         ("GET", "/calendar-feed") => [Login, Page, Page, Page, Page],
         ("POST", "/calendar-feed") => [Login, Page, Forbidden, Page, Forbidden],
         ("GET", "/calendar/{token}") => [Missing, Missing, Missing, Missing, Missing],
@@ -175,7 +179,8 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             "POST",
             "/admin/scheduling/chairs/{id}/active"
             | "/admin/scheduling/hours/{id}/remove"
-            | "/admin/scheduling/time-off/{id}/remove",
+            | "/admin/scheduling/time-off/{id}/remove"
+            | "/admin/treatment/protocols/{id}/active",
         ) => [Login, Forbidden, Forbidden, Forbidden, Moved],
         ("GET", "/admin/consent" | "/admin/consent/{id}") => {
             [Login, Forbidden, Forbidden, Forbidden, Page]
@@ -308,6 +313,7 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             let id = if pattern.contains("/account/sessions/")
                 || pattern.contains("/hours/")
                 || pattern.contains("/time-off/")
+                || pattern.contains("/protocols/")
             {
                 999_999_999
             } else if pattern.contains("/chairs/") {

@@ -495,3 +495,123 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
         StatusCode::NOT_FOUND
     );
 }
+
+/// The infusion settings as they ship, as the admin form posts them.
+const DEFAULT_SETTINGS: [(&str, &str); 18] = [
+    ("bp_hold_systolic", "160"),
+    ("bp_hold_diastolic", "100"),
+    ("max_mg_per_kg", "1"),
+    ("max_mg", "100"),
+    ("vitals_interval_minutes", "15"),
+    ("alert_systolic_low", "90"),
+    ("alert_systolic_high", "180"),
+    ("alert_diastolic_low", "50"),
+    ("alert_diastolic_high", "110"),
+    ("alert_heart_rate_low", "50"),
+    ("alert_heart_rate_high", "120"),
+    ("alert_spo2_low", "92"),
+    ("alert_resp_rate_low", "10"),
+    ("alert_resp_rate_high", "24"),
+    ("discharge_bp_margin", "20"),
+    ("discharge_hr_margin", "20"),
+    ("follow_up_every_infusions", "6"),
+    ("follow_up_every_months", "3"),
+];
+
+fn settings_with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
+    DEFAULT_SETTINGS
+        .iter()
+        .map(|(f, v)| (*f, if *f == field { value } else { *v }))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_admin_sets_the_thresholds_and_protocols_the_flowsheet_uses() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in(Role::Admin, "admin@clinic.test").await;
+    let page = admin.get("/admin/treatment").await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("IV 0.5 mg/kg over 40 min")
+        .assert_contains("value=\"160\"");
+
+    let bad = admin
+        .post(
+            "/admin/treatment",
+            &settings_with("bp_hold_systolic", "300"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("id=\"bp_hold_systolic-error\"")
+        .assert_contains("value=\"300\"");
+    let inverted = admin
+        .post(
+            "/admin/treatment",
+            &settings_with("alert_heart_rate_low", "130"),
+        )
+        .await;
+    inverted.assert_contains("The upper alert bound must be above the lower one.");
+    assert_eq!(
+        count(&app, "SELECT bp_hold_systolic::bigint FROM clinic_settings").await,
+        160
+    );
+    let saved = admin
+        .post(
+            "/admin/treatment",
+            &settings_with("bp_hold_systolic", "140"),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        count(&app, "SELECT bp_hold_systolic::bigint FROM clinic_settings").await,
+        140
+    );
+
+    let empty = admin.post("/admin/treatment/protocols", &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    empty.assert_contains("id=\"protocol_name-error\"");
+    let im = [
+        ("protocol_name", "IM 0.75 mg/kg"),
+        ("protocol_route", "im"),
+        ("protocol_mg_per_kg", "0.75"),
+        ("protocol_minutes", "1"),
+    ];
+    let added = admin.post("/admin/treatment/protocols", &im).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let again = admin.post("/admin/treatment/protocols", &im).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    again.assert_contains("exists already");
+    let default = count(&app, "SELECT min(id) FROM infusion_protocols").await;
+    let retired = admin
+        .post(
+            &format!("/admin/treatment/protocols/{default}/active"),
+            &[("active", "false")],
+        )
+        .await;
+    assert_eq!(retired.status, StatusCode::SEE_OTHER);
+
+    // The flowsheet follows: 150/95 is now held, and only the IM protocol is offered.
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = patient(&app, "ann@clinic.test").await;
+    clear_for_infusions(&app, ann, casey_id).await;
+    let sheet = infusion_now(&app, ann, casey_id).await;
+    casey
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("escort", "yes"),
+                ("pregnancy_test", "negative"),
+                ("weight_kg", "80"),
+                ("systolic", "150"),
+                ("diastolic", "95"),
+                ("heart_rate", "70"),
+                ("spo2", "99"),
+                ("resp_rate", "12"),
+            ],
+        )
+        .await;
+    let page = casey.get(&sheet).await;
+    page.assert_contains("hold threshold (140/100 mmHg)")
+        .assert_contains("IM 0.75 mg/kg")
+        .assert_lacks("IV 0.5 mg/kg over 40 min");
+}
