@@ -90,6 +90,7 @@ pub mod action {
     pub const INFUSION_SIGN: &str = "infusion.sign";
     pub const INFUSION_ADDENDUM: &str = "infusion.addendum";
     pub const OUTCOMES_VIEW: &str = "outcomes.view";
+    pub const PRE_SESSION_SUBMIT: &str = "pre_session.submit";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -152,6 +153,7 @@ pub mod action {
         INFUSION_SIGN,
         INFUSION_ADDENDUM,
         OUTCOMES_VIEW,
+        PRE_SESSION_SUBMIT,
     ];
 }
 

@@ -50,6 +50,14 @@ struct MinePage {
     notice: Option<&'static str>,
 }
 
+impl MinePage {
+    /// The pre-session questionnaires open three days before an infusion.
+    fn measures_open(&self, entry: &Entry) -> bool {
+        entry.row.kind == AppointmentKind::Infusion
+            && entry.row.from - time::OffsetDateTime::now_utc() <= time::Duration::days(3)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     notice: Option<String>,

@@ -331,6 +331,7 @@ pub(super) fn split_by_now(
 pub(super) fn notice(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "booked" => Some("Booked. A reminder will be sent before the appointment."),
+        "measures" => Some("Thank you: your questionnaires for the infusion are in."),
         "moved" => Some("The appointment is moved; the reminder follows it."),
         "cancelled" => Some("The appointment is cancelled."),
         "late" => Some("The appointment is cancelled (a late cancellation)."),

@@ -684,3 +684,86 @@ pub async fn set_protocol_active(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// A pre-session questionnaire total recorded for an infusion.
+#[derive(Clone, Debug)]
+pub struct PreSessionScore {
+    pub instrument: String,
+    pub total: i16,
+    pub band: Option<String>,
+    /// PHQ-9 item 9 (thoughts of self-harm) as answered, for the clinician's attention.
+    pub item9: Option<i16>,
+    pub recorded_at: OffsetDateTime,
+}
+
+pub async fn pre_session_scores(
+    db: impl PgExecutor<'_>,
+    appointment_id: i64,
+) -> sqlx::Result<Vec<PreSessionScore>> {
+    sqlx::query_as!(
+        PreSessionScore,
+        r#"SELECT instrument, total AS "total!", band,
+                  CASE WHEN instrument = 'phq9' THEN (answers->>8)::smallint END AS item9,
+                  recorded_at
+           FROM questionnaire_results
+           WHERE appointment_id = $1 AND context = 'session' AND total IS NOT NULL
+           ORDER BY instrument DESC"#,
+        appointment_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One instrument taken before an infusion; false when it was already taken for it.
+pub struct PreSessionResult<'a> {
+    pub instrument: &'a str,
+    pub version: &'a str,
+    pub answers: &'a [Option<i16>],
+    pub total: i16,
+    pub band: &'a str,
+}
+
+pub async fn record_pre_session(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    appointment_id: i64,
+    result: &PreSessionResult<'_>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query!(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, band,
+                                            context, appointment_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'session', $7)
+         ON CONFLICT (appointment_id, instrument) WHERE appointment_id IS NOT NULL DO NOTHING",
+        patient_id,
+        result.instrument,
+        result.version,
+        sqlx::types::Json(result.answers) as _,
+        result.total,
+        result.band,
+        appointment_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The patient's own infusion that may take pre-session questionnaires now: booked or
+/// checked in, starting within the next three days (or started today).
+pub async fn own_upcoming_infusion(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    appointment_id: i64,
+) -> sqlx::Result<Option<(i64, OffsetDateTime)>> {
+    let row = sqlx::query!(
+        "SELECT a.patient_id, a.starts_at FROM appointments a
+         JOIN patients p ON p.id = a.patient_id
+         WHERE a.id = $2 AND p.user_id = $1 AND a.kind = 'infusion'
+           AND a.status IN ('booked', 'checked_in')
+           AND a.starts_at BETWEEN now() - interval '12 hours' AND now() + interval '3 days'",
+        user_id,
+        appointment_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| (r.patient_id, r.starts_at)))
+}

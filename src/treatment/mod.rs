@@ -7,6 +7,7 @@ pub mod db;
 pub mod model;
 pub mod outcomes;
 pub mod pages;
+pub mod pre_session;
 
 use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route};
 
@@ -23,6 +24,9 @@ pub fn routes() -> Vec<Route> {
         Route::new("/infusions/{id}/addenda", CLINICIAN).post(pages::addendum),
         Route::new("/clinician/patients/{id}/outcomes", CLINICIAN).get(outcomes::for_clinician),
         Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
+        Route::new("/patient/appointments/{id}/measures", PATIENT)
+            .get(pre_session::form)
+            .post(pre_session::submit),
         Route::new("/admin/treatment", ADMIN)
             .get(admin_pages::show)
             .post(admin_pages::save),

@@ -10,7 +10,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::chart::{self, Chart, Guide, Series};
-use super::db::{self, AddendumRow, CheckIn, EventRow, FlowsheetRow, ReadingRow, Signature};
+use super::db::{
+    self, AddendumRow, CheckIn, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, Signature,
+};
 use super::model::{
     self, DischargeFacts, DischargeProblem, DoseForm, EventForm, Protocol, Route, Severity,
     SideEffect, TreatmentRules, VitalSign, Vitals, VitalsForm,
@@ -126,6 +128,7 @@ struct FlowsheetPage {
     chart: String,
     events: Vec<(EventRow, String)>,
     addenda: Vec<(AddendumRow, String)>,
+    pre_session: Vec<PreSessionScore>,
     gate: Vec<GateProblem>,
     start_problems: Vec<String>,
     bp_held: bool,
@@ -212,6 +215,10 @@ impl FlowsheetPage {
                 no_driving: self.sheet.no_driving_acknowledged.then(|| "yes".to_owned()),
                 ..DischargeForm::default()
             })
+    }
+
+    fn instrument_label(&self, code: &str) -> &'static str {
+        if code == "phq9" { "PHQ-9" } else { "GAD-7" }
     }
 
     fn moaas_options(&self) -> Vec<(i16, &'static str)> {
@@ -355,6 +362,7 @@ async fn flowsheet_page(
             chart,
             events: zone.label_each(events, |e| e.at),
             addenda: zone.label_each(addenda, |a| a.signed_at),
+            pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
             gate,
             start_problems,
             bp_held,

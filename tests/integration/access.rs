@@ -163,6 +163,10 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Forbidden, Forbidden, Page, Forbidden]
         }
         ("GET", "/patient/progress") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        // Someone else's appointment (and no infusion of the walking patient's): not found.
+        ("GET" | "POST", "/patient/appointments/{id}/measures") => {
+            [Login, Missing, Forbidden, Forbidden, Forbidden]
+        }
         ("GET", "/admin/treatment") => [Login, Forbidden, Forbidden, Forbidden, Page],
         ("POST", "/admin/treatment" | "/admin/treatment/protocols") => {
             [Login, Forbidden, Forbidden, Forbidden, Invalid]

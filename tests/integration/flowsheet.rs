@@ -615,3 +615,96 @@ async fn the_admin_sets_the_thresholds_and_protocols_the_flowsheet_uses() {
         .assert_contains("IM 0.75 mg/kg")
         .assert_lacks("IV 0.5 mg/kg over 40 min");
 }
+
+#[tokio::test]
+async fn patients_fill_the_pre_session_questionnaires_on_their_phone_and_the_clinician_sees_them() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
+    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
+        .bind(ann_user)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let sheet = infusion_now(&app, ann_id, casey_id).await;
+    let appointment = sheet.trim_start_matches("/infusions/").to_owned();
+    let measures = format!("/patient/appointments/{appointment}/measures");
+
+    ann.get("/patient/appointments")
+        .await
+        .assert_contains(&format!("href=\"{measures}\""));
+    let form = ann.get(&measures).await;
+    assert_eq!(form.status, StatusCode::OK);
+    form.assert_contains("PHQ-9").assert_contains("GAD-7");
+
+    // One question left out: named beside it, the other answers kept, nothing recorded.
+    let mut answers: Vec<(String, String)> = (1..=9)
+        .map(|n| {
+            (
+                format!("phq9_{n}"),
+                if n == 9 { "1" } else { "2" }.to_owned(),
+            )
+        })
+        .chain((1..=7).map(|n| (format!("gad7_{n}"), "1".to_owned())))
+        .collect();
+    let partial: Vec<(&str, &str)> = answers
+        .iter()
+        .filter(|(k, _)| k != "gad7_4")
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let refused = ann.post(&measures, &partial).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused
+        .assert_contains("id=\"gad7_4-error\"")
+        .assert_contains("name=\"phq9_1\" value=\"2\" checked");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM questionnaire_results WHERE context = 'session'"
+        )
+        .await,
+        0
+    );
+
+    // Complete: item 9 above 0 brings the crisis resources at once.
+    answers.sort();
+    let all: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sent = ann.post(&measures, &all).await;
+    assert_eq!(sent.status, StatusCode::OK);
+    sent.assert_contains("href=\"tel:988\"");
+    let totals: Vec<(String, i16)> = sqlx::query_as(
+        "SELECT instrument, total FROM questionnaire_results WHERE appointment_id = $1 ORDER BY instrument",
+    )
+    .bind(appointment.parse::<i64>().unwrap())
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(totals, [("gad7".to_owned(), 7), ("phq9".to_owned(), 17)]);
+    // Sending again records nothing more.
+    ann.post(&measures, &all).await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM questionnaire_results WHERE context = 'session'"
+        )
+        .await,
+        2
+    );
+
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Pre-session PHQ-9: 17")
+        .assert_contains("Pre-session GAD-7: 7")
+        .assert_contains("PHQ-9 item 9 answered 1");
+
+    // Another patient's infusion, and one more than three days away, are not found.
+    let (bo, _) = app.logged_in(Role::Patient, "bo@clinic.test").await;
+    assert_eq!(bo.get(&measures).await.status, StatusCode::NOT_FOUND);
+    app.sql("UPDATE appointments SET during = tstzrange(now() + interval '5 days', now() + interval '5 days 150 minutes')")
+        .await;
+    assert_eq!(ann.get(&measures).await.status, StatusCode::NOT_FOUND);
+}
