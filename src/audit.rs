@@ -91,6 +91,7 @@ pub mod action {
     pub const INFUSION_ADDENDUM: &str = "infusion.addendum";
     pub const OUTCOMES_VIEW: &str = "outcomes.view";
     pub const PRE_SESSION_SUBMIT: &str = "pre_session.submit";
+    pub const FOLLOW_UP_SUBMIT: &str = "follow_up.submit";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -154,6 +155,7 @@ pub mod action {
         INFUSION_ADDENDUM,
         OUTCOMES_VIEW,
         PRE_SESSION_SUBMIT,
+        FOLLOW_UP_SUBMIT,
     ];
 }
 

@@ -767,3 +767,49 @@ pub async fn own_upcoming_infusion(
     .await?;
     Ok(row.map(|r| (r.patient_id, r.starts_at)))
 }
+
+/// Records a follow-up questionnaire (band: "review" or "routine").
+pub async fn record_follow_up(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    result: &PreSessionResult<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, band,
+                                            context)
+         VALUES ($1, $2, $3, $4, $5, $6, 'follow_up')",
+        patient_id,
+        result.instrument,
+        result.version,
+        sqlx::types::Json(result.answers) as _,
+        result.total,
+        result.band
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The latest follow-up questionnaire: when, its answers and whether it needs review.
+#[derive(Clone, Debug)]
+pub struct FollowUpRow {
+    pub recorded_at: OffsetDateTime,
+    pub answers: sqlx::types::Json<Vec<Option<i16>>>,
+    pub band: Option<String>,
+}
+
+pub async fn latest_follow_up(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Option<FollowUpRow>> {
+    sqlx::query_as!(
+        FollowUpRow,
+        r#"SELECT recorded_at, answers AS "answers: sqlx::types::Json<Vec<Option<i16>>>", band
+           FROM questionnaire_results
+           WHERE patient_id = $1 AND instrument = 'follow_up'
+           ORDER BY recorded_at DESC LIMIT 1"#,
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}

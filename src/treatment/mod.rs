@@ -4,6 +4,7 @@
 pub mod admin_pages;
 pub mod chart;
 pub mod db;
+pub mod follow_up;
 pub mod model;
 pub mod outcomes;
 pub mod pages;
@@ -27,6 +28,9 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/appointments/{id}/measures", PATIENT)
             .get(pre_session::form)
             .post(pre_session::submit),
+        Route::new("/patient/follow-up", PATIENT)
+            .get(follow_up::form)
+            .post(follow_up::submit),
         Route::new("/admin/treatment", ADMIN)
             .get(admin_pages::show)
             .post(admin_pages::save),

@@ -9,7 +9,9 @@ use time::OffsetDateTime;
 
 use super::chart::{self, Chart, Guide, Series};
 use super::db::{self, CourseTotals, ScoreRow, SessionRow, SideEffectCount};
-use super::model::{self, FollowUpStatus, Phq9Course, Route, ScorePoint, SideEffect};
+use super::model::{
+    self, FollowUpScore, FollowUpStatus, Phq9Course, Route, ScorePoint, SideEffect,
+};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -39,6 +41,8 @@ pub struct Course {
     pub totals: CourseTotals,
     pub side_effects: Vec<(SideEffectCount, u32)>,
     pub follow_up: FollowUpStatus,
+    /// The latest follow-up questionnaire: when, and its subtotals.
+    pub last_follow_up: Option<(String, FollowUpScore)>,
     pub sessions: Vec<(SessionRow, String, String)>,
     pub zone: ClinicZone,
 }
@@ -92,6 +96,12 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
     let totals = db::course_totals(&state.db, patient_id).await?;
     let side_effects = db::side_effect_counts(&state.db, patient_id).await?;
     let sessions = db::sessions(&state.db, patient_id, None, SESSIONS_SHOWN).await?;
+    let last_follow_up = db::latest_follow_up(&state.db, patient_id)
+        .await?
+        .and_then(|row| {
+            let score = model::score_follow_up(&row.answers.0)?;
+            Some((zone.format(row.recorded_at), score))
+        });
 
     let phq9_points = points(&scores, "phq9");
     let gad7_points = points(&scores, "gad7");
@@ -198,6 +208,7 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
         totals,
         side_effects,
         follow_up,
+        last_follow_up,
         sessions,
         zone,
     })
@@ -210,6 +221,12 @@ struct OutcomesPage {
     patient_id: i64,
     course: Course,
     for_clinician: bool,
+    notice: Option<&'static str>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ProgressQuery {
+    notice: Option<String>,
 }
 
 async fn audit_view(
@@ -244,6 +261,7 @@ pub async fn for_clinician(
         patient_id,
         course,
         for_clinician: true,
+        notice: None,
     })
 }
 
@@ -253,6 +271,7 @@ pub async fn for_patient(
     ctx: PageContext,
     user: CurrentUser,
     meta: RequestMeta,
+    axum::extract::Query(query): axum::extract::Query<ProgressQuery>,
 ) -> AppResult<Response> {
     let patient_id = crate::scheduling::db::patient_of_user(&state.db, user.id)
         .await?
@@ -264,5 +283,7 @@ pub async fn for_patient(
         patient_id,
         course,
         for_clinician: false,
+        notice: (query.notice.as_deref() == Some("follow-up"))
+            .then_some("Thank you: your bladder and memory check is in."),
     })
 }

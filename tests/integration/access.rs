@@ -162,7 +162,10 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("GET", "/clinician/patients/{id}/outcomes") => {
             [Login, Forbidden, Forbidden, Page, Forbidden]
         }
-        ("GET", "/patient/progress") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        ("GET", "/patient/progress" | "/patient/follow-up") => {
+            [Login, Page, Forbidden, Forbidden, Forbidden]
+        }
+        ("POST", "/patient/follow-up") => [Login, Invalid, Forbidden, Forbidden, Forbidden],
         // Someone else's appointment (and no infusion of the walking patient's): not found.
         ("GET" | "POST", "/patient/appointments/{id}/measures") => {
             [Login, Missing, Forbidden, Forbidden, Forbidden]

@@ -708,3 +708,77 @@ async fn patients_fill_the_pre_session_questionnaires_on_their_phone_and_the_cli
         .await;
     assert_eq!(ann.get(&measures).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_bladder_and_memory_check_falls_due_and_flags_what_needs_review() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
+    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
+        .bind(ann_user)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    // One infusion given four months ago: the three-month follow-up is due.
+    sqlx::query(
+        "WITH a AS (
+             INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, status, booked_by)
+             VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
+                     tstzrange(now() - interval '4 months', now() - interval '4 months' + interval '150 minutes'),
+                     'completed', $2)
+             RETURNING id)
+         INSERT INTO infusion_records (appointment_id, patient_id, opened_by, protocol_id, mg_per_kg,
+                                       dose_mg, route, minutes, lot_number, ordered_by, ordered_at, started_at)
+         SELECT a.id, $1, $2, (SELECT min(id) FROM infusion_protocols), 0.5, 40, 'iv', 40, 'L1', $2,
+                now() - interval '4 months', now() - interval '4 months'
+         FROM a",
+    )
+    .bind(ann_id)
+    .bind(casey_id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    let progress = ann.get("/patient/progress").await;
+    progress
+        .assert_contains("Due now")
+        .assert_contains("href=\"/patient/follow-up\"");
+    ann.get("/patient/follow-up")
+        .await
+        .assert_contains("Blood in your urine");
+
+    let partial = ann
+        .post("/patient/follow-up", &[("item_1", "2"), ("item_2", "0")])
+        .await;
+    assert_eq!(partial.status, StatusCode::UNPROCESSABLE_ENTITY);
+    partial
+        .assert_contains("id=\"item_8-error\"")
+        .assert_contains("name=\"item_1\" value=\"2\" checked");
+    let answers = [
+        ("item_1", "0"),
+        ("item_2", "0"),
+        ("item_3", "0"),
+        ("item_4", "0"),
+        ("item_5", "1"),
+        ("item_6", "1"),
+        ("item_7", "0"),
+        ("item_8", "0"),
+    ];
+    let sent = ann.post("/patient/follow-up", &answers).await;
+    assert_eq!(sent.location(), "/patient/progress?notice=follow-up");
+    ann.follow(&sent)
+        .await
+        .assert_contains("your bladder and memory check is in")
+        .assert_contains("Not due")
+        .assert_contains("bladder 1 of 15, memory 1 of 9")
+        .assert_lacks("Needs a clinician");
+    casey
+        .get(&format!("/clinician/patients/{ann_id}/outcomes"))
+        .await
+        .assert_contains("Needs a clinician's review");
+    assert!(
+        app.audit_actions()
+            .await
+            .contains(&"follow_up.submit".to_owned())
+    );
+}

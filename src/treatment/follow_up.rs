@@ -1,0 +1,119 @@
+//! The bladder and memory follow-up questionnaire (our own short form): the patient fills it
+//! when it falls due; a clinician sees its subtotals and whether it needs review.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::db::{self, PreSessionResult};
+use super::model::{self, FOLLOW_UP_OPTIONS, FOLLOW_UP_QUESTION, FOLLOW_UP_VERSION, FollowUpItem};
+use crate::app::AppState;
+use crate::audit::{self, action};
+use crate::auth::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
+
+/// Form field names, one per item; static so errors can name them.
+const KEYS: [&str; 8] = [
+    "item_1", "item_2", "item_3", "item_4", "item_5", "item_6", "item_7", "item_8",
+];
+
+#[derive(Template)]
+#[template(path = "treatment/follow_up.html")]
+struct FollowUpPage {
+    ctx: PageContext,
+    question: &'static str,
+    items: &'static [FollowUpItem],
+    options: [(i16, &'static str); 4],
+    typed: HashMap<String, String>,
+    errors: FormErrors,
+}
+
+impl FollowUpPage {
+    fn key(&self, item: &FollowUpItem) -> &'static str {
+        KEYS.get(usize::from(item.number).saturating_sub(1))
+            .copied()
+            .unwrap_or("item")
+    }
+
+    fn chosen(&self, key: &str, value: &i16) -> bool {
+        self.typed
+            .get(key)
+            .is_some_and(|v| v.trim() == value.to_string())
+    }
+}
+
+fn page(
+    ctx: PageContext,
+    typed: HashMap<String, String>,
+    errors: FormErrors,
+) -> AppResult<Response> {
+    render_with_status(
+        errors.status(),
+        &FollowUpPage {
+            ctx,
+            question: FOLLOW_UP_QUESTION,
+            items: model::follow_up_items(),
+            options: FOLLOW_UP_OPTIONS,
+            typed,
+            errors,
+        },
+    )
+}
+
+pub async fn form(ctx: PageContext) -> AppResult<Response> {
+    page(ctx, HashMap::new(), FormErrors::default())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Form(typed): Form<HashMap<String, String>>,
+) -> AppResult<Response> {
+    let patient_id = crate::scheduling::db::patient_of_user(&state.db, user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut errors = FormErrors::default();
+    let answers: Vec<Option<i16>> = model::follow_up_items()
+        .iter()
+        .zip(KEYS)
+        .map(|(item, key)| {
+            let value = typed
+                .get(key)
+                .and_then(|v| v.trim().parse::<i16>().ok())
+                .filter(|v| FOLLOW_UP_OPTIONS.iter().any(|(o, _)| o == v));
+            if value.is_none() {
+                errors.add(key, format!("Answer question {}.", item.number));
+            }
+            value
+        })
+        .collect();
+    let Some(score) = model::score_follow_up(&answers).filter(|_| errors.is_empty()) else {
+        return page(ctx, typed, errors);
+    };
+    let result = PreSessionResult {
+        instrument: "follow_up",
+        version: FOLLOW_UP_VERSION,
+        answers: &answers,
+        total: score.total,
+        band: if score.needs_review {
+            "review"
+        } else {
+            "routine"
+        },
+    };
+    let mut tx = state.db.begin().await?;
+    db::record_follow_up(&mut *tx, patient_id, &result).await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::FOLLOW_UP_SUBMIT, Some(&user), &meta).patient(patient_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/patient/progress?notice=follow-up"))
+}
