@@ -281,37 +281,13 @@ async fn flowsheet_page(
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    // Screening, suicide-risk review and consent as they stand now; the interval and the
-    // 30-day limit were settled when the infusion was booked.
-    let gate: Vec<GateProblem> = crate::scheduling::booking::gate(
-        state,
-        &settings,
-        sheet.patient_id,
-        sheet.starts_at,
-        Some(sheet.appointment_id),
-    )
-    .await?
-    .into_iter()
-    .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
-    .collect();
-    let baseline = readings
-        .iter()
-        .rev()
-        .find(|r| r.phase == "baseline")
-        .map(|r| r.vitals);
-    // Discharge judges the vitals taken since the infusion ended.
-    let latest = readings
-        .iter()
-        .rev()
-        .find(|r| r.phase == "recovery")
-        .map(|r| r.vitals);
+    let gate = standing_gate(state, &settings, &sheet).await?;
+    let baseline = latest_of(&readings, "baseline");
+    let latest = latest_of(&readings, "recovery");
     let bp_held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
     let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
     let start_problems = start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate);
-    let latest_moaas = events
-        .iter()
-        .rev()
-        .find_map(|e| e.moaas.filter(|_| e.kind == "moaas"));
+    let latest_moaas = latest_moaas(&events);
     let discharge_problems = model::discharge_problems(
         &DischargeFacts {
             infusion_ended: sheet.ended_at.is_some(),
@@ -378,6 +354,44 @@ async fn flowsheet_page(
             sheet,
         },
     )
+}
+
+/// Screening, suicide-risk review and consent as they stand now; the interval and the
+/// 30-day limit were settled when the infusion was booked.
+async fn standing_gate(
+    state: &AppState,
+    settings: &crate::settings::ClinicSettings,
+    sheet: &FlowsheetRow,
+) -> AppResult<Vec<GateProblem>> {
+    let problems = crate::scheduling::booking::gate(
+        state,
+        settings,
+        sheet.patient_id,
+        sheet.starts_at,
+        Some(sheet.appointment_id),
+    )
+    .await?;
+    Ok(problems
+        .into_iter()
+        .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
+        .collect())
+}
+
+/// The latest reading of a phase: the baseline, or (for discharge, which judges the vitals
+/// taken since the infusion ended) the latest in recovery.
+fn latest_of(readings: &[ReadingRow], phase: &str) -> Option<Vitals> {
+    readings
+        .iter()
+        .rev()
+        .find(|r| r.phase == phase)
+        .map(|r| r.vitals)
+}
+
+fn latest_moaas(events: &[EventRow]) -> Option<i16> {
+    events
+        .iter()
+        .rev()
+        .find_map(|e| e.moaas.filter(|_| e.kind == "moaas"))
 }
 
 /// What still stops the start, in the words of the checklist.
@@ -458,15 +472,17 @@ fn vitals_chart(readings: &[ReadingRow], rules: &TreatmentRules, zone: ClinicZon
     })
 }
 
+/// Records `what` was done to (or seen of) this infusion's record, with the patient; inside
+/// the change's transaction when there is one.
 async fn audit_flowsheet(
-    state: &AppState,
+    db: impl sqlx::PgExecutor<'_>,
     clinician: &CurrentUser,
     meta: &RequestMeta,
     what: &'static str,
     sheet: &FlowsheetRow,
 ) -> AppResult<()> {
     audit::record(
-        &state.db,
+        db,
         audit::Entry::new(what, Some(clinician), meta)
             .patient(sheet.patient_id)
             .detail(format!("appointment {}", sheet.appointment_id)),
@@ -511,7 +527,7 @@ pub async fn show(
     Path(appointment_id): Path<i64>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    audit_flowsheet(&state, &clinician, &meta, action::INFUSION_VIEW, &sheet).await?;
+    audit_flowsheet(&state.db, &clinician, &meta, action::INFUSION_VIEW, &sheet).await?;
     flowsheet_page(&state, ctx, sheet, Typed::default()).await
 }
 
@@ -577,11 +593,12 @@ pub async fn check_in(
     if sheet.appointment_status == "booked" {
         crate::scheduling::db::check_in(&mut tx, sheet.appointment_id, clinician.id).await?;
     }
-    audit::record(
+    audit_flowsheet(
         &mut *tx,
-        audit::Entry::new(action::INFUSION_CHECK_IN, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
+        &clinician,
+        &meta,
+        action::INFUSION_CHECK_IN,
+        &sheet,
     )
     .await?;
     tx.commit().await?;
@@ -618,13 +635,7 @@ pub async fn order(
     };
     let mut tx = state.db.begin().await?;
     db::save_order(&mut *tx, record, order, clinician.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::INFUSION_ORDER, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
-    )
-    .await?;
+    audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_ORDER, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "start"))
 }
@@ -644,22 +655,8 @@ pub async fn start(
         Some(id) => db::readings(&state.db, id).await?,
         None => Vec::new(),
     };
-    let baseline = readings
-        .iter()
-        .rev()
-        .find(|r| r.phase == "baseline")
-        .map(|r| r.vitals);
-    let gate: Vec<GateProblem> = crate::scheduling::booking::gate(
-        &state,
-        &settings,
-        sheet.patient_id,
-        sheet.starts_at,
-        Some(sheet.appointment_id),
-    )
-    .await?
-    .into_iter()
-    .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
-    .collect();
+    let baseline = latest_of(&readings, "baseline");
+    let gate = standing_gate(&state, &settings, &sheet).await?;
     let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
     let mut errors = FormErrors::default();
     for problem in start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate) {
@@ -747,13 +744,7 @@ pub async fn vitals(
     };
     let mut tx = state.db.begin().await?;
     db::add_reading(&mut *tx, record, phase, vitals, clinician.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::INFUSION_VITALS, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
-    )
-    .await?;
+    audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_VITALS, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "vitals"))
 }
@@ -791,13 +782,7 @@ pub async fn event(
     };
     let mut tx = state.db.begin().await?;
     db::add_event(&mut *tx, record, event, clinician.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::INFUSION_EVENT, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
-    )
-    .await?;
+    audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_EVENT, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "events"))
 }
@@ -812,13 +797,7 @@ pub async fn end(
     if let Some(record) = sheet.record_id {
         let mut tx = state.db.begin().await?;
         if db::end(&mut *tx, record).await? {
-            audit::record(
-                &mut *tx,
-                audit::Entry::new(action::INFUSION_END, Some(&clinician), &meta)
-                    .patient(sheet.patient_id)
-                    .detail(format!("appointment {}", sheet.appointment_id)),
-            )
-            .await?;
+            audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_END, &sheet).await?;
         }
         tx.commit().await?;
     }
@@ -883,20 +862,9 @@ pub async fn discharge(
     let events = db::events(&state.db, record).await?;
     let facts = DischargeFacts {
         infusion_ended: sheet.ended_at.is_some(),
-        baseline: readings
-            .iter()
-            .rev()
-            .find(|r| r.phase == "baseline")
-            .map(|r| r.vitals),
-        latest: readings
-            .iter()
-            .rev()
-            .find(|r| r.phase == "recovery")
-            .map(|r| r.vitals),
-        latest_moaas: events
-            .iter()
-            .rev()
-            .find_map(|e| e.moaas.filter(|_| e.kind == "moaas")),
+        baseline: latest_of(&readings, "baseline"),
+        latest: latest_of(&readings, "recovery"),
+        latest_moaas: latest_moaas(&events),
         escort_present,
         no_driving_acknowledged: no_driving,
     };
@@ -938,13 +906,7 @@ pub async fn discharge(
             None,
         )
         .await?;
-        audit::record(
-            &mut *tx,
-            audit::Entry::new(action::INFUSION_SIGN, Some(&clinician), &meta)
-                .patient(sheet.patient_id)
-                .detail(format!("appointment {}", sheet.appointment_id)),
-        )
-        .await?;
+        audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_SIGN, &sheet).await?;
     }
     tx.commit().await?;
     Ok(back_to(&sheet, "signature"))
@@ -994,11 +956,12 @@ pub async fn addendum(
     };
     let mut tx = state.db.begin().await?;
     db::add_addendum(&mut *tx, record, body, &signature).await?;
-    audit::record(
+    audit_flowsheet(
         &mut *tx,
-        audit::Entry::new(action::INFUSION_ADDENDUM, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
+        &clinician,
+        &meta,
+        action::INFUSION_ADDENDUM,
+        &sheet,
     )
     .await?;
     tx.commit().await?;
