@@ -848,3 +848,240 @@ async fn browser_a_patient_books_and_cancels_on_a_phone() {
     screenshot(client, "patient-cancelled-360").await;
     browser.client.clone().close().await.unwrap();
 }
+
+/// Selects the option with this value in the `<select>` with this id.
+async fn choose(client: &Client, id: &str, value: &str) {
+    client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+async fn tick(client: &Client, css: &str) {
+    let checkbox = client.find(Locator::Css(css)).await.unwrap();
+    if checkbox.prop("checked").await.unwrap().as_deref() != Some("true") {
+        checkbox.click().await.unwrap();
+    }
+}
+
+/// Types one set of vitals into the form on the page (check-in or a reading).
+async fn type_vitals(client: &Client, vitals: [&str; 5]) {
+    for (id, value) in ["systolic", "diastolic", "heart_rate", "spo2", "resp_rate"]
+        .into_iter()
+        .zip(vitals)
+    {
+        fill(client, id, value).await;
+    }
+}
+
+/// Sends the form and waits until the browser shows the page that answers it (which may
+/// have the same address as the form's page).
+async fn submit_and_wait(client: &Client, action: &str) {
+    client
+        .execute("window.clinicFormSent = true;", vec![])
+        .await
+        .unwrap();
+    submit(client, action).await;
+    for _ in 0..200 {
+        let answered = client
+            .execute(
+                "return window.clinicFormSent === undefined && document.readyState === 'complete';",
+                vec![],
+            )
+            .await;
+        // While the next page loads, the script may find no document to run in.
+        if matches!(answered, Ok(serde_json::Value::Bool(true))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no answer to the form {action}");
+}
+
+/// Sends a flowsheet form and waits for the page it leads back to.
+async fn send_sheet_form(client: &Client, sheet: &str, step: &str) {
+    submit_and_wait(client, &format!("{sheet}/{step}")).await;
+    wait_for_path(client, sheet).await;
+}
+
+#[tokio::test]
+async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients_chart() {
+    let app = TestApp::spawn().await;
+    let casey = app.add_user(Role::Clinician, "casey@clinic.test").await;
+    let (_, ann) =
+        crate::screening::patient_with_profile(&app, "ann@clinic.test", "Ann Infused").await;
+    crate::scheduling::clear_for_infusions(&app, ann, casey).await;
+    let sheet = crate::flowsheet::infusion_now(&app, ann, casey).await;
+    let appointment = sheet.trim_start_matches("/infusions/").to_owned();
+    let Some(browser) = browser(360, 740).await else {
+        return;
+    };
+    let client = &browser.client;
+
+    // Before the visit the patient fills the pre-session PHQ-9 and GAD-7 on her phone.
+    log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
+    client
+        .goto(&format!("{}/patient/appointments", app.base))
+        .await
+        .unwrap();
+    let measures = format!("/patient/appointments/{appointment}/measures");
+    click(client, &format!("a[href='{measures}']")).await;
+    wait_for_path(client, &measures).await;
+    assert_fits_width(client, &measures).await;
+    for (item, answer) in (1..=9)
+        .map(|n| (format!("phq9_{n}"), if n == 9 { "0" } else { "2" }))
+        .chain((1..=7).map(|n| (format!("gad7_{n}"), "1")))
+    {
+        click(client, &format!("input[name='{item}'][value='{answer}']")).await;
+    }
+    submit_and_wait(client, &measures).await;
+    let thanks = text_of(client, "main").await;
+    assert!(
+        thanks.contains("Thank you") || thanks.contains("sent"),
+        "{thanks}"
+    );
+    log_out(client).await;
+
+    // The clinician, on a tablet, opens the infusion from the day's schedule.
+    client.set_window_size(768, 1024).await.unwrap();
+    log_in_from_start(client, &app, "casey@clinic.test", "/clinician").await;
+    client
+        .goto(&format!("{}/schedule", app.base))
+        .await
+        .unwrap();
+    click(client, &format!("a[href='/appointments/{appointment}']")).await;
+    wait_for_path(client, &format!("/appointments/{appointment}")).await;
+    click(client, &format!("a[href='{sheet}']")).await;
+    wait_for_path(client, &sheet).await;
+    let check_in = text_of(client, "main").await;
+    assert!(
+        check_in.contains("Consent current and screening valid."),
+        "{check_in}"
+    );
+    assert!(check_in.contains("Pre-session PHQ-9: 16"), "{check_in}");
+    assert!(check_in.contains("Pre-session GAD-7: 7"), "{check_in}");
+    assert_fits_width(client, "the flowsheet at check-in").await;
+
+    // Check-in: a slip of the finger is refused beside the field and the rest is kept.
+    tick(client, "input[name='fasting']").await;
+    tick(client, "input[name='escort']").await;
+    choose(client, "pregnancy_test", "negative").await;
+    fill(client, "weight_kg", "72.4").await;
+    type_vitals(client, ["1280", "82", "76", "98", "14"]).await;
+    submit_and_wait(client, &format!("{sheet}/check-in")).await;
+    let refused = text_of(client, "systolic-error").await;
+    assert!(!refused.is_empty());
+    assert_eq!(value_of(client, "weight_kg").await.as_deref(), Some("72.4"));
+    assert_eq!(value_of(client, "systolic").await.as_deref(), Some("1280"));
+    fill(client, "systolic", "128").await;
+    send_sheet_form(client, &sheet, "check-in").await;
+    assert!(text_of(client, "main").await.contains("weight 72.4 kg"));
+
+    // The protocol's dose for today's weight, then the start.
+    fill(client, "lot_number", "KX-2026/11").await;
+    send_sheet_form(client, &sheet, "order").await;
+    assert!(text_of(client, "main").await.contains("36.2 mg"));
+    send_sheet_form(client, &sheet, "start").await;
+    assert!(text_of(client, "main").await.contains("Started at"));
+
+    // Vitals during the infusion; an alert value is marked in the timeline.
+    type_vitals(client, ["132", "84", "78", "89", "14"]).await;
+    send_sheet_form(client, &sheet, "vitals").await;
+    let alert = client
+        .find(Locator::Css("table.timeline td.alert"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(alert.starts_with("89"), "{alert}");
+    assert!(client.find(Locator::Css(".chart svg")).await.is_ok());
+    let clock = client
+        .find(Locator::Css("p.reading-clock"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(clock.contains("Next due at"), "{clock}");
+
+    // A side effect with what was given for it.
+    choose(client, "kind", "side_effect").await;
+    choose(client, "side_effect", "nausea").await;
+    choose(client, "severity", "mild").await;
+    fill(client, "intervention", "ondansetron 4 mg").await;
+    send_sheet_form(client, &sheet, "events").await;
+    send_sheet_form(client, &sheet, "end").await;
+
+    // Discharge is refused until the patient is alert and recovered; what is missing shows.
+    tick(client, "#escort_present").await;
+    tick(client, "#no_driving").await;
+    fill(client, "signed_name", "Test User").await;
+    tick(client, "#meaning").await;
+    submit_and_wait(client, &format!("{sheet}/discharge")).await;
+    let missing = text_of(client, "discharge-error").await;
+    assert!(missing.contains("MOAA/S"), "{missing}");
+    assert!(
+        client
+            .find(Locator::Css("#no_driving"))
+            .await
+            .unwrap()
+            .prop("checked")
+            .await
+            .unwrap()
+            .as_deref()
+            == Some("true"),
+        "the ticks are kept"
+    );
+    choose(client, "kind", "moaas").await;
+    choose(client, "moaas", "5").await;
+    send_sheet_form(client, &sheet, "events").await;
+    type_vitals(client, ["126", "80", "74", "98", "14"]).await;
+    send_sheet_form(client, &sheet, "vitals").await;
+    tick(client, "#escort_present").await;
+    tick(client, "#no_driving").await;
+    let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
+        .bind(casey)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    fill(client, "signed_name", &name).await;
+    tick(client, "#meaning").await;
+    send_sheet_form(client, &sheet, "discharge").await;
+    let signed = text_of(client, "signature").await;
+    assert!(signed.contains("Discharged and signed"), "{signed}");
+    assert!(signed.contains("locked"), "{signed}");
+    assert!(
+        client
+            .find(Locator::Css(&format!("form[action='{sheet}/vitals']")))
+            .await
+            .is_err(),
+        "no more readings on a signed record"
+    );
+    assert_fits_width(client, "the signed flowsheet").await;
+    screenshot(client, "flowsheet-signed-768").await;
+    log_out(client).await;
+
+    // Afterwards the patient sees her chart and the session on her phone.
+    client.set_window_size(360, 740).await.unwrap();
+    log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
+    client
+        .goto(&format!("{}/patient/progress", app.base))
+        .await
+        .unwrap();
+    assert!(client.find(Locator::Css("svg")).await.is_ok(), "a chart");
+    let progress = text_of(client, "main").await;
+    assert!(progress.contains("16"), "her PHQ-9 score: {progress}");
+    assert!(progress.contains("36.2 mg"), "{progress}");
+    assert!(progress.contains("Completed"), "{progress}");
+    assert!(
+        !progress.contains("ondansetron"),
+        "no clinician notes: {progress}"
+    );
+    assert_fits_width(client, "/patient/progress").await;
+    screenshot(client, "patient-progress-360").await;
+    browser.client.clone().close().await.unwrap();
+}
