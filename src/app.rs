@@ -37,6 +37,10 @@ pub struct Shared {
     pub sessions: Arc<SessionCache>,
     /// Scheduling's settings, chairs, clinicians and hours, while nothing changes them.
     pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
+    /// The flowsheet's thresholds and the dosing protocols, while nothing changes them.
+    pub treatment_reference: Remembered<crate::treatment::reference::Reference>,
+    /// The course and flowsheet pages' data of the patients lately shown, while unchanged.
+    pub treatment_records: crate::treatment::remembered::RememberedRecords,
     /// Appointments and time off of the days lately shown, while nothing changes them.
     pub schedule: RememberedSchedule,
 }
@@ -60,6 +64,8 @@ impl AppState {
             mailer: Mailer::from_config(&config)?,
             sessions: Arc::default(),
             scheduling_reference: Remembered::default(),
+            treatment_reference: Remembered::default(),
+            treatment_records: Default::default(),
             schedule: RememberedSchedule::default(),
             config: Arc::new(config),
         })))

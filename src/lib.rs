@@ -12,6 +12,7 @@ pub mod database;
 pub mod demo;
 pub mod error;
 pub mod home;
+pub mod kept;
 pub mod notify;
 pub mod patients;
 pub mod scheduling;

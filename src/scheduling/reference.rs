@@ -4,8 +4,7 @@
 //! the days lately shown are remembered under the schedule's version (migration 0012), read
 //! with each page: a page never shows a schedule older than the latest committed change.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use time::OffsetDateTime;
 
@@ -13,6 +12,7 @@ use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow};
 use super::model::Slot;
 use crate::app::AppState;
 use crate::error::AppResult;
+use crate::kept::Kept;
 use crate::settings::{self, ClinicSettings};
 
 pub struct Reference {
@@ -48,10 +48,18 @@ type Span = (OffsetDateTime, OffsetDateTime, &'static str);
 const SPANS: usize = 24;
 
 /// The schedules lately drawn and the open slots lately worked out, per span.
-#[derive(Default)]
 pub struct Remembered {
-    boards: BySpan<String, Drawn>,
-    slots: BySpan<Vec<Slot>, Drawn>,
+    boards: Kept<Span, String, Drawn>,
+    slots: Kept<Span, Vec<Slot>, Drawn>,
+}
+
+impl Default for Remembered {
+    fn default() -> Self {
+        Remembered {
+            boards: Kept::new(SPANS),
+            slots: Kept::new(SPANS),
+        }
+    }
 }
 
 /// What a drawn schedule was drawn from: the schedule's version and the reference data
@@ -65,41 +73,6 @@ struct Drawn {
 impl PartialEq for Drawn {
     fn eq(&self, other: &Self) -> bool {
         self.version == other.version && Arc::ptr_eq(&self.reference, &other.reference)
-    }
-}
-
-/// Values by span, each with a stamp of what it was read from. Bounded: when full, what is
-/// stale goes first, then everything.
-struct BySpan<T, S> {
-    slots: Mutex<HashMap<Span, (S, Arc<T>)>>,
-}
-
-impl<T, S> Default for BySpan<T, S> {
-    fn default() -> Self {
-        BySpan {
-            slots: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl<T, S: PartialEq> BySpan<T, S> {
-    fn get(&self, span: &Span, stamp: &S) -> Option<Arc<T>> {
-        let slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        match slots.get(span) {
-            Some((at, value)) if at == stamp => Some(value.clone()),
-            _ => None,
-        }
-    }
-
-    fn keep(&self, span: Span, stamp: S, value: Arc<T>) {
-        let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
-        if slots.len() >= SPANS && !slots.contains_key(&span) {
-            slots.retain(|_, (at, _)| *at == stamp);
-            if slots.len() >= SPANS {
-                slots.clear();
-            }
-        }
-        slots.insert(span, (stamp, value));
     }
 }
 
@@ -157,43 +130,4 @@ pub async fn slots(
         .slots
         .keep((from, until, name), drawn, slots.clone());
     Ok(slots)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn span(day: i64) -> Span {
-        let at = OffsetDateTime::UNIX_EPOCH + time::Duration::days(day);
-        (at, at + time::Duration::days(1), "day")
-    }
-
-    #[test]
-    fn a_span_is_remembered_under_its_version_only() {
-        let days: BySpan<&str, i64> = BySpan::default();
-        days.keep(span(1), 7, Arc::new("monday"));
-        assert_eq!(days.get(&span(1), &7).as_deref(), Some(&"monday"));
-        assert!(
-            days.get(&span(1), &8).is_none(),
-            "a newer version reads again"
-        );
-        assert!(days.get(&span(2), &7).is_none());
-    }
-
-    #[test]
-    fn a_full_memory_lets_the_stale_go_first_then_everything() {
-        let days: BySpan<i64, i64> = BySpan::default();
-        for day in 0..SPANS as i64 {
-            days.keep(span(day), if day == 0 { 1 } else { 2 }, Arc::new(day));
-        }
-        days.keep(span(100), 2, Arc::new(100));
-        assert!(days.get(&span(0), &1).is_none(), "the stale one went");
-        assert_eq!(days.get(&span(1), &2).as_deref(), Some(&1));
-        days.keep(span(101), 2, Arc::new(101));
-        assert!(
-            days.get(&span(1), &2).is_none(),
-            "full of current ones: all went"
-        );
-        assert_eq!(days.get(&span(101), &2).as_deref(), Some(&101));
-    }
 }

@@ -2,6 +2,8 @@
 //! readable by screen readers (title, description, a tooltip per point) and stable byte for
 //! byte, so pages can be compared and cached.
 
+use std::fmt::Write as _;
+
 use time::OffsetDateTime;
 
 use crate::clinic_time::ClinicZone;
@@ -42,6 +44,24 @@ const BOTTOM: f64 = 216.0;
 /// Lines keep these colours unless the page's stylesheet says otherwise.
 const PALETTE: [&str; 4] = ["#2563eb", "#dc2626", "#059669", "#9333ea"];
 const EMPTY: &str = "No readings yet.";
+/// Beyond this many points a series is a line only: its markers would overlap into a smear
+/// (the page's data table gives every value).
+const MARKERS_UP_TO: usize = 60;
+
+/// A coordinate to one decimal, written with integer arithmetic: a chart has hundreds of
+/// them and float formatting is slow.
+struct Tenths(f64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Chart coordinates are small; anything else (NaN, infinities) is drawn at 0.
+        let tenths = (self.0 * 10.0).round();
+        let tenths = if tenths.is_finite() { tenths as i64 } else { 0 };
+        let sign = if tenths < 0 { "-" } else { "" };
+        let tenths = tenths.unsigned_abs();
+        write!(f, "{sign}{}.{}", tenths / 10, tenths % 10)
+    }
+}
 
 /// Text made safe for SVG element content and attribute values.
 fn escape(text: &str) -> String {
@@ -230,22 +250,22 @@ pub fn line_chart(chart: &Chart<'_>) -> String {
             "<g class=\"series {class}\" stroke=\"{colour}\" fill=\"{colour}\">"
         ));
         if points.len() > 1 {
-            let path: Vec<String> = (points.iter())
-                .map(|p| format!("{:.1},{:.1}", x_of(p.0), y_of(p.1)))
-                .collect();
-            let path = path.join(" ");
-            out.push_str(&format!(
-                "<polyline fill=\"none\" stroke-width=\"2\" points=\"{path}\"/>"
-            ));
+            out.push_str("<polyline fill=\"none\" stroke-width=\"2\" points=\"");
+            for (i, p) in points.iter().enumerate() {
+                let gap = if i == 0 { "" } else { " " };
+                let _ = write!(out, "{gap}{},{}", Tenths(x_of(p.0)), Tenths(y_of(p.1)));
+            }
+            out.push_str("\"/>");
         }
-        for &(at, value) in points {
+        for &(at, value) in points.iter().filter(|_| points.len() <= MARKERS_UP_TO) {
             let tip = format!("{}: {}", stamp(zone, at), with_unit(value, unit));
-            out.push_str(&format!(
-                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\"><title>{}</title></circle>",
-                x_of(at),
-                y_of(value),
+            let _ = write!(
+                out,
+                "<circle cx=\"{}\" cy=\"{}\" r=\"3.5\"><title>{}</title></circle>",
+                Tenths(x_of(at)),
+                Tenths(y_of(value)),
                 escape(&tip)
-            ));
+            );
         }
         let (x, label) = (legend_x, escape(series.label));
         out.push_str(&format!(
@@ -370,6 +390,43 @@ mod tests {
         assert!(svg.contains("<circle cx=\"336.0\" cy=\"16.0\""));
         assert!(svg.contains("text-anchor=\"middle\" font-size=\"11\">2 Nov 2026</text>"));
         assert!(!svg.contains("<polyline"));
+    }
+
+    #[test]
+    fn a_long_series_is_a_line_without_markers() {
+        let start = datetime!(2026-01-05 14:40 UTC);
+        let long: Vec<(OffsetDateTime, f64)> = (0..=MARKERS_UP_TO)
+            .map(|i| (start + time::Duration::days(i as i64), (i % 27) as f64))
+            .collect();
+        let series = Series {
+            label: "PHQ-9",
+            class: "phq9",
+            points: &long,
+        };
+        let svg = draw("Scores", &[series], &[]);
+        assert!(!svg.contains("<circle"));
+        assert_eq!(svg.matches("<polyline").count(), 1);
+        assert!(svg.contains("points=\"56.0,216.0 "));
+        let short = Series {
+            label: "PHQ-9",
+            class: "phq9",
+            points: &long[..MARKERS_UP_TO],
+        };
+        assert_eq!(
+            draw("Scores", &[short], &[]).matches("<circle").count(),
+            MARKERS_UP_TO
+        );
+    }
+
+    #[test]
+    fn coordinates_are_written_to_one_decimal() {
+        assert_eq!(Tenths(336.0).to_string(), "336.0");
+        assert_eq!(Tenths(16.04).to_string(), "16.0");
+        assert_eq!(Tenths(16.05001).to_string(), "16.1");
+        assert_eq!(Tenths(0.04).to_string(), "0.0");
+        assert_eq!(Tenths(-0.46).to_string(), "-0.5");
+        assert_eq!(Tenths(-12.25).to_string(), "-12.3");
+        assert_eq!(Tenths(f64::NAN).to_string(), "0.0");
     }
 
     #[test]

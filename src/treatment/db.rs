@@ -532,6 +532,9 @@ pub struct CourseTotals {
     pub first_infusion: Option<OffsetDateTime>,
     pub last_follow_up: Option<OffsetDateTime>,
     pub since_follow_up: i64,
+    /// When the infusions of the 30 days before the reading started: the count above, kept
+    /// current from memory as the days pass.
+    pub recent_starts: Vec<OffsetDateTime>,
 }
 
 pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<CourseTotals> {
@@ -548,7 +551,9 @@ pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Re
                   min(started_at) AS first_infusion,
                   (SELECT at FROM follow_up) AS last_follow_up,
                   count(*) FILTER (WHERE started_at > coalesce((SELECT at FROM follow_up), '-infinity'))
-                      AS "since_follow_up!"
+                      AS "since_follow_up!",
+                  coalesce(array_agg(started_at) FILTER (WHERE started_at > now() - interval '30 days'),
+                           '{}') AS "recent_starts!"
            FROM given"#,
         patient_id
     )
@@ -811,5 +816,17 @@ pub async fn latest_follow_up(
         patient_id
     )
     .fetch_optional(db)
+    .await
+}
+
+/// The patient's record version (migration 0016): it moves on with every change the course
+/// and flowsheet pages show of the patient.
+pub async fn record_version(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT coalesce((SELECT version FROM patient_record_versions WHERE patient_id = $1), 0)
+                  AS "version!""#,
+        patient_id
+    )
+    .fetch_one(db)
     .await
 }

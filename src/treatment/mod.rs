@@ -9,6 +9,8 @@ pub mod model;
 pub mod outcomes;
 pub mod pages;
 pub mod pre_session;
+pub mod reference;
+pub mod remembered;
 
 use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route};
 

@@ -22,6 +22,9 @@ use crate::web::{PageContext, RequestMeta, render};
 /// Sessions listed on the page (the newest).
 const SESSIONS_SHOWN: i64 = 50;
 
+/// Scores per page of the data table beside the chart, newest first.
+const SCORES_PER_PAGE: usize = 20;
+
 /// One score in the data table beside the chart.
 pub struct ScoreLine {
     pub when: String,
@@ -30,14 +33,24 @@ pub struct ScoreLine {
     pub mark: &'static str,
 }
 
+/// One page of the scores table; the chart above it shows them all.
+pub struct ScoreTable {
+    pub lines: Vec<ScoreLine>,
+    /// From 1, the newest scores.
+    pub page: usize,
+    pub pages: usize,
+    pub total: usize,
+    /// The reader asked for a page: show the table open.
+    pub asked: bool,
+}
+
 /// What both the clinician's and the patient's page show.
 pub struct Course {
     pub patient_name: String,
     pub phq9: Phq9Course,
     pub gad7_baseline: Option<i16>,
     pub gad7_latest: Option<i16>,
-    pub chart: String,
-    pub table: Vec<ScoreLine>,
+    pub table: ScoreTable,
     pub totals: CourseTotals,
     pub side_effects: Vec<(SideEffectCount, u32)>,
     pub follow_up: FollowUpStatus,
@@ -45,9 +58,15 @@ pub struct Course {
     pub last_follow_up: Option<(String, FollowUpScore)>,
     pub sessions: Vec<(SessionRow, String, String)>,
     pub zone: ClinicZone,
+    record: std::sync::Arc<CourseRecord>,
 }
 
 impl Course {
+    /// The chart, as drawn when the course was read.
+    pub fn chart(&self) -> &str {
+        &self.record.chart
+    }
+
     pub fn date(&self, at: &Option<ScorePoint>) -> String {
         at.map(|p| self.zone.format(p.at)).unwrap_or_default()
     }
@@ -88,29 +107,58 @@ fn points(scores: &[ScoreRow], instrument: &str) -> Vec<ScorePoint> {
         .collect()
 }
 
-/// Reads and lays out a patient's course (four queries whatever its length).
-async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppResult<Course> {
-    let zone = crate::settings::load(&state.db).await?.zone();
-    let rules = db::rules(&state.db).await?;
+/// What a patient's course pages are worked out from, with its chart drawn: read again
+/// only after a change to the patient's record (see `super::remembered`).
+pub struct CourseRecord {
+    scores: Vec<ScoreRow>,
+    phq9: Phq9Course,
+    gad7_points: Vec<ScorePoint>,
+    chart: String,
+    totals: CourseTotals,
+    side_effects: Vec<SideEffectCount>,
+    sessions: Vec<SessionRow>,
+    last_follow_up: Option<db::FollowUpRow>,
+}
+
+/// Reads a patient's course (five queries whatever its length) and draws its chart.
+pub async fn read_course(
+    state: &AppState,
+    patient_id: i64,
+    zone: ClinicZone,
+) -> AppResult<CourseRecord> {
     let scores = db::scores(&state.db, patient_id).await?;
     let totals = db::course_totals(&state.db, patient_id).await?;
     let side_effects = db::side_effect_counts(&state.db, patient_id).await?;
     let sessions = db::sessions(&state.db, patient_id, None, SESSIONS_SHOWN).await?;
-    let last_follow_up = db::latest_follow_up(&state.db, patient_id)
-        .await?
-        .and_then(|row| {
-            let score = model::score_follow_up(&row.answers.0)?;
-            Some((zone.format(row.recorded_at), score))
-        });
+    let last_follow_up = db::latest_follow_up(&state.db, patient_id).await?;
 
     let phq9_points = points(&scores, "phq9");
     let gad7_points = points(&scores, "gad7");
     let phq9 = model::phq9_course(&phq9_points);
+    let chart = course_chart(&phq9, &phq9_points, &gad7_points, zone);
+    Ok(CourseRecord {
+        scores,
+        phq9,
+        gad7_points,
+        chart,
+        totals,
+        side_effects,
+        sessions,
+        last_follow_up,
+    })
+}
+
+fn course_chart(
+    phq9: &Phq9Course,
+    phq9_points: &[ScorePoint],
+    gad7_points: &[ScorePoint],
+    zone: ClinicZone,
+) -> String {
     let as_series = |points: &[ScorePoint]| -> Vec<(OffsetDateTime, f64)> {
         points.iter().map(|p| (p.at, f64::from(p.total))).collect()
     };
-    let phq9_series = as_series(&phq9_points);
-    let gad7_series = as_series(&gad7_points);
+    let phq9_series = as_series(phq9_points);
+    let gad7_series = as_series(gad7_points);
     let mut guides = vec![Guide {
         label: "Remission (PHQ-9 under 5)",
         value: 5.0,
@@ -130,7 +178,7 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
             class: "response",
         });
     }
-    let chart = chart::line_chart(&Chart {
+    chart::line_chart(&Chart {
         title: "PHQ-9 and GAD-7 over time",
         y_min: 0.0,
         y_max: 27.0,
@@ -149,10 +197,33 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
         ],
         guides: &guides,
         zone,
-    });
-    let table = scores
+    })
+}
+
+/// Lays out a patient's course for today from what is remembered of it.
+async fn course(
+    state: &AppState,
+    patient_id: i64,
+    patient_name: String,
+    scores_page: Option<usize>,
+) -> AppResult<Course> {
+    let zone = crate::scheduling::reference::current(state)
+        .await?
+        .settings
+        .zone();
+    let treatment = super::reference::current(state).await?;
+    let rules = &treatment.rules;
+    let record = super::remembered::course(state, patient_id, zone).await?;
+    let scores = &record.scores;
+    let phq9 = record.phq9.clone();
+
+    let pages = scores.len().div_ceil(SCORES_PER_PAGE).max(1);
+    let page = scores_page.unwrap_or(1).clamp(1, pages);
+    let lines = scores
         .iter()
         .rev()
+        .skip((page - 1) * SCORES_PER_PAGE)
+        .take(SCORES_PER_PAGE)
         .map(|s| {
             let is_phq9 = s.instrument == "phq9";
             let mark = match phq9.baseline {
@@ -169,24 +240,35 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
             }
         })
         .collect();
-    let today = zone.date_of(OffsetDateTime::now_utc());
+    let table = ScoreTable {
+        lines,
+        page,
+        pages,
+        total: scores.len(),
+        asked: scores_page.is_some(),
+    };
+    let now = OffsetDateTime::now_utc();
+    let mut totals = record.totals.clone();
+    // Counted now, not when the course was read: the window moves on with the days.
+    let month_ago = now - time::Duration::days(30);
+    totals.last_30_days = (totals.recent_starts.iter())
+        .filter(|at| **at > month_ago)
+        .count() as i64;
     let follow_up = model::follow_up_status(
         totals.since_follow_up,
         totals.last_follow_up.map(|at| zone.date_of(at)),
         totals.first_infusion.map(|at| zone.date_of(at)),
-        today,
-        &rules,
+        zone.date_of(now),
+        rules,
     );
     let infusions = totals.infusions.max(1);
-    let side_effects = side_effects
-        .into_iter()
+    let side_effects = (record.side_effects.iter())
         .map(|s| {
             let percent = u32::try_from(s.sessions * 100 / infusions).unwrap_or(100);
-            (s, percent)
+            (s.clone(), percent)
         })
         .collect();
-    let sessions = sessions
-        .into_iter()
+    let sessions = (record.sessions.iter())
         .map(|s| {
             let when = zone.format(s.starts_at);
             let dose = match (s.dose_mg, s.route.as_deref().and_then(Route::parse)) {
@@ -195,15 +277,18 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
                 }
                 _ => "Not given".to_owned(),
             };
-            (s, when, dose)
+            (s.clone(), when, dose)
         })
         .collect();
+    let last_follow_up = record.last_follow_up.as_ref().and_then(|row| {
+        let score = model::score_follow_up(&row.answers.0)?;
+        Some((zone.format(row.recorded_at), score))
+    });
     Ok(Course {
         patient_name,
-        gad7_baseline: gad7_points.first().map(|p| p.total),
-        gad7_latest: gad7_points.last().map(|p| p.total),
+        gad7_baseline: record.gad7_points.first().map(|p| p.total),
+        gad7_latest: record.gad7_points.last().map(|p| p.total),
         phq9,
-        chart,
         table,
         totals,
         side_effects,
@@ -211,6 +296,7 @@ async fn course(state: &AppState, patient_id: i64, patient_name: String) -> AppR
         last_follow_up,
         sessions,
         zone,
+        record,
     })
 }
 
@@ -227,6 +313,14 @@ struct OutcomesPage {
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ProgressQuery {
     notice: Option<String>,
+    /// A page of the scores table (anything unreadable is the first).
+    scores: Option<String>,
+}
+
+impl ProgressQuery {
+    fn scores_page(&self) -> Option<usize> {
+        self.scores.as_deref().and_then(|page| page.parse().ok())
+    }
 }
 
 async fn audit_view(
@@ -250,12 +344,13 @@ pub async fn for_clinician(
     clinician: CurrentUser,
     meta: RequestMeta,
     Path(patient_id): Path<i64>,
+    axum::extract::Query(query): axum::extract::Query<ProgressQuery>,
 ) -> AppResult<Response> {
     let patient = crate::patients::db::identity(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
     audit_view(&state, &clinician, &meta, patient_id).await?;
-    let course = course(&state, patient_id, patient.legal_name).await?;
+    let course = course(&state, patient_id, patient.legal_name, query.scores_page()).await?;
     render(&OutcomesPage {
         ctx,
         patient_id,
@@ -277,7 +372,7 @@ pub async fn for_patient(
         .await?
         .ok_or(AppError::NotFound)?;
     audit_view(&state, &user, &meta, patient_id).await?;
-    let course = course(&state, patient_id, user.name.clone()).await?;
+    let course = course(&state, patient_id, user.name.clone(), query.scores_page()).await?;
     render(&OutcomesPage {
         ctx,
         patient_id,

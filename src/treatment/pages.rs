@@ -17,6 +17,7 @@ use super::model::{
     self, DischargeFacts, DischargeProblem, DoseForm, EventForm, Protocol, Route, Severity,
     SideEffect, TreatmentRules, VitalSign, Vitals, VitalsForm,
 };
+use super::reference;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -262,17 +263,22 @@ async fn sheet_or_not_found(state: &AppState, appointment_id: i64) -> AppResult<
         .ok_or(AppError::NotFound)
 }
 
-/// Draws the flowsheet; `typed` holds a refused form's input and messages (answered 422).
-async fn flowsheet_page(
-    state: &AppState,
-    ctx: PageContext,
-    sheet: FlowsheetRow,
-    typed: Typed,
-) -> AppResult<Response> {
-    let settings = crate::settings::load(&state.db).await?;
-    let zone = settings.zone();
-    let rules = db::rules(&state.db).await?;
-    let protocols = db::protocols(&state.db).await?;
+/// What a flowsheet shows of the record, read again only after a change to the patient's
+/// record (see `super::remembered`).
+#[derive(Clone)]
+pub struct SheetRecord {
+    pub sheet: FlowsheetRow,
+    readings: Vec<ReadingRow>,
+    events: Vec<EventRow>,
+    addenda: Vec<AddendumRow>,
+    pre_session: Vec<PreSessionScore>,
+    /// Consent and screening as they stand (today: see `standing_gate`).
+    gate: Vec<GateProblem>,
+}
+
+/// Reads the rest of the flowsheet of `sheet`.
+pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<SheetRecord> {
+    let clinic = crate::scheduling::reference::current(state).await?;
     let (readings, events, addenda) = match sheet.record_id {
         Some(id) => (
             db::readings(&state.db, id).await?,
@@ -281,7 +287,38 @@ async fn flowsheet_page(
         ),
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
-    let gate = standing_gate(state, &settings, &sheet).await?;
+    Ok(SheetRecord {
+        pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
+        gate: standing_gate(state, &clinic.settings, &sheet).await?,
+        readings,
+        events,
+        addenda,
+        sheet,
+    })
+}
+
+/// Draws the flowsheet; `typed` holds a refused form's input and messages (answered 422).
+async fn flowsheet_page(
+    state: &AppState,
+    ctx: PageContext,
+    record: SheetRecord,
+    typed: Typed,
+) -> AppResult<Response> {
+    let zone = crate::scheduling::reference::current(state)
+        .await?
+        .settings
+        .zone();
+    let treatment = reference::current(state).await?;
+    let rules = treatment.rules.clone();
+    let protocols = treatment.protocols.clone();
+    let SheetRecord {
+        sheet,
+        readings,
+        events,
+        addenda,
+        pre_session,
+        gate,
+    } = record;
     let baseline = latest_of(&readings, "baseline");
     let latest = latest_of(&readings, "recovery");
     let bp_held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
@@ -338,7 +375,7 @@ async fn flowsheet_page(
             chart,
             events: zone.label_each(events, |e| e.at),
             addenda: zone.label_each(addenda, |a| a.signed_at),
-            pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
+            pre_session,
             gate,
             start_problems,
             bp_held,
@@ -505,7 +542,8 @@ async fn refused(
     errors: FormErrors,
 ) -> AppResult<Response> {
     typed.refused = Some((section, errors));
-    flowsheet_page(state, ctx, sheet, typed).await
+    let record = read_sheet(state, sheet).await?;
+    flowsheet_page(state, ctx, record, typed).await
 }
 
 fn locked(sheet: &FlowsheetRow) -> Option<FormErrors> {
@@ -526,9 +564,16 @@ pub async fn show(
     meta: RequestMeta,
     Path(appointment_id): Path<i64>,
 ) -> AppResult<Response> {
-    let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    audit_flowsheet(&state.db, &clinician, &meta, action::INFUSION_VIEW, &sheet).await?;
-    flowsheet_page(&state, ctx, sheet, Typed::default()).await
+    let record = super::remembered::sheet(&state, appointment_id).await?;
+    audit_flowsheet(
+        &state.db,
+        &clinician,
+        &meta,
+        action::INFUSION_VIEW,
+        &record.sheet,
+    )
+    .await?;
+    flowsheet_page(&state, ctx, (*record).clone(), Typed::default()).await
 }
 
 /// The check-in: checklist, today's weight and the baseline vitals, all or nothing.
@@ -615,9 +660,13 @@ pub async fn order(
     Form(form): Form<DoseForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let rules = db::rules(&state.db).await?;
-    let protocols = db::protocols(&state.db).await?;
-    let checked = model::check_dose_order(&form, &protocols, sheet.weight_kg, &rules);
+    let treatment = reference::current(&state).await?;
+    let checked = model::check_dose_order(
+        &form,
+        &treatment.protocols,
+        sheet.weight_kg,
+        &treatment.rules,
+    );
     let record = sheet.record_id.filter(|_| sheet.started_at.is_none());
     let (Ok(order), Some(record)) = (&checked, record) else {
         let mut errors = checked.err().unwrap_or_default();
@@ -649,21 +698,21 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let rules = db::rules(&state.db).await?;
-    let settings = crate::settings::load(&state.db).await?;
+    let rules = &reference::current(&state).await?.rules;
+    let clinic = crate::scheduling::reference::current(&state).await?;
     let readings = match sheet.record_id {
         Some(id) => db::readings(&state.db, id).await?,
         None => Vec::new(),
     };
     let baseline = latest_of(&readings, "baseline");
-    let gate = standing_gate(&state, &settings, &sheet).await?;
+    let gate = standing_gate(&state, &clinic.settings, &sheet).await?;
     let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
     let mut errors = FormErrors::default();
     for problem in start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate) {
         errors.add("start", problem);
     }
     let reason = form.bp_override_reason.trim();
-    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
+    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, rules));
     if held && reason.is_empty() {
         errors.add(
             "bp_override_reason",
@@ -857,7 +906,7 @@ pub async fn discharge(
     db::save_discharge_checks(&state.db, record, escort_present, no_driving).await?;
     sheet.escort_present = escort_present;
     sheet.no_driving_acknowledged = no_driving;
-    let rules = db::rules(&state.db).await?;
+    let rules = &reference::current(&state).await?.rules;
     let readings = db::readings(&state.db, record).await?;
     let events = db::events(&state.db, record).await?;
     let facts = DischargeFacts {
@@ -869,13 +918,13 @@ pub async fn discharge(
         no_driving_acknowledged: no_driving,
     };
     let mut errors = FormErrors::default();
-    for problem in model::discharge_problems(&facts, &rules) {
+    for problem in model::discharge_problems(&facts, rules) {
         let field = match problem {
             DischargeProblem::NoEscort => "escort_present",
             DischargeProblem::NoDrivingNotAcknowledged => "no_driving",
             _ => "discharge",
         };
-        errors.add(field, problem.message_with(&rules));
+        errors.add(field, problem.message_with(rules));
     }
     check_signature(
         &mut errors,

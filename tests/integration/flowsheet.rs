@@ -782,3 +782,71 @@ async fn the_bladder_and_memory_check_falls_due_and_flags_what_needs_review() {
             .contains(&"follow_up.submit".to_owned())
     );
 }
+
+#[tokio::test]
+async fn the_course_and_the_flowsheet_show_changes_made_elsewhere_at_once() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = patient(&app, "ann@clinic.test").await;
+    clear_for_infusions(&app, ann, casey_id).await;
+    let sheet = infusion_now(&app, ann, casey_id).await;
+    let course = format!("/clinician/patients/{ann}/outcomes");
+    let other = app.another_process().await;
+    let (dana, _) = other.logged_in(Role::Clinician, "dana@clinic.test").await;
+    // Let the announcement of Dana's new account (which makes every process read its
+    // reference data again) arrive first, so the pages below are kept.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Complete the check-in.");
+    casey.get(&course).await.assert_contains("Not yet measured");
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Complete the check-in.");
+
+    // Another app process of the clinic records the check-in: this one shows it at once.
+    let checked = dana
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("escort", "yes"),
+                ("pregnancy_test", "negative"),
+                ("weight_kg", "70"),
+                ("systolic", "120"),
+                ("diastolic", "80"),
+                ("heart_rate", "70"),
+                ("spo2", "98"),
+                ("resp_rate", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("weight 70 kg")
+        .assert_lacks("Complete the check-in.");
+
+    // A score and a new name written straight into the database show at once too.
+    app.sql(&format!(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, band, context)
+         VALUES ({ann}, 'phq9', '1', '[2,2,2,2,2,2,2,2,0]', 16, 'moderately_severe', 'session')"
+    ))
+    .await;
+    casey
+        .get(&course)
+        .await
+        .assert_contains("<dt>PHQ-9 baseline</dt><dd>16 (");
+    app.sql(&format!(
+        "UPDATE patients SET legal_name = 'Ann Renamed' WHERE id = {ann}"
+    ))
+    .await;
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("Infusion: Ann Renamed");
+    casey.get(&course).await.assert_contains("Ann Renamed");
+}

@@ -1,0 +1,33 @@
+//! The flowsheet's thresholds and the dosing protocols, read once per process and again after
+//! an admin changes them: every flowsheet and course page needs them, and they change a few
+//! times a year. PostgreSQL announces each change (migrations 0006 and 0016), as it does for
+//! scheduling's reference data.
+
+use std::sync::Arc;
+
+use super::db;
+use super::model::{Protocol, TreatmentRules};
+use crate::app::AppState;
+use crate::error::AppResult;
+
+pub struct Reference {
+    pub rules: TreatmentRules,
+    /// Active first, then by name (as the admin page lists them).
+    pub protocols: Vec<Protocol>,
+}
+
+/// The current rules and protocols, from memory when nothing changed since they were read.
+pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
+    let generation = state.sessions.reference_generation();
+    if let Some(reference) = state.treatment_reference.get(generation) {
+        return Ok(reference);
+    }
+    let reference = Arc::new(Reference {
+        rules: db::rules(&state.db).await?,
+        protocols: db::protocols(&state.db).await?,
+    });
+    state
+        .treatment_reference
+        .keep(generation, reference.clone());
+    Ok(reference)
+}

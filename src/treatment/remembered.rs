@@ -1,0 +1,109 @@
+//! The course and flowsheet pages' data of the patients lately shown, kept in memory under
+//! the patient's record version (migration 0016), the reference generation (settings,
+//! protocols, consent versions, staff names) and the day (the screening's standing moves on
+//! with the date). A page reads the version first and uses what is kept only when nothing
+//! changed; otherwise it reads again. The pages are opened again and again during an
+//! infusion and on every review, and the longest courses are the costliest to read.
+
+use std::sync::Arc;
+
+use time::{Date, OffsetDateTime};
+
+use super::db;
+use super::outcomes::{self, CourseRecord};
+use super::pages::{self, SheetRecord};
+use crate::app::AppState;
+use crate::clinic_time::ClinicZone;
+use crate::error::{AppError, AppResult};
+use crate::kept::Kept;
+
+/// Enough for the patients a clinic's clinicians have open in a day; a course of years is
+/// about 30 KiB.
+const PATIENTS: usize = 256;
+
+/// What was read under which changes.
+#[derive(Clone, PartialEq)]
+pub struct Stamp {
+    version: i64,
+    generation: u64,
+    day: Date,
+}
+
+pub struct RememberedRecords {
+    /// By patient.
+    courses: Kept<i64, CourseRecord, Stamp>,
+    /// By infusion appointment.
+    sheets: Kept<i64, SheetRecord, Stamp>,
+}
+
+impl Default for RememberedRecords {
+    fn default() -> Self {
+        RememberedRecords {
+            courses: Kept::new(PATIENTS),
+            sheets: Kept::new(PATIENTS),
+        }
+    }
+}
+
+/// The stamp of the patient's record as it stands, or `None` while this process is not
+/// hearing of reference changes (then nothing is kept or used).
+async fn stamp(state: &AppState, patient_id: i64) -> AppResult<Option<Stamp>> {
+    let Some(generation) = state.sessions.reference_generation() else {
+        return Ok(None);
+    };
+    Ok(Some(Stamp {
+        version: db::record_version(&state.db, patient_id).await?,
+        generation,
+        day: OffsetDateTime::now_utc().date(),
+    }))
+}
+
+/// The patient's course, with its chart drawn in `zone`.
+pub async fn course(
+    state: &AppState,
+    patient_id: i64,
+    zone: ClinicZone,
+) -> AppResult<Arc<CourseRecord>> {
+    // Stamped before reading: a change committed in between only makes what is read newer
+    // than its stamp, and the next page reads again.
+    let stamp = stamp(state, patient_id).await?;
+    let remembered = &state.treatment_records.courses;
+    if let Some(course) = stamp.as_ref().and_then(|s| remembered.get(&patient_id, s)) {
+        return Ok(course);
+    }
+    let course = Arc::new(outcomes::read_course(state, patient_id, zone).await?);
+    if let Some(stamp) = stamp {
+        remembered.keep(patient_id, stamp, course.clone());
+    }
+    Ok(course)
+}
+
+/// The flowsheet of the infusion appointment, or 404 when there is no such infusion.
+pub async fn sheet(state: &AppState, appointment_id: i64) -> AppResult<Arc<SheetRecord>> {
+    let remembered = &state.treatment_records.sheets;
+    let patient_id = match remembered.any(&appointment_id) {
+        Some((_, kept)) => kept.sheet.patient_id,
+        None => {
+            db::flowsheet(&state.db, appointment_id)
+                .await?
+                .ok_or(AppError::NotFound)?
+                .patient_id
+        }
+    };
+    let stamp = stamp(state, patient_id).await?;
+    if let Some(sheet) = stamp
+        .as_ref()
+        .and_then(|s| remembered.get(&appointment_id, s))
+    {
+        return Ok(sheet);
+    }
+    // Read (again) after the stamp, the appointment's own row too.
+    let row = db::flowsheet(&state.db, appointment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sheet = Arc::new(pages::read_sheet(state, row).await?);
+    if let Some(stamp) = stamp.filter(|_| sheet.sheet.patient_id == patient_id) {
+        remembered.keep(appointment_id, stamp, sheet.clone());
+    }
+    Ok(sheet)
+}
