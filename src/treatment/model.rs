@@ -281,6 +281,10 @@ fn units(value: f64, places: i32) -> i64 {
 
 /// A number as people write it: "1", "0.75", "36.2".
 pub fn plain_number(value: f64) -> String {
+    // Whole numbers (vitals, most settings) skip float formatting, which is slow.
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        return (value as i64).to_string();
+    }
     let text = format!("{value:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }

@@ -274,11 +274,14 @@ pub struct SheetRecord {
     pre_session: Vec<PreSessionScore>,
     /// Consent and screening as they stand (today: see `standing_gate`).
     gate: Vec<GateProblem>,
+    /// The vitals chart, drawn once per change.
+    chart: String,
 }
 
 /// Reads the rest of the flowsheet of `sheet`.
 pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<SheetRecord> {
     let clinic = crate::scheduling::reference::current(state).await?;
+    let treatment = reference::current(state).await?;
     let (readings, events, addenda) = match sheet.record_id {
         Some(id) => (
             db::readings(&state.db, id).await?,
@@ -288,6 +291,7 @@ pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<Shee
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
     Ok(SheetRecord {
+        chart: vitals_chart(&readings, &treatment.rules, clinic.settings.zone()),
         pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
         gate: standing_gate(state, &clinic.settings, &sheet).await?,
         readings,
@@ -318,6 +322,7 @@ async fn flowsheet_page(
         addenda,
         pre_session,
         gate,
+        chart,
     } = record;
     let baseline = latest_of(&readings, "baseline");
     let latest = latest_of(&readings, "recovery");
@@ -347,7 +352,6 @@ async fn flowsheet_page(
         rules.vitals_interval_minutes,
     );
     let overdue = model::is_overdue(next_due, OffsetDateTime::now_utc());
-    let chart = vitals_chart(&readings, &rules, zone);
     let timeline = readings
         .into_iter()
         .map(|reading| TimelineRow {
