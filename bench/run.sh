@@ -278,14 +278,32 @@ fetch_page() { # URL path, file name under $RESULTS
     [[ "$status" == 200 ]] || die "GET $1 answered $status"
     log "$1 is $(wc -c <"$RESULTS/$2") bytes"
 }
+# The pages are kept in memory until the patient's record changes (src/treatment/remembered.rs),
+# so wrk measures views of an unchanged record. The first view after a change reads it all
+# again: time 40 such views one at a time, each right after a change.
+cold_views() { # URL path, output file (seconds per view, sorted)
+    local i
+    for i in $(seq 1 40); do
+        "${PSQL[@]}" -d "$DB" -c "INSERT INTO patient_record_versions (patient_id, version)
+            VALUES ($COURSE_PATIENT, 1) ON CONFLICT (patient_id)
+            DO UPDATE SET version = patient_record_versions.version + 1"
+        curl -s -o /dev/null -w '%{time_total}\n' -H "Cookie: $COOKIE" "$BASE$1"
+    done | sort -n >"$RESULTS/$2"
+}
+cold_line() { # label, file
+    [[ -f "$RESULTS/$2" ]] || return 0
+    awk -v label="$1" '{t[NR] = $1 * 1000} END {printf "%s after a change (40 single views): median %.1f ms, slowest %.1f ms\n", label, t[int((NR + 1) / 2)], t[NR]}' "$RESULTS/$2"
+}
 if wants I; then
     fetch_page "/clinician/patients/$COURSE_PATIENT/outcomes" course.html
+    cold_views "/clinician/patients/$COURSE_PATIENT/outcomes" I-cold.txt
     phase I
     wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
         "$BASE/clinician/patients/$COURSE_PATIENT/outcomes" | tee "$RESULTS/I-course.txt" >&2
 fi
 if wants J; then
     fetch_page "/infusions/$COURSE_SESSION" flowsheet.html
+    cold_views "/infusions/$COURSE_SESSION" J-cold.txt
     phase J
     wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
         "$BASE/infusions/$COURSE_SESSION" | tee "$RESULTS/J-flowsheet.txt" >&2
@@ -385,6 +403,8 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     row "H  GET /patients/{id}/book (a week)  (t2 c32)" H-week
     row "I  GET /clinician/patients/{id}/outcomes (300 infusions)" I-course
     row "J  GET /infusions/{id} (one session's flowsheet)" J-flowsheet
+    cold_line "I " I-cold.txt
+    cold_line "J " J-cold.txt
     row "B  GET /login anonymous  (t2 c32)" B-login-page
     row "C0 GET /clinician, no logins  (t1 c8)" C0-clinician
     row "C  GET /clinician during logins  (t1 c8)" C-clinician
