@@ -12,7 +12,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 }
 
 /// An infusion of `patient_id` with `clinician` that began ten minutes ago; its flowsheet's path.
-async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64) -> String {
+pub(crate) async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64) -> String {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
          VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
@@ -27,7 +27,7 @@ async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64) -> String 
     format!("/infusions/{id}")
 }
 
-const NORMAL: [(&str, &str); 5] = [
+pub(crate) const NORMAL: [(&str, &str); 5] = [
     ("systolic", "128"),
     ("diastolic", "82"),
     ("heart_rate", "76"),
