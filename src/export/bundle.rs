@@ -42,6 +42,35 @@ enum Failure {
     Gone,
 }
 
+impl Failure {
+    /// What went wrong, for the log: the kind only, since the error's own text can quote the
+    /// value it failed on (a decode error names it), and that may be patient data.
+    fn kind(&self) -> &'static str {
+        match self {
+            Failure::Database(sqlx::Error::ColumnDecode { .. } | sqlx::Error::Decode(_)) => {
+                "a stored value could not be read"
+            }
+            Failure::Database(sqlx::Error::PoolTimedOut) => "no database connection was free",
+            Failure::Database(sqlx::Error::Io(_)) => "the database connection failed",
+            Failure::Database(_) => "the database refused a query",
+            Failure::Json(_) => "writing the JSON failed",
+            Failure::NoPatient => "the patient is no longer there",
+            Failure::Gone => "the client went away",
+        }
+    }
+
+    /// PostgreSQL's error code, when the database gave one.
+    fn sqlstate(&self) -> Option<String> {
+        match self {
+            Failure::Database(e) => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .map(|c| c.into_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// Who asked for the export, for the audit entry should it fail part-way.
 pub struct Requester {
     pub user_id: i64,
@@ -87,9 +116,9 @@ impl Sink {
     }
 }
 
-/// The response body: the bundle as it is written. A failure part-way is logged (ids only),
-/// audited, and ends the body with an error, so the client sees a broken download rather than
-/// a bundle that merely looks short.
+/// The response body: the bundle as it is written. A failure part-way is logged (ids and the
+/// kind of failure only), audited, and ends the body with an error, so the client sees a
+/// broken download rather than a bundle that merely looks short.
 pub fn stream(db: PgPool, base: String, patient_id: i64, requester: Requester) -> Body {
     let (tx, rx) = mpsc::channel(AHEAD);
     tokio::spawn(async move {
@@ -105,7 +134,12 @@ pub fn stream(db: PgPool, base: String, patient_id: i64, requester: Requester) -
                 tracing::debug!(patient_id, "FHIR export: the client went away");
             }
             Err(failure) => {
-                tracing::error!(patient_id, error = %failure, "FHIR export failed part-way");
+                tracing::error!(
+                    patient_id,
+                    failure = failure.kind(),
+                    sqlstate = failure.sqlstate().as_deref().unwrap_or("-"),
+                    "FHIR export failed part-way"
+                );
                 let _ = sink
                     .tx
                     .send(Err(io::Error::other("the export failed part-way")))

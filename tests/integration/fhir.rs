@@ -160,6 +160,17 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
         .await;
     let path = outcomes.link_to("Download the record (FHIR)");
     assert_eq!(path, format!("/patients/{ann_id}/export.json"));
+    let screening: i64 = sqlx::query_scalar(
+        "SELECT id FROM screenings WHERE patient_id = $1 AND status = 'submitted'",
+    )
+    .bind(ann_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let review = casey
+        .get(&format!("/clinician/screenings/{screening}"))
+        .await;
+    assert_eq!(review.link_to("Download the record (FHIR)"), path);
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
     assert_eq!(desk.get(&path).await.status, StatusCode::FORBIDDEN);
     assert_eq!(
@@ -401,6 +412,61 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     assert_eq!(audited, ["clinician", "patient", "clinician", "admin"]);
 
     validate(&page.body, &exported);
+}
+
+#[tokio::test]
+async fn an_export_that_fails_part_way_ends_in_an_error_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let (casey, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = crate::scheduling::patient(&app, "ann@clinic.test").await;
+    // A stored result whose answers are not a list: the export cannot read it.
+    sqlx::query(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, context)
+         VALUES ($1, 'phq9', '1', '{\"not\": \"a list\"}', 'follow_up')",
+    )
+    .bind(ann)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let cookie = casey
+        .cookies
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let sent = reqwest::Client::new()
+        .get(casey.url(&format!("/patients/{ann}/export.json")))
+        .header("cookie", cookie)
+        .send()
+        .await;
+    // The head may have gone out before the failure; the body must not end as if complete.
+    if let Ok(response) = sent {
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.text().await;
+        assert!(
+            body.is_err(),
+            "a failed export ended like a whole one: {body:?}"
+        );
+    }
+    // Audited when it began, and again when it failed.
+    let mut outcomes: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        outcomes = sqlx::query_scalar(
+            "SELECT outcome FROM audit_log WHERE action = 'export.fhir' AND patient_id = $1
+             ORDER BY id",
+        )
+        .bind(ann)
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+        if outcomes.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(outcomes, ["success", "failure"]);
 }
 
 /// Where the pinned schema package is installed (`npm ci --prefix .ci/fhir`).
