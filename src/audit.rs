@@ -92,6 +92,7 @@ pub mod action {
     pub const OUTCOMES_VIEW: &str = "outcomes.view";
     pub const PRE_SESSION_SUBMIT: &str = "pre_session.submit";
     pub const FOLLOW_UP_SUBMIT: &str = "follow_up.submit";
+    pub const FHIR_EXPORT: &str = "export.fhir";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -156,6 +157,7 @@ pub mod action {
         OUTCOMES_VIEW,
         PRE_SESSION_SUBMIT,
         FOLLOW_UP_SUBMIT,
+        FHIR_EXPORT,
     ];
 }
 

@@ -11,6 +11,7 @@ pub mod consent;
 pub mod database;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod home;
 pub mod kept;
 pub mod notify;

@@ -517,21 +517,23 @@ pub fn cssrs_yes(answers: &[Option<i16>], item_number: u8) -> bool {
             .and_then(|index| answers.get(index))
             == Some(&Some(YES))
     };
-    let asked = match item_number {
-        3..=5 => answered_yes(2),
-        7 => answered_yes(6),
-        _ => true,
-    };
+    let asked = asked_if_yes_to(InstrumentId::Cssrs, item_number).is_none_or(answered_yes);
     asked && answered_yes(item_number)
+}
+
+/// The item whose "yes" makes this one asked at all (the C-SSRS screener's skips: questions
+/// 3 to 5 follow a yes to 2, and 7 a yes to 6); `None` for items always asked.
+pub fn asked_if_yes_to(id: InstrumentId, item_number: u8) -> Option<u8> {
+    match (id, item_number) {
+        (InstrumentId::Cssrs, 3..=5) => Some(2),
+        (InstrumentId::Cssrs, 7) => Some(6),
+        _ => None,
+    }
 }
 
 /// Whether the item must be answered before the form can be scored.
 fn is_required(id: InstrumentId, answers: &[Option<i16>], item_number: u8) -> bool {
-    match (id, item_number) {
-        (InstrumentId::Cssrs, 3..=5) => cssrs_yes(answers, 2),
-        (InstrumentId::Cssrs, 7) => cssrs_yes(answers, 6),
-        _ => true,
-    }
+    asked_if_yes_to(id, item_number).is_none_or(|condition| cssrs_yes(answers, condition))
 }
 
 /// The numbers of the items that still need an answer, in order.

@@ -171,6 +171,11 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Missing, Forbidden, Forbidden, Forbidden]
         }
         ("GET", "/admin/treatment") => [Login, Forbidden, Forbidden, Forbidden, Page],
+        // Clinicians and admins export any patient's record; the front desk none; a patient
+        // their own.
+        ("GET", "/patients/{id}/export.json") => [Login, Forbidden, Forbidden, Page, Page],
+        ("GET", "/patient/export.json") => [Login, Page, Forbidden, Forbidden, Forbidden],
+        ("GET", "/admin/export") => [Login, Forbidden, Forbidden, Forbidden, Page],
         ("POST", "/admin/treatment" | "/admin/treatment/protocols") => {
             [Login, Forbidden, Forbidden, Forbidden, Invalid]
         }

@@ -27,7 +27,7 @@ pub(crate) async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64)
     format!("/infusions/{id}")
 }
 
-const NORMAL: [(&str, &str); 5] = [
+pub(crate) const NORMAL: [(&str, &str); 5] = [
     ("systolic", "128"),
     ("diastolic", "82"),
     ("heart_rate", "76"),

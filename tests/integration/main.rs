@@ -11,6 +11,7 @@ mod browser;
 mod cli;
 mod consent;
 mod errors;
+mod fhir;
 mod flowsheet;
 mod notify;
 mod scheduling;

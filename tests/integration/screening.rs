@@ -102,7 +102,7 @@ pub async fn fill_screening(client: &Client, overrides: &[(&str, &str, &str)]) {
     }
 }
 
-async fn submit(client: &Client) -> crate::support::Page {
+pub(crate) async fn submit(client: &Client) -> crate::support::Page {
     client
         .get("/patient/screening/review")
         .await

@@ -1,0 +1,23 @@
+//! A patient's record as FHIR R4 (JSON): one Bundle of type `collection` with the patient,
+//! their questionnaires and scores, consents, appointments, infusions and vital signs.
+//! Clinicians and admins export any patient; a patient downloads their own. Every export is
+//! audited; the bundle is streamed, so memory does not grow with the record.
+
+pub mod bundle;
+pub mod db;
+pub mod model;
+pub mod pages;
+
+use crate::auth::model::Role;
+use crate::web::routes::{ADMIN, Access, PATIENT, Route};
+
+/// Who may export any patient's record (the front desk may not: it sees no clinical data).
+pub const EXPORTING_STAFF: Access = Access::Roles(&[Role::Clinician, Role::Admin]);
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/patients/{id}/export.json", EXPORTING_STAFF).get(pages::for_staff),
+        Route::new("/patient/export.json", PATIENT).get(pages::for_patient),
+        Route::new("/admin/export", ADMIN).get(pages::admin_form),
+    ]
+}
