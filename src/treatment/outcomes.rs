@@ -52,11 +52,9 @@ pub struct Course {
     pub gad7_latest: Option<i16>,
     pub table: ScoreTable,
     pub totals: CourseTotals,
-    pub side_effects: Vec<(SideEffectCount, u32)>,
     pub follow_up: FollowUpStatus,
     /// The latest follow-up questionnaire: when, and its subtotals.
     pub last_follow_up: Option<(String, FollowUpScore)>,
-    pub sessions: Vec<(SessionRow, String, String)>,
     pub zone: ClinicZone,
     record: std::sync::Arc<CourseRecord>,
 }
@@ -65,6 +63,14 @@ impl Course {
     /// The chart, as drawn when the course was read.
     pub fn chart(&self) -> &str {
         &self.record.chart
+    }
+
+    pub fn side_effects(&self) -> &[(SideEffectCount, u32)] {
+        &self.record.side_effects
+    }
+
+    pub fn sessions(&self) -> &[(SessionRow, String, String)] {
+        &self.record.sessions
     }
 
     pub fn date(&self, at: &Option<ScorePoint>) -> String {
@@ -115,8 +121,10 @@ pub struct CourseRecord {
     gad7_points: Vec<ScorePoint>,
     chart: String,
     totals: CourseTotals,
-    side_effects: Vec<SideEffectCount>,
-    sessions: Vec<SessionRow>,
+    /// Each side effect with its share of the infusions, in percent.
+    side_effects: Vec<(SideEffectCount, u32)>,
+    /// The latest sessions with their time and dose in words.
+    sessions: Vec<(SessionRow, String, String)>,
     last_follow_up: Option<db::FollowUpRow>,
 }
 
@@ -136,6 +144,27 @@ pub async fn read_course(
     let gad7_points = points(&scores, "gad7");
     let phq9 = model::phq9_course(&phq9_points);
     let chart = course_chart(&phq9, &phq9_points, &gad7_points, zone);
+    let infusions = totals.infusions.max(1);
+    let side_effects = side_effects
+        .into_iter()
+        .map(|s| {
+            let percent = u32::try_from(s.sessions * 100 / infusions).unwrap_or(100);
+            (s, percent)
+        })
+        .collect();
+    let sessions = sessions
+        .into_iter()
+        .map(|s| {
+            let when = zone.format(s.starts_at);
+            let dose = match (s.dose_mg, s.route.as_deref().and_then(Route::parse)) {
+                (Some(mg), Some(route)) if s.started_at.is_some() => {
+                    format!("{} mg {}", model::plain_number(mg), route.label())
+                }
+                _ => "Not given".to_owned(),
+            };
+            (s, when, dose)
+        })
+        .collect();
     Ok(CourseRecord {
         scores,
         phq9,
@@ -261,25 +290,6 @@ async fn course(
         zone.date_of(now),
         rules,
     );
-    let infusions = totals.infusions.max(1);
-    let side_effects = (record.side_effects.iter())
-        .map(|s| {
-            let percent = u32::try_from(s.sessions * 100 / infusions).unwrap_or(100);
-            (s.clone(), percent)
-        })
-        .collect();
-    let sessions = (record.sessions.iter())
-        .map(|s| {
-            let when = zone.format(s.starts_at);
-            let dose = match (s.dose_mg, s.route.as_deref().and_then(Route::parse)) {
-                (Some(mg), Some(route)) if s.started_at.is_some() => {
-                    format!("{} mg {}", model::plain_number(mg), route.label())
-                }
-                _ => "Not given".to_owned(),
-            };
-            (s.clone(), when, dose)
-        })
-        .collect();
     let last_follow_up = record.last_follow_up.as_ref().and_then(|row| {
         let score = model::score_follow_up(&row.answers.0)?;
         Some((zone.format(row.recorded_at), score))
@@ -291,10 +301,8 @@ async fn course(
         phq9,
         table,
         totals,
-        side_effects,
         follow_up,
         last_follow_up,
-        sessions,
         zone,
         record,
     })
