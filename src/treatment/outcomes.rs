@@ -35,7 +35,8 @@ pub struct ScoreLine {
 
 /// One page of the scores table; the chart above it shows them all.
 pub struct ScoreTable {
-    pub lines: Vec<ScoreLine>,
+    /// Which of the course's table lines (newest first) this page shows.
+    shown: std::ops::Range<usize>,
     /// From 1, the newest scores.
     pub page: usize,
     pub pages: usize,
@@ -71,6 +72,14 @@ impl Course {
 
     pub fn sessions(&self) -> &[(SessionRow, String, String)] {
         &self.record.sessions
+    }
+
+    /// The scores table's lines on this page.
+    pub fn table_lines(&self) -> &[ScoreLine] {
+        self.record
+            .lines
+            .get(self.table.shown.clone())
+            .unwrap_or_default()
     }
 
     pub fn date(&self, at: &Option<ScorePoint>) -> String {
@@ -117,6 +126,8 @@ fn points(scores: &[ScoreRow], instrument: &str) -> Vec<ScorePoint> {
 /// only after a change to the patient's record (see `super::remembered`).
 pub struct CourseRecord {
     scores: Vec<ScoreRow>,
+    /// Every score as a line of the table, newest first.
+    lines: Vec<ScoreLine>,
     phq9: Phq9Course,
     gad7_points: Vec<ScorePoint>,
     chart: String,
@@ -144,6 +155,7 @@ pub async fn read_course(
     let gad7_points = points(&scores, "gad7");
     let phq9 = model::phq9_course(&phq9_points);
     let chart = course_chart(&phq9, &phq9_points, &gad7_points, zone);
+    let lines = table_lines(&scores, &phq9, zone);
     let infusions = totals.infusions.max(1);
     let side_effects = side_effects
         .into_iter()
@@ -167,6 +179,7 @@ pub async fn read_course(
         .collect();
     Ok(CourseRecord {
         scores,
+        lines,
         phq9,
         gad7_points,
         chart,
@@ -175,6 +188,30 @@ pub async fn read_course(
         sessions,
         last_follow_up,
     })
+}
+
+/// The scores as the table lists them, newest first, each marked baseline, response or
+/// remission.
+fn table_lines(scores: &[ScoreRow], phq9: &Phq9Course, zone: ClinicZone) -> Vec<ScoreLine> {
+    scores
+        .iter()
+        .rev()
+        .map(|s| {
+            let is_phq9 = s.instrument == "phq9";
+            let mark = match phq9.baseline {
+                Some(b) if is_phq9 && b.at == s.recorded_at => "baseline",
+                _ if is_phq9 && model::is_remission(s.total) => "remission",
+                Some(b) if is_phq9 && model::is_response(b.total, s.total) => "response",
+                _ => "",
+            };
+            ScoreLine {
+                when: zone.format(s.recorded_at),
+                instrument: if is_phq9 { "PHQ-9" } else { "GAD-7" },
+                total: s.total,
+                mark,
+            }
+        })
+        .collect()
 }
 
 fn course_chart(
@@ -248,29 +285,9 @@ async fn course(
 
     let pages = scores.len().div_ceil(SCORES_PER_PAGE).max(1);
     let page = scores_page.unwrap_or(1).clamp(1, pages);
-    let lines = scores
-        .iter()
-        .rev()
-        .skip((page - 1) * SCORES_PER_PAGE)
-        .take(SCORES_PER_PAGE)
-        .map(|s| {
-            let is_phq9 = s.instrument == "phq9";
-            let mark = match phq9.baseline {
-                Some(b) if is_phq9 && b.at == s.recorded_at => "baseline",
-                _ if is_phq9 && model::is_remission(s.total) => "remission",
-                Some(b) if is_phq9 && model::is_response(b.total, s.total) => "response",
-                _ => "",
-            };
-            ScoreLine {
-                when: zone.format(s.recorded_at),
-                instrument: if is_phq9 { "PHQ-9" } else { "GAD-7" },
-                total: s.total,
-                mark,
-            }
-        })
-        .collect();
+    let first = (page - 1) * SCORES_PER_PAGE;
     let table = ScoreTable {
-        lines,
+        shown: first..(first + SCORES_PER_PAGE).min(scores.len()),
         page,
         pages,
         total: scores.len(),

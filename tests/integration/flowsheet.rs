@@ -850,3 +850,42 @@ async fn the_course_and_the_flowsheet_show_changes_made_elsewhere_at_once() {
         .assert_contains("Infusion: Ann Renamed");
     casey.get(&course).await.assert_contains("Ann Renamed");
 }
+
+#[tokio::test]
+async fn a_long_course_pages_its_score_table_and_draws_every_score() {
+    let app = TestApp::spawn().await;
+    let (casey, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = patient(&app, "ann@clinic.test").await;
+    // 25 weekly PHQ-9 scores: 20, 19, ... down to 0 and then 0 again, the newest a week ago.
+    app.sql(&format!(
+        "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, context, recorded_at)
+         SELECT {ann}, 'phq9', '1', '[]', greatest(20 - n, 0), 'session', now() - (26 - n) * interval '7 days'
+         FROM generate_series(0, 24) AS n"
+    ))
+    .await;
+    let course = format!("/clinician/patients/{ann}/outcomes");
+    let first = casey.get(&course).await;
+    first
+        .assert_contains("(page 1 of 2)")
+        .assert_contains("href=\"?scores=2#scores\">Older scores</a>")
+        .assert_lacks("Newer scores");
+    assert_eq!(first.body.matches("<td>PHQ-9</td>").count(), 20);
+    // The chart draws all 25 (one line, a marker each while there are few).
+    assert_eq!(first.body.matches("<circle").count(), 25);
+    let second = casey.get(&format!("{course}?scores=2")).await;
+    second
+        .assert_contains("(page 2 of 2)")
+        .assert_contains("href=\"?scores=1#scores\">Newer scores</a>")
+        .assert_contains("<details id=\"scores\" open>")
+        .assert_contains("<td>20</td><td>baseline</td>");
+    assert_eq!(second.body.matches("<td>PHQ-9</td>").count(), 5);
+    // A page past the end, or not a number, shows a page that exists.
+    casey
+        .get(&format!("{course}?scores=99"))
+        .await
+        .assert_contains("(page 2 of 2)");
+    casey
+        .get(&format!("{course}?scores=abc"))
+        .await
+        .assert_contains("(page 1 of 2)");
+}
