@@ -17,7 +17,9 @@ use crate::error::AppError;
 use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
-use crate::{account, admin, auth, consent, home, patients, scheduling, screening, treatment, web};
+use crate::{
+    account, admin, auth, consent, home, patients, reports, scheduling, screening, treatment, web,
+};
 use auth::password::Passwords;
 use auth::session_cache::{self, Remembered, SessionCache};
 use scheduling::reference::Remembered as RememberedSchedule;
@@ -95,6 +97,7 @@ pub fn routes() -> Vec<Route> {
         consent::routes(),
         scheduling::routes(),
         treatment::routes(),
+        reports::routes(),
         admin::routes(),
     ]
     .into_iter()

@@ -92,6 +92,8 @@ pub mod action {
     pub const OUTCOMES_VIEW: &str = "outcomes.view";
     pub const PRE_SESSION_SUBMIT: &str = "pre_session.submit";
     pub const FOLLOW_UP_SUBMIT: &str = "follow_up.submit";
+    pub const REPORT_VIEW: &str = "report.view";
+    pub const REPORT_CSV: &str = "report.csv";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -156,6 +158,8 @@ pub mod action {
         OUTCOMES_VIEW,
         PRE_SESSION_SUBMIT,
         FOLLOW_UP_SUBMIT,
+        REPORT_VIEW,
+        REPORT_CSV,
     ];
 }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod home;
 pub mod notify;
 pub mod patients;
+pub mod reports;
 pub mod scheduling;
 pub mod screening;
 pub mod settings;

@@ -171,6 +171,10 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             [Login, Missing, Forbidden, Forbidden, Forbidden]
         }
         ("GET", "/admin/treatment") => [Login, Forbidden, Forbidden, Forbidden, Page],
+        // Clinic reports are the admin's.
+        ("GET", "/admin/reports" | "/admin/reports.csv") => {
+            [Login, Forbidden, Forbidden, Forbidden, Page]
+        }
         ("POST", "/admin/treatment" | "/admin/treatment/protocols") => {
             [Login, Forbidden, Forbidden, Forbidden, Invalid]
         }

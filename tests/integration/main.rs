@@ -13,6 +13,7 @@ mod consent;
 mod errors;
 mod flowsheet;
 mod notify;
+mod reports;
 mod scheduling;
 mod screening;
 mod security;
