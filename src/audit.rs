@@ -94,6 +94,7 @@ pub mod action {
     pub const FOLLOW_UP_SUBMIT: &str = "follow_up.submit";
     pub const REPORT_VIEW: &str = "report.view";
     pub const REPORT_CSV: &str = "report.csv";
+    pub const SUMMARY_VIEW: &str = "summary.view";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -160,6 +161,7 @@ pub mod action {
         FOLLOW_UP_SUBMIT,
         REPORT_VIEW,
         REPORT_CSV,
+        SUMMARY_VIEW,
     ];
 }
 

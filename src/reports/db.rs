@@ -1,10 +1,12 @@
 //! The reports' queries: aggregates over a range of instants, each one pass over an index
-//! (migrations/0015_reports.sql).
+//! (migrations/0015_reports.sql), and the few rows of one patient's summary that the other
+//! features do not already read.
 
 use sqlx::PgExecutor;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::model::{CourseOutcome, InfusionGroup, OUTCOME_AFTER_INFUSION};
+use crate::patients::model::SexAtBirth;
 
 /// Signed infusions that started in [from, until), summed per period (`bounds` holds each
 /// period's first instant, in order) and protocol.
@@ -126,6 +128,69 @@ pub async fn course_outcomes(
         from,
         until,
         OUTCOME_AFTER_INFUSION
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Who the patient is and how to reach them, for the printable summary.
+#[derive(Clone, Debug)]
+pub struct SummaryPatient {
+    pub id: i64,
+    pub legal_name: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: Date,
+    pub sex_at_birth: Option<SexAtBirth>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    pub weight_kg: Option<f64>,
+    pub height_cm: Option<f64>,
+}
+
+pub async fn summary_patient(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Option<SummaryPatient>> {
+    sqlx::query_as!(
+        SummaryPatient,
+        r#"SELECT p.id, p.legal_name, p.preferred_name, p.date_of_birth,
+                  p.sex_at_birth AS "sex_at_birth: SexAtBirth", u.email AS "email?", p.phone,
+                  p.address, p.emergency_contact_name, p.emergency_contact_phone,
+                  p.weight_kg::float8 AS weight_kg, p.height_cm::float8 AS height_cm
+           FROM patients p LEFT JOIN users u ON u.id = p.user_id
+           WHERE p.id = $1"#,
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The latest scored result of an instrument, with its band.
+#[derive(Clone, Debug)]
+pub struct LatestScore {
+    pub instrument: String,
+    pub total: Option<i16>,
+    pub band: Option<String>,
+    pub recorded_at: OffsetDateTime,
+}
+
+/// The latest PHQ-9, GAD-7 and C-SSRS screener with a band (one index lookup each).
+pub async fn latest_scores(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Vec<LatestScore>> {
+    sqlx::query_as!(
+        LatestScore,
+        r#"SELECT i.instrument AS "instrument!", q.total, q.band, q.recorded_at
+           FROM unnest(ARRAY['phq9', 'gad7', 'cssrs']) AS i (instrument)
+           CROSS JOIN LATERAL (
+               SELECT total, band, recorded_at FROM questionnaire_results
+               WHERE patient_id = $1 AND instrument = i.instrument AND band IS NOT NULL
+               ORDER BY recorded_at DESC LIMIT 1) AS q"#,
+        patient_id
     )
     .fetch_all(db)
     .await

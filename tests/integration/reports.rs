@@ -1,10 +1,11 @@
-//! Clinic reports: the page, its CSV, bad ranges and the audit trail. The report's figures are checked exactly against a small clinic set up here, in
+//! Clinic reports (the page, its CSV, bad ranges, the audit trail) and the printable patient
+//! summary. The report's figures are checked exactly against a small clinic set up here, in
 //! the first quarter of 2025 (clinic time: America/New_York).
 
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::scheduling::patient;
+use crate::scheduling::{clear_for_infusions, patient};
 use crate::support::TestApp;
 
 const QUARTER: &str = "from=2025-01-01&until=2025-03-31";
@@ -502,4 +503,115 @@ async fn bad_ranges_are_named_beside_the_field_and_kept() {
             .await
             .unwrap();
     assert_eq!(views, 1);
+}
+
+#[tokio::test]
+async fn the_printable_summary_shows_each_section_to_clinicians_and_admins_only() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let (_, _, cy) = clinic_quarter(&app, casey_id).await;
+    clear_for_infusions(&app, cy, casey_id).await;
+    app.sql(&format!(
+        "UPDATE patients SET sex_at_birth = 'female', phone = '+1 555 010 2000',
+                address = '12 Elm Street, Springfield', emergency_contact_name = 'Robin Cy',
+                emergency_contact_phone = '+1 555 010 2001', weight_kg = 75
+         WHERE id = {cy}"
+    ))
+    .await;
+    // A newer screening awaits review with a suicide-risk flag: the flag is open, the decision
+    // shown is the one before.
+    app.sql(&format!(
+        "INSERT INTO screenings (patient_id, status, submitted_at, urgent, flags)
+         VALUES ({cy}, 'submitted', now(), true,
+                 '[{{\"kind\": \"suicide_risk\", \"code\": \"phq9_item9\", \"reason\": \"PHQ-9 item 9 answered: several days\"}}]')"
+    ))
+    .await;
+    score(&app, cy, "gad7", 6, "mild", "2025-02-17 15:05").await;
+    score(&app, cy, "cssrs", 0, "no_risk", "2025-01-20 15:05").await;
+    // Coming up: an infusion in five days.
+    app.sql(&format!(
+        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
+         VALUES ({cy}, 'infusion', {casey_id}, (SELECT min(id) FROM chairs),
+                 tstzrange(now() + interval '5 days', now() + interval '5 days 150 minutes'), {casey_id})"
+    ))
+    .await;
+
+    let path = format!("/clinician/patients/{cy}/summary");
+    let page = casey.get(&path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    page.assert_contains("<h1>Patient summary: Patient cy</h1>")
+        // Patient
+        .assert_contains("<dd>1980-05-17 (age ")
+        .assert_contains("<dd>Female</dd>")
+        .assert_contains("<dd>75 kg / —</dd>")
+        .assert_contains("<dd>+1 555 010 2000</dd>")
+        .assert_contains("<dd>cy@clinic.test</dd>")
+        .assert_contains("<dd>12 Elm Street, Springfield</dd>")
+        .assert_contains("<dd>Robin Cy, +1 555 010 2001</dd>")
+        // Eligibility
+        .assert_contains("Awaiting clinician review (urgent)")
+        .assert_contains("<dd>Eligible, eligible until ")
+        .assert_contains("<strong>Open risk flags</strong>")
+        .assert_contains("<strong>Suicide risk:</strong> PHQ-9 item 9 answered: several days")
+        // Consent
+        .assert_contains("Signed (version 1)")
+        // Course: six infusions of 30 mg; PHQ-9 12 at baseline, 4 after.
+        .assert_contains("<dt>Infusions given</dt><dd>6</dd>")
+        .assert_contains("<dt>Total ketamine</dt><dd>180 mg</dd>")
+        .assert_contains("<dt>First infusion</dt><dd>3 Feb 2025, 10:05 EST</dd>")
+        .assert_contains("<dt>Last infusion</dt><dd>14 Feb 2025, 10:05 EST</dd>")
+        .assert_contains("<dt>In the last 30 days</dt><dd>0</dd>")
+        .assert_contains("<dd>12 on 20 Jan 2025, 10:00 EST</dd>")
+        .assert_contains("<dt>Response</dt><dd>Yes: at least 50% below baseline")
+        .assert_contains("<dt>Remission</dt><dd>Yes: PHQ-9 under 5")
+        // Latest scores
+        .assert_contains("<td>PHQ-9</td><td>4 (minimal)</td><td>17 Feb 2025, 10:00 EST</td>")
+        .assert_contains("<td>GAD-7</td><td>6 (mild)</td><td>17 Feb 2025, 10:05 EST</td>")
+        .assert_contains("<td>C-SSRS screener</td><td>No risk</td><td>20 Jan 2025, 10:05 EST</td>")
+        // Upcoming
+        .assert_contains("<td>Infusion</td><td>Clinician casey</td><td>Booked</td>")
+        // Print
+        .assert_contains("data-print hidden>Print</button>");
+
+    // Admins may print it too; the front desk and patients may not; an unknown patient is 404.
+    let (ada, _) = app.logged_in(Role::Admin, "ada@clinic.test").await;
+    assert_eq!(ada.get(&path).await.status, StatusCode::OK);
+    let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
+    assert_eq!(desk.get(&path).await.status, StatusCode::FORBIDDEN);
+    let (pat, _) = app.logged_in(Role::Patient, "pat@clinic.test").await;
+    assert_eq!(pat.get(&path).await.status, StatusCode::FORBIDDEN);
+    let unknown = casey.get("/clinician/patients/999999/summary").await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // Each view is audited with the patient; the refusals as denied access.
+    let views: Vec<(Option<i64>, String)> = sqlx::query_as(
+        "SELECT patient_id, actor_role FROM audit_log WHERE action = 'summary.view' ORDER BY id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        views,
+        vec![
+            (Some(cy), "clinician".to_owned()),
+            (Some(cy), "admin".to_owned())
+        ]
+    );
+
+    // The course page and the screening review link to it.
+    casey
+        .get(&format!("/clinician/patients/{cy}/outcomes"))
+        .await
+        .assert_contains(&format!("href=\"{path}\""));
+    let screening: i64 = sqlx::query_scalar(
+        "SELECT max(id) FROM screenings WHERE patient_id = $1 AND status = 'submitted'",
+    )
+    .bind(cy)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    casey
+        .get(&format!("/clinician/screenings/{screening}"))
+        .await
+        .assert_contains(&format!("href=\"{path}\""));
 }
