@@ -19,3 +19,8 @@ CREATE INDEX infusion_events_side_effect_idx ON infusion_events (record_id, side
 -- from appointments_live_starts_idx).
 CREATE INDEX appointments_missed_idx ON appointments (starts_at) INCLUDE (status)
     WHERE status = 'no_show' OR (status = 'cancelled' AND late_cancellation);
+
+-- A patient's PHQ-9 totals over time (the outcome's baseline and the score after the 6th
+-- infusion), without reading the table.
+CREATE INDEX questionnaire_results_phq9_idx ON questionnaire_results (patient_id, recorded_at)
+    INCLUDE (total) WHERE instrument = 'phq9' AND total IS NOT NULL;

@@ -93,7 +93,8 @@ pub async fn appointment_counts(
 /// The patients whose 6th signed infusion started in [from, until), with their baseline PHQ-9
 /// (the first recorded before their first signed infusion started) and the first PHQ-9
 /// recorded after the 6th started. Only patients with a signed infusion in the range can
-/// qualify, so only their courses are looked at, each by a few index entries.
+/// qualify, so only their courses are looked at: the first six entries of each in one index,
+/// and their two scores in another.
 pub async fn course_outcomes(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,
@@ -105,17 +106,15 @@ pub async fn course_outcomes(
                SELECT DISTINCT patient_id FROM infusion_records
                WHERE signed_at IS NOT NULL AND started_at >= $1 AND started_at < $2),
            course AS (
-               SELECT s.patient_id, first.started_at AS first_at, nth.started_at AS nth_at
+               SELECT s.patient_id, six.first_at, six.nth_at
                FROM seen s
                CROSS JOIN LATERAL (
-                   SELECT started_at FROM infusion_records r
-                   WHERE r.patient_id = s.patient_id AND r.signed_at IS NOT NULL
-                   ORDER BY r.started_at LIMIT 1) AS first
-               CROSS JOIN LATERAL (
-                   SELECT started_at FROM infusion_records r
-                   WHERE r.patient_id = s.patient_id AND r.signed_at IS NOT NULL
-                   ORDER BY r.started_at OFFSET $3::bigint - 1 LIMIT 1) AS nth
-               WHERE nth.started_at >= $1 AND nth.started_at < $2)
+                   SELECT min(started_at) AS first_at, max(started_at) AS nth_at,
+                          count(*) AS infusions
+                   FROM (SELECT started_at FROM infusion_records r
+                         WHERE r.patient_id = s.patient_id AND r.signed_at IS NOT NULL
+                         ORDER BY r.started_at LIMIT $3) AS first_ones) AS six
+               WHERE six.infusions = $3 AND six.nth_at >= $1 AND six.nth_at < $2)
            SELECT (SELECT q.total FROM questionnaire_results q
                    WHERE q.patient_id = c.patient_id AND q.instrument = 'phq9'
                      AND q.total IS NOT NULL AND q.recorded_at < c.first_at
