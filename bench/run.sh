@@ -11,7 +11,7 @@
 #   BENCH_PATIENTS=50000 BENCH_STAFF=200 BENCH_SESSIONS=100000 BENCH_AUDIT=300000
 #   BENCH_ONLY="G H I J"   run only these scenarios (letters as in the README; C0 runs with C)
 #   BENCH_EXPORTS=30       FHIR exports of each patient, one after another, in scenario K
-#   CARGO_TARGET_DIR       where the release build is (default: target/ in the repository)
+#   CARGO_TARGET_DIR       where cargo builds (and so where target/release/clinic is found)
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -22,11 +22,13 @@ DURATION="${BENCH_DURATION:-20}"
 WARMUP="${BENCH_WARMUP:-3}"
 HOST=127.0.0.1
 BASE="http://$HOST:$PORT"
-BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/clinic"
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET_DIR" == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
+BIN="$TARGET_DIR/release/clinic"
 PSQL=(psql -X -q -h "$HOST" -p 5432 -U postgres -v ON_ERROR_STOP=1)
 
 # Scenarios to run: every one, or those BENCH_ONLY lists. The warmup always runs.
-SCENARIOS="A E F G H I J K B C0 C D"
+SCENARIOS="A E F G H I J K L B C0 C D"
 ONLY="${BENCH_ONLY:-}"
 read -ra ONLY_LIST <<<"${ONLY^^}"
 for s in "${ONLY_LIST[@]}"; do
@@ -121,6 +123,7 @@ if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
         -f "$BENCH_DIR/seed.sql" 2>&1 | tee "$RESULTS/seed.log" >&2
     "${PSQL[@]}" -d "$DB" -f "$BENCH_DIR/seed_scheduling.sql" 2>&1 | tee -a "$RESULTS/seed.log" >&2
     "${PSQL[@]}" -d "$DB" -f "$BENCH_DIR/seed_treatment.sql" 2>&1 | tee -a "$RESULTS/seed.log" >&2
+    "${PSQL[@]}" -d "$DB" -f "$BENCH_DIR/seed_reports.sql" 2>&1 | tee -a "$RESULTS/seed.log" >&2
     # Chain the seeded audit entries (the app would as they arrive), then let PostgreSQL
     # settle: fresh statistics and visibility maps, and dirty pages written out, so the
     # measurements start from a steady state instead of background clean-up.
@@ -131,8 +134,8 @@ if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
 fi
 
 # The patient with the longest course (seed_treatment.sql: 300 infusions) and the middle
-# session of it, for scenarios I, J and K.
-if wants I || wants J || wants K; then
+# session of it, for scenarios I, J and K (and L's printable summary).
+if wants I || wants J || wants K || wants L; then
     COURSE_PATIENT=$("${PSQL[@]}" -d "$DB" -tAc "SELECT patient_id FROM infusion_records
         GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT 1")
     [[ -n "$COURSE_PATIENT" ]] || die "no infusion records in $DB (seed_treatment.sql not loaded?)"
@@ -167,46 +170,61 @@ printf 'epoch\tphase\tvmrss_kib\n' >"$RSS_LOG"
 ) &
 SAMPLER_PID=$!
 
-log "logging in as the clinician"
-# Clinicians log in with a second factor: give the demo clinician a known authenticator key
-# and compute its current code (RFC 6238: HMAC-SHA1, 30-second steps, six digits).
+# Staff log in with a second factor: give the account a known authenticator key and compute
+# its current code (RFC 6238: HMAC-SHA1, 30-second steps, six digits).
 TOTP_KEY="bench-two-factor-key"
-"${PSQL[@]}" -d "$DB" -qc "UPDATE users SET totp_secret = convert_to('$TOTP_KEY', 'UTF8'),
-    totp_enabled_at = now(), totp_last_step = NULL WHERE email = 'clinician@demo.clinic'"
 totp_code() {
     python3 -c 'import hmac, hashlib, struct, sys, time
 mac = hmac.new(sys.argv[1].encode(), struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
 at = mac[-1] & 15
 print("%06d" % ((struct.unpack(">I", mac[at:at + 4])[0] & 0x7fffffff) % 1000000))' "$1"
 }
-curl -s -o /dev/null -D "$RESULTS/login-get.headers" "$BASE/login"
-CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-get.headers" | head -1 | sed -E 's/^[^=]*=([0-9a-f]{64}).*/\1/I' | tr -d '\r')
-[[ "$CSRF" =~ ^[0-9a-f]{64}$ ]] || die "no clinic_csrf cookie from GET /login"
-status=$(curl -s -o /dev/null -D "$RESULTS/login-password.headers" -w '%{http_code}' \
-    -b "clinic_csrf=$CSRF" \
-    --data-urlencode "email=clinician@demo.clinic" \
-    --data-urlencode "password=demo clinician passphrase" \
-    --data-urlencode "csrf_token=$CSRF" \
-    --data-urlencode "next=" \
-    "$BASE/login")
-[[ "$status" == 303 ]] || die "POST /login answered $status, not 303"
-CHALLENGE=$(grep -i '^set-cookie: clinic_login=' "$RESULTS/login-password.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
-[[ -n "$CHALLENGE" ]] || die "no second-factor step after the password"
-status=$(curl -s -o /dev/null -D "$RESULTS/login-post.headers" -w '%{http_code}' \
-    -b "clinic_csrf=$CSRF; clinic_login=$CHALLENGE" \
-    --data-urlencode "code=$(totp_code "$TOTP_KEY")" \
-    --data-urlencode "csrf_token=$CSRF" \
-    "$BASE/login/two-factor")
-[[ "$status" == 303 ]] || die "POST /login/two-factor answered $status, not 303"
-SESSION=$(grep -i '^set-cookie: clinic_session=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
-NEW_CSRF=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r' || true)
-[[ -n "$SESSION" ]] || die "no clinic_session cookie from POST /login"
-[[ -n "$NEW_CSRF" ]] && CSRF="$NEW_CSRF"
-COOKIE="clinic_session=$SESSION; clinic_csrf=$CSRF"
+# Logs a demo staff account in (email, password, name for the saved headers) and sets
+# LOGGED_IN_COOKIE to its session and CSRF cookies.
+LOGGED_IN_COOKIE=""
+login_staff() {
+    local email="$1" password="$2" who="$3" csrf status challenge session new_csrf
+    "${PSQL[@]}" -d "$DB" -qc "UPDATE users SET totp_secret = convert_to('$TOTP_KEY', 'UTF8'),
+        totp_enabled_at = now(), totp_last_step = NULL WHERE email = '$email'"
+    curl -s -o /dev/null -D "$RESULTS/$who-login-get.headers" "$BASE/login"
+    csrf=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/$who-login-get.headers" | head -1 | sed -E 's/^[^=]*=([0-9a-f]{64}).*/\1/I' | tr -d '\r')
+    [[ "$csrf" =~ ^[0-9a-f]{64}$ ]] || die "no clinic_csrf cookie from GET /login"
+    status=$(curl -s -o /dev/null -D "$RESULTS/$who-login-password.headers" -w '%{http_code}' \
+        -b "clinic_csrf=$csrf" \
+        --data-urlencode "email=$email" \
+        --data-urlencode "password=$password" \
+        --data-urlencode "csrf_token=$csrf" \
+        --data-urlencode "next=" \
+        "$BASE/login")
+    [[ "$status" == 303 ]] || die "POST /login as $email answered $status, not 303"
+    challenge=$(grep -i '^set-cookie: clinic_login=' "$RESULTS/$who-login-password.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
+    [[ -n "$challenge" ]] || die "no second-factor step after the password of $email"
+    status=$(curl -s -o /dev/null -D "$RESULTS/$who-login-post.headers" -w '%{http_code}' \
+        -b "clinic_csrf=$csrf; clinic_login=$challenge" \
+        --data-urlencode "code=$(totp_code "$TOTP_KEY")" \
+        --data-urlencode "csrf_token=$csrf" \
+        "$BASE/login/two-factor")
+    [[ "$status" == 303 ]] || die "POST /login/two-factor as $email answered $status, not 303"
+    session=$(grep -i '^set-cookie: clinic_session=' "$RESULTS/$who-login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r')
+    new_csrf=$(grep -i '^set-cookie: clinic_csrf=' "$RESULTS/$who-login-post.headers" | sed -E 's/^[^=]*=([^;]*).*/\1/' | tr -d '\r' || true)
+    [[ -n "$session" ]] || die "no clinic_session cookie from POST /login as $email"
+    [[ -n "$new_csrf" ]] && csrf="$new_csrf"
+    LOGGED_IN_COOKIE="clinic_session=$session; clinic_csrf=$csrf"
+}
+
+log "logging in as the clinician"
+login_staff clinician@demo.clinic "demo clinician passphrase" clinician
+COOKIE="$LOGGED_IN_COOKIE"
 status=$(curl -s -o "$RESULTS/clinician.html" -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE/clinician")
 [[ "$status" == 200 ]] || die "GET /clinician with the session answered $status"
 grep -q 'clinician@demo.clinic' "$RESULTS/clinician.html" || die "/clinician does not show the logged-in clinician"
 log "logged in; /clinician is $(wc -c <"$RESULTS/clinician.html") bytes"
+if wants L; then
+    # The clinic reports are the administrator's.
+    log "logging in as the administrator"
+    login_staff admin@demo.clinic "demo admin passphrase" admin
+    ADMIN_COOKIE="$LOGGED_IN_COOKIE"
+fi
 
 # A fresh anonymous csrf token for the login load (any well-formed token works as long as
 # cookie and form field agree).
@@ -230,7 +248,7 @@ wrk_other() { awk '/^STATUS / {for (i = 2; i <= NF; i++) if ($i ~ /^other=/) {su
 
 phase() { echo "$1" >"$PHASE_FILE"; log "scenario $1"; }
 # Every measured wrk output file, in the order of the summary (those that ran are there).
-WRK_RUNS="A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export B-login-page C0-clinician C-clinician C-logins"
+WRK_RUNS="A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export L-reports-one L-reports L-summary B-login-page C0-clinician C-clinician C-logins"
 
 # --- 3. scenario A: logged-in home page ---------------------------------------------------
 phase warmup
@@ -274,9 +292,9 @@ fi
 
 # --- 3d. scenarios I and J: a patient's course of 300 infusions and one session's flowsheet
 # Both pages are audited on every view. One fetch of each first, kept for a look at the page.
-fetch_page() { # URL path, file name under $RESULTS
+fetch_page() { # URL path, file name under $RESULTS, cookie (the clinician's by default)
     local status
-    status=$(curl -s -o "$RESULTS/$2" -w '%{http_code}' -H "Cookie: $COOKIE" "$BASE$1")
+    status=$(curl -s -o "$RESULTS/$2" -w '%{http_code}' -H "Cookie: ${3:-$COOKIE}" "$BASE$1")
     [[ "$status" == 200 ]] || die "GET $1 answered $status"
     log "$1 is $(wc -c <"$RESULTS/$2") bytes"
 }
@@ -371,6 +389,27 @@ export_ms() { # median, p99 and max of the curl times (s) in ms, and the statuse
         printf "median %.1f ms, p99 %.1f ms, max %.1f ms", v[int((NR + 1) / 2)], v[p99], v[NR]}'
     printf ', statuses: %s' "$(awk '{print $1}' "$1" | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
 }
+# --- 3e. scenario L: a year of the clinic report, and the course patient's printable summary
+# The year from two years ago to one year ago holds about 20,000 signed infusions and the 6th
+# infusion of each of the 5,000 treated patients (seed_reports.sql), so every part of the
+# report has its full load. Both pages are audited on every view.
+if wants L; then
+    read -r REPORT_FROM REPORT_UNTIL < <("${PSQL[@]}" -d "$DB" -tAF' ' -c \
+        "SELECT current_date - 730, current_date - 366")
+    REPORT_PATH="/admin/reports?from=$REPORT_FROM&until=$REPORT_UNTIL"
+    fetch_page "$REPORT_PATH" reports.html "$ADMIN_COOKIE"
+    fetch_page "/admin/reports.csv?from=$REPORT_FROM&until=$REPORT_UNTIL" reports.csv "$ADMIN_COOKIE"
+    log "report $REPORT_FROM to $REPORT_UNTIL: $(grep -o 'id="infusions-given">[0-9]*' "$RESULTS/reports.html" | grep -o '[0-9]*$') infusions given"
+    phase L
+    # One admin at a time: what a report costs on its own; then 32 at once.
+    wrk -t1 -c1 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $ADMIN_COOKIE" \
+        "$BASE$REPORT_PATH" | tee "$RESULTS/L-reports-one.txt" >&2
+    wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $ADMIN_COOKIE" \
+        "$BASE$REPORT_PATH" | tee "$RESULTS/L-reports.txt" >&2
+    fetch_page "/clinician/patients/$COURSE_PATIENT/summary" summary.html
+    wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" -H "Cookie: $COOKIE" \
+        "$BASE/clinician/patients/$COURSE_PATIENT/summary" | tee "$RESULTS/L-summary.txt" >&2
+fi
 
 # --- 4. scenario B: anonymous login page --------------------------------------------------
 if wants B; then
@@ -471,6 +510,9 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     cold_line "I " I-cold.txt
     cold_line "J " J-cold.txt
     row "K  GET /patients/{id}/export.json (300 infusions)  (t1 c2)" K-export
+    row "L  GET /admin/reports (a year), one at a time  (t1 c1)" L-reports-one
+    row "L  GET /admin/reports (a year: 20,000 infusions)  (t2 c32)" L-reports
+    row "L  GET /clinician/patients/{id}/summary (300 infusions)" L-summary
     row "B  GET /login anonymous  (t2 c32)" B-login-page
     row "C0 GET /clinician, no logins  (t1 c8)" C0-clinician
     row "C  GET /clinician during logins  (t1 c8)" C-clinician
@@ -503,11 +545,11 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     peak=$(peak_rss '')
     hwm=$(kib_to_mib "$HWM_KIB")
     verdict() { awk -v v="$1" -v t="$2" 'BEGIN {print (v != "?" && v + 0 < t + 0) ? "PASS" : "FAIL"}'; }
-    target() { # what, wrk output file, p99 limit in ms (a scenario that did not run is left out)
-        [[ -f "$RESULTS/$2.txt" ]] || return 0
+    target() { # what, wrk output file, p99 limit in ms, connections (32 unless given)
+        [[ -f "$RESULTS/$2.txt" ]] || return 0 # a scenario that did not run is left out
         local p99
         p99=$(wrk_pct "$RESULTS/$2.txt" 99)
-        echo "target: $1 p99 < $3 ms at 32 connections: $p99 ms -> $(verdict "$p99" "$3")"
+        echo "target: $1 p99 < $3 ms at ${4:-32} connection(s): $p99 ms -> $(verdict "$p99" "$3")"
     }
     target /clinician A-clinician 10
     target "review queue" E-queue 10
@@ -522,6 +564,8 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
         k_growth=$(awk -v c="$K_course_PEAK" -v s="$K_small_PEAK" 'BEGIN {printf "%.1f", (c - s) / 1024}')
         echo "target: exporting the course peaks < 8 MiB above a small patient's export (streamed): $k_growth MiB -> $(verdict "$k_growth" 8)"
     fi
+    target "a year's clinic report" L-reports-one 100 1
+    target "a patient's printable summary" L-summary 15
     echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
     busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
     [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"

@@ -18,7 +18,8 @@ use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{
-    account, admin, auth, consent, export, home, patients, scheduling, screening, treatment, web,
+    account, admin, auth, consent, export, home, patients, reports, scheduling, screening,
+    treatment, web,
 };
 use auth::password::Passwords;
 use auth::session_cache::{self, Remembered, SessionCache};
@@ -104,6 +105,7 @@ pub fn routes() -> Vec<Route> {
         scheduling::routes(),
         treatment::routes(),
         export::routes(),
+        reports::routes(),
         admin::routes(),
     ]
     .into_iter()

@@ -93,6 +93,9 @@ pub mod action {
     pub const PRE_SESSION_SUBMIT: &str = "pre_session.submit";
     pub const FOLLOW_UP_SUBMIT: &str = "follow_up.submit";
     pub const FHIR_EXPORT: &str = "export.fhir";
+    pub const REPORT_VIEW: &str = "report.view";
+    pub const REPORT_CSV: &str = "report.csv";
+    pub const SUMMARY_VIEW: &str = "summary.view";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -158,6 +161,9 @@ pub mod action {
         PRE_SESSION_SUBMIT,
         FOLLOW_UP_SUBMIT,
         FHIR_EXPORT,
+        REPORT_VIEW,
+        REPORT_CSV,
+        SUMMARY_VIEW,
     ];
 }
 

@@ -16,6 +16,7 @@ pub mod home;
 pub mod kept;
 pub mod notify;
 pub mod patients;
+pub mod reports;
 pub mod scheduling;
 pub mod screening;
 pub mod settings;

@@ -64,7 +64,7 @@ impl std::fmt::Display for Tenths {
 }
 
 /// Text made safe for SVG element content and attribute values.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -73,7 +73,7 @@ fn escape(text: &str) -> String {
 }
 
 /// An id for the title and description, from the chart's title ("chart-phq-9").
-fn slug(title: &str) -> String {
+pub(crate) fn slug(title: &str) -> String {
     let words: Vec<String> = title
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|word| !word.is_empty())
@@ -102,7 +102,7 @@ fn day_label(zone: &ClinicZone, at: OffsetDateTime) -> String {
 }
 
 /// A round step giving three to six ticks across `span`.
-fn tick_step(span: f64) -> f64 {
+pub(crate) fn tick_step(span: f64) -> f64 {
     let raw = span / 4.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = match raw / magnitude {

@@ -530,6 +530,7 @@ pub struct CourseTotals {
     pub total_mg: f64,
     pub last_30_days: i64,
     pub first_infusion: Option<OffsetDateTime>,
+    pub last_infusion: Option<OffsetDateTime>,
     pub last_follow_up: Option<OffsetDateTime>,
     pub since_follow_up: i64,
     /// When the infusions of the 30 days before the reading started: the count above, kept
@@ -548,7 +549,7 @@ pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Re
                WHERE patient_id = $1 AND instrument = 'follow_up')
            SELECT count(*) AS "infusions!", coalesce(sum(dose_mg), 0) AS "total_mg!",
                   count(*) FILTER (WHERE started_at > now() - interval '30 days') AS "last_30_days!",
-                  min(started_at) AS first_infusion,
+                  min(started_at) AS first_infusion, max(started_at) AS last_infusion,
                   (SELECT at FROM follow_up) AS last_follow_up,
                   count(*) FILTER (WHERE started_at > coalesce((SELECT at FROM follow_up), '-infinity'))
                       AS "since_follow_up!",

@@ -150,6 +150,7 @@ pub fn navigation(role: Role) -> &'static [NavLink] {
         link("/admin/consent", "Consent forms"),
         link("/admin/scheduling", "Scheduling"),
         link("/admin/treatment", "Infusions"),
+        link("/admin/reports", "Reports"),
         link("/admin/audit", "Audit log"),
     ];
     match role {

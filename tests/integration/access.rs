@@ -176,6 +176,11 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("GET", "/patients/{id}/export.json") => [Login, Forbidden, Forbidden, Page, Page],
         ("GET", "/patient/export.json") => [Login, Page, Forbidden, Forbidden, Forbidden],
         ("GET", "/admin/export") => [Login, Forbidden, Forbidden, Forbidden, Page],
+        // Clinic reports are the admin's; a patient's printable summary is for clinical staff.
+        ("GET", "/admin/reports" | "/admin/reports.csv") => {
+            [Login, Forbidden, Forbidden, Forbidden, Page]
+        }
+        ("GET", "/clinician/patients/{id}/summary") => [Login, Forbidden, Forbidden, Page, Page],
         ("POST", "/admin/treatment" | "/admin/treatment/protocols") => {
             [Login, Forbidden, Forbidden, Forbidden, Invalid]
         }

@@ -1,0 +1,23 @@
+//! Clinic reports for admins (infusions, doses, side effects, missed appointments and
+//! outcomes over a date range, as a page with charts and as CSV) and each patient's printable
+//! summary for clinicians and admins.
+
+pub mod chart;
+pub mod db;
+pub mod model;
+mod pages;
+mod summary;
+
+use crate::auth::model::Role;
+use crate::web::routes::{ADMIN, Access, Route};
+
+/// Staff who see clinical records: clinicians, and admins for the clinic's oversight.
+pub const CLINICAL_STAFF: Access = Access::Roles(&[Role::Clinician, Role::Admin]);
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/admin/reports", ADMIN).get(pages::report),
+        Route::new("/admin/reports.csv", ADMIN).get(pages::csv),
+        Route::new("/clinician/patients/{id}/summary", CLINICAL_STAFF).get(summary::summary),
+    ]
+}
