@@ -15,6 +15,9 @@
 \timing on
 
 BEGIN;
+-- The patient record versions (migration 0016) are bumped by deferred triggers: fire them
+-- as each statement ends, so none is pending when the schedule's trigger is switched below.
+SET CONSTRAINTS ALL IMMEDIATE;
 
 INSERT INTO users (email, display_name, role, password_hash, email_verified_at)
 SELECT 'course-patient@bench.example', 'Bench Course Patient', 'patient', password_hash, now() - interval '3 years'

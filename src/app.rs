@@ -42,7 +42,8 @@ pub struct Shared {
     pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
     /// The flowsheet's thresholds and the dosing protocols, while nothing changes them.
     pub treatment_reference: Remembered<crate::treatment::reference::Reference>,
-    /// The course and flowsheet pages' data of the patients lately shown, while unchanged.
+    /// The course, flowsheet and summary pages' data of the patients lately shown, while
+    /// unchanged.
     pub treatment_records: crate::treatment::remembered::RememberedRecords,
     /// Appointments and time off of the days lately shown, while nothing changes them.
     pub schedule: RememberedSchedule,

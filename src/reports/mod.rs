@@ -6,7 +6,7 @@ pub mod chart;
 pub mod db;
 pub mod model;
 mod pages;
-mod summary;
+pub mod summary;
 
 use crate::auth::model::Role;
 use crate::web::routes::{ADMIN, Access, Route};

@@ -15,6 +15,7 @@ use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::{ConsentFacts, ConsentStatus, consent_status};
 use crate::error::{AppError, AppResult};
+use crate::scheduling::db::AppointmentRow;
 use crate::scheduling::model::AppointmentStatus;
 use crate::screening::instruments::Band;
 use crate::screening::model::{Decision, ScreeningStanding};
@@ -132,25 +133,31 @@ struct SummaryPage {
     ctx: PageContext,
     clinic_name: String,
     printed: String,
-    patient: SummaryPatient,
     age: i32,
-    eligibility: Eligibility,
-    consent: ConsentStatus,
-    consent_facts: ConsentFacts,
-    totals: CourseTotals,
-    phq9: Phq9Course,
-    scores: Vec<ScoreLine>,
     upcoming: Vec<UpcomingLine>,
     zone: ClinicZone,
+    record: std::sync::Arc<SummaryRecord>,
 }
 
 impl SummaryPage {
+    pub fn consent(&self) -> ConsentStatus {
+        consent_status(&self.record.consent_facts)
+    }
+
+    /// Counted now, not when the record was read: the window moves on with the days.
+    pub fn last_30_days(&self) -> usize {
+        let month_ago = OffsetDateTime::now_utc() - time::Duration::days(30);
+        (self.record.totals.recent_starts.iter())
+            .filter(|at| **at > month_ago)
+            .count()
+    }
+
     pub fn when(&self, at: &Option<OffsetDateTime>) -> String {
         at.map(|at| self.zone.format(at)).unwrap_or_default()
     }
 
     pub fn withdrawn(&self) -> Option<String> {
-        self.consent.withdrawn_at().map(|at| self.zone.format(at))
+        self.consent().withdrawn_at().map(|at| self.zone.format(at))
     }
 
     pub fn point(&self, point: &Option<ScorePoint>) -> String {
@@ -160,7 +167,7 @@ impl SummaryPage {
     }
 
     pub fn total_mg(&self) -> String {
-        plain_number(self.totals.total_mg)
+        plain_number(self.record.totals.total_mg)
     }
 
     pub fn number(&self, value: &Option<f64>, unit: &str) -> String {
@@ -170,24 +177,30 @@ impl SummaryPage {
     }
 }
 
-/// `GET /clinician/patients/{id}/summary`: one page, made to print.
-pub async fn summary(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(patient_id): Path<i64>,
-) -> AppResult<Response> {
+/// What the summary shows of the patient, read again only after a change to their record
+/// (see `crate::treatment::remembered`).
+pub struct SummaryRecord {
+    patient: SummaryPatient,
+    eligibility: Eligibility,
+    consent_facts: ConsentFacts,
+    totals: CourseTotals,
+    phq9: Phq9Course,
+    scores: Vec<ScoreLine>,
+    /// Booked or checked-in appointments not over when read, soonest first.
+    coming: Vec<AppointmentRow>,
+}
+
+/// Reads the summary of the patient (404 when there is no such patient).
+pub async fn read_summary(
+    state: &AppState,
+    patient_id: i64,
+    zone: ClinicZone,
+) -> AppResult<SummaryRecord> {
     let patient = db::summary_patient(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let entry = audit::Entry::new(action::SUMMARY_VIEW, Some(&user), &meta).patient(patient_id);
-    audit::record(&state.db, entry).await?;
-    let settings = crate::settings::load(&state.db).await?;
-    let zone = settings.zone();
     let now = OffsetDateTime::now_utc();
-    let today = zone.date_of(now);
-    let eligibility = eligibility(&state, patient_id, today).await?;
+    let eligibility = eligibility(state, patient_id, zone.date_of(now)).await?;
     let consent_facts = crate::consent::db::facts(&state.db, patient_id).await?;
     let totals = crate::treatment::db::course_totals(&state.db, patient_id).await?;
     let phq9: Vec<ScorePoint> = (crate::treatment::db::scores(&state.db, patient_id).await?)
@@ -201,7 +214,7 @@ pub async fn summary(
     let scores = score_lines(db::latest_scores(&state.db, patient_id).await?, zone);
     let appointments =
         crate::scheduling::db::appointments_of_patient(&state.db, patient_id).await?;
-    let upcoming = (appointments.into_iter().rev())
+    let coming = (appointments.into_iter().rev())
         .filter(|a| a.until > now)
         .filter(|a| {
             matches!(
@@ -209,27 +222,51 @@ pub async fn summary(
                 AppointmentStatus::Booked | AppointmentStatus::CheckedIn
             )
         })
+        .collect();
+    Ok(SummaryRecord {
+        patient,
+        eligibility,
+        consent_facts,
+        totals,
+        phq9: phq9_course(&phq9),
+        scores,
+        coming,
+    })
+}
+
+/// `GET /clinician/patients/{id}/summary`: one page, made to print.
+pub async fn summary(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
+    Path(patient_id): Path<i64>,
+) -> AppResult<Response> {
+    let clinic = crate::scheduling::reference::current(&state).await?;
+    let zone = clinic.settings.zone();
+    let record = crate::treatment::remembered::summary(&state, patient_id, zone).await?;
+    let entry = audit::Entry::new(action::SUMMARY_VIEW, Some(&user), &meta).patient(patient_id);
+    audit::record(&state.db, entry).await?;
+    let now = OffsetDateTime::now_utc();
+    let today = zone.date_of(now);
+    // What was coming when the record was read, less what has ended since.
+    let upcoming = (record.coming.iter())
+        .filter(|a| a.until > now)
         .take(UPCOMING_SHOWN)
         .map(|a| UpcomingLine {
             when: zone.format(a.from),
             kind: a.kind.label(),
-            clinician: a.clinician_name,
+            clinician: a.clinician_name.clone(),
             status: a.status.label(),
         })
         .collect();
     render(&SummaryPage {
         ctx,
-        clinic_name: settings.clinic_name,
+        clinic_name: clinic.settings.clinic_name.clone(),
         printed: zone.format(now),
-        age: crate::patients::model::age_on(patient.date_of_birth, today),
-        patient,
-        eligibility,
-        consent: consent_status(&consent_facts),
-        consent_facts,
-        totals,
-        phq9: phq9_course(&phq9),
-        scores,
+        age: crate::patients::model::age_on(record.patient.date_of_birth, today),
         upcoming,
         zone,
+        record,
     })
 }

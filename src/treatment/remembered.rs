@@ -1,10 +1,11 @@
-//! The course and flowsheet pages' data of the patients lately shown, kept in memory under
+//! The course, flowsheet and summary pages' data of the patients lately shown, kept in memory under
 //! the patient's record version (migration 0016), the reference generation (settings,
 //! protocols, consent versions, staff names) and the day (the screening's standing moves on
 //! with the date). A page reads the version first and uses what is kept only when nothing
 //! changed; otherwise it reads again. The pages are opened again and again during an
 //! infusion and on every review, and the longest courses are the costliest to read.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use time::{Date, OffsetDateTime};
@@ -16,6 +17,7 @@ use crate::app::AppState;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::kept::Kept;
+use crate::reports::summary::{SummaryRecord, read_summary};
 
 /// Enough for the patients a clinic's clinicians have open in a day; a course of years is
 /// about 30 KiB.
@@ -34,6 +36,8 @@ pub struct RememberedRecords {
     courses: Kept<i64, CourseRecord, Stamp>,
     /// By infusion appointment.
     sheets: Kept<i64, SheetRecord, Stamp>,
+    /// By patient.
+    summaries: Kept<i64, SummaryRecord, Stamp>,
 }
 
 impl Default for RememberedRecords {
@@ -41,6 +45,7 @@ impl Default for RememberedRecords {
         RememberedRecords {
             courses: Kept::new(PATIENTS),
             sheets: Kept::new(PATIENTS),
+            summaries: Kept::new(PATIENTS),
         }
     }
 }
@@ -58,24 +63,44 @@ async fn stamp(state: &AppState, patient_id: i64) -> AppResult<Option<Stamp>> {
     }))
 }
 
+/// What `read` reads of the patient, from `kept` while the patient's record is unchanged.
+async fn by_patient<T>(
+    state: &AppState,
+    kept: &Kept<i64, T, Stamp>,
+    patient_id: i64,
+    read: impl Future<Output = AppResult<T>>,
+) -> AppResult<Arc<T>> {
+    // Stamped before reading: a change committed in between only makes what is read newer
+    // than its stamp, and the next page reads again.
+    let stamp = stamp(state, patient_id).await?;
+    if let Some(value) = stamp.as_ref().and_then(|s| kept.get(&patient_id, s)) {
+        return Ok(value);
+    }
+    let value = Arc::new(read.await?);
+    if let Some(stamp) = stamp {
+        kept.keep(patient_id, stamp, value.clone());
+    }
+    Ok(value)
+}
+
 /// The patient's course, with its chart drawn in `zone`.
 pub async fn course(
     state: &AppState,
     patient_id: i64,
     zone: ClinicZone,
 ) -> AppResult<Arc<CourseRecord>> {
-    // Stamped before reading: a change committed in between only makes what is read newer
-    // than its stamp, and the next page reads again.
-    let stamp = stamp(state, patient_id).await?;
-    let remembered = &state.treatment_records.courses;
-    if let Some(course) = stamp.as_ref().and_then(|s| remembered.get(&patient_id, s)) {
-        return Ok(course);
-    }
-    let course = Arc::new(outcomes::read_course(state, patient_id, zone).await?);
-    if let Some(stamp) = stamp {
-        remembered.keep(patient_id, stamp, course.clone());
-    }
-    Ok(course)
+    let read = outcomes::read_course(state, patient_id, zone);
+    by_patient(state, &state.treatment_records.courses, patient_id, read).await
+}
+
+/// The patient's printable summary, or 404 when there is no such patient.
+pub async fn summary(
+    state: &AppState,
+    patient_id: i64,
+    zone: ClinicZone,
+) -> AppResult<Arc<SummaryRecord>> {
+    let read = read_summary(state, patient_id, zone);
+    by_patient(state, &state.treatment_records.summaries, patient_id, read).await
 }
 
 /// The flowsheet of the infusion appointment, or 404 when there is no such infusion.

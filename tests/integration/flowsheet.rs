@@ -784,7 +784,7 @@ async fn the_bladder_and_memory_check_falls_due_and_flags_what_needs_review() {
 }
 
 #[tokio::test]
-async fn the_course_and_the_flowsheet_show_changes_made_elsewhere_at_once() {
+async fn the_course_flowsheet_and_summary_show_changes_made_elsewhere_at_once() {
     let app = TestApp::spawn().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
     let ann = patient(&app, "ann@clinic.test").await;
@@ -840,10 +840,13 @@ async fn the_course_and_the_flowsheet_show_changes_made_elsewhere_at_once() {
         .get(&course)
         .await
         .assert_contains("<dt>PHQ-9 baseline</dt><dd>16 (");
+    let summary = format!("/clinician/patients/{ann}/summary");
+    casey.get(&summary).await.assert_lacks("Ann Renamed");
     app.sql(&format!(
         "UPDATE patients SET legal_name = 'Ann Renamed' WHERE id = {ann}"
     ))
     .await;
+    casey.get(&summary).await.assert_contains("Ann Renamed");
     casey
         .get(&sheet)
         .await
