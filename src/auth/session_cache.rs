@@ -177,6 +177,22 @@ impl<T> Remembered<T> {
             *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((at, value));
         }
     }
+
+    /// The value of the current generation: from memory, or as `read` reads it (then kept).
+    /// The generation is taken before reading, so a change announced meanwhile reads again.
+    pub async fn current<E>(
+        &self,
+        sessions: &SessionCache,
+        read: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<Arc<T>, E> {
+        let generation = sessions.reference_generation();
+        if let Some(value) = self.get(generation) {
+            return Ok(value);
+        }
+        let value = Arc::new(read.await?);
+        self.keep(generation, value.clone());
+        Ok(value)
+    }
 }
 
 /// Runs for the life of the process: listens for session changes and keeps `cache` honest,

@@ -151,16 +151,27 @@ fn today(zone: ClinicZone) -> time::Date {
     zone.date_of(OffsetDateTime::now_utc())
 }
 
-async fn audit_report(
+/// The report over the range the form asks for, audited as `what`; or what is wrong with
+/// the range.
+async fn asked_report(
     state: &AppState,
     admin: &CurrentUser,
     meta: &RequestMeta,
+    form: &RangeForm,
     what: &'static str,
-    range: &Range,
-) -> AppResult<()> {
+) -> AppResult<Result<Report, FormErrors>> {
+    let zone = crate::scheduling::reference::current(state)
+        .await?
+        .settings
+        .zone();
+    let range = match model::check_range(form, today(zone)) {
+        Ok(range) => range,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let report = load(state, &range, zone).await?;
     let entry = audit::Entry::new(what, Some(admin), meta).detail(range.code());
     audit::record(&state.db, entry).await?;
-    Ok(())
+    Ok(Ok(report))
 }
 
 /// `GET /admin/reports?from=&until=`: the figures, their charts and tables.
@@ -171,17 +182,14 @@ pub async fn report(
     meta: RequestMeta,
     Query(form): Query<RangeForm>,
 ) -> AppResult<Response> {
-    let zone = crate::settings::load(&state.db).await?.zone();
-    let range = match model::check_range(&form, today(zone)) {
-        Ok(range) => range,
+    let report = match asked_report(&state, &admin, &meta, &form, action::REPORT_VIEW).await? {
+        Ok(report) => report,
         Err(errors) => return invalid(ctx, &form, errors),
     };
-    let report = load(&state, &range, zone).await?;
-    audit_report(&state, &admin, &meta, action::REPORT_VIEW, &range).await?;
     render(&ReportPage {
         ctx,
-        from: range.from.to_string(),
-        until: range.until.to_string(),
+        from: report.range.from.to_string(),
+        until: report.range.until.to_string(),
         errors: FormErrors::default(),
         chosen_for_you: form.from.is_none_or(|f| f.trim().is_empty())
             && form.until.is_none_or(|u| u.trim().is_empty()),
@@ -197,14 +205,14 @@ pub async fn csv(
     meta: RequestMeta,
     Query(form): Query<RangeForm>,
 ) -> AppResult<Response> {
-    let zone = crate::settings::load(&state.db).await?.zone();
-    let range = match model::check_range(&form, today(zone)) {
-        Ok(range) => range,
+    let report = match asked_report(&state, &admin, &meta, &form, action::REPORT_CSV).await? {
+        Ok(report) => report,
         Err(errors) => return invalid(ctx, &form, errors),
     };
-    let report = load(&state, &range, zone).await?;
-    audit_report(&state, &admin, &meta, action::REPORT_CSV, &range).await?;
-    let disposition = format!("attachment; filename=\"{}\"", model::csv_file_name(&range));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        model::csv_file_name(&report.range)
+    );
     Ok((
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

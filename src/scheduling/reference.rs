@@ -24,20 +24,18 @@ pub struct Reference {
 
 /// The current reference data, from memory when nothing changed since it was read.
 pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
-    let generation = state.sessions.reference_generation();
-    if let Some(reference) = state.scheduling_reference.get(generation) {
-        return Ok(reference);
-    }
-    let reference = Arc::new(Reference {
-        settings: settings::load(&state.db).await?,
-        chairs: db::chairs(&state.db).await?,
-        clinicians: db::clinicians(&state.db).await?,
-        hours: db::working_hours(&state.db).await?,
-    });
+    let read = async {
+        Ok(Reference {
+            settings: settings::load(&state.db).await?,
+            chairs: db::chairs(&state.db).await?,
+            clinicians: db::clinicians(&state.db).await?,
+            hours: db::working_hours(&state.db).await?,
+        })
+    };
     state
         .scheduling_reference
-        .keep(generation, reference.clone());
-    Ok(reference)
+        .current(&state.sessions, read)
+        .await
 }
 
 /// A span of time a schedule covers (a day or a week, in UTC), and which drawing of it.

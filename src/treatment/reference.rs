@@ -18,16 +18,14 @@ pub struct Reference {
 
 /// The current rules and protocols, from memory when nothing changed since they were read.
 pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
-    let generation = state.sessions.reference_generation();
-    if let Some(reference) = state.treatment_reference.get(generation) {
-        return Ok(reference);
-    }
-    let reference = Arc::new(Reference {
-        rules: db::rules(&state.db).await?,
-        protocols: db::protocols(&state.db).await?,
-    });
+    let read = async {
+        Ok(Reference {
+            rules: db::rules(&state.db).await?,
+            protocols: db::protocols(&state.db).await?,
+        })
+    };
     state
         .treatment_reference
-        .keep(generation, reference.clone());
-    Ok(reference)
+        .current(&state.sessions, read)
+        .await
 }
