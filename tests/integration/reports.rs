@@ -495,7 +495,10 @@ async fn bad_ranges_are_named_beside_the_field_and_kept() {
     default
         .assert_contains("No range was chosen, so this shows the last three full months.")
         .assert_contains("id=\"infusions-given\">0</dd>")
-        .assert_contains("<dt>Response</dt><dd>0 of 0 (—)</dd>");
+        .assert_contains("<dt>Response</dt><dd>0 of 0 (—)</dd>")
+        .assert_contains("No signed infusions in this range.")
+        .assert_lacks("Infusions given per week")
+        .assert_contains("No infusions, so no side-effect rates.");
     // Nothing shown, nothing audited but the one report shown.
     let views: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'report.%'")
