@@ -125,6 +125,7 @@ fn points(scores: &[ScoreRow], instrument: &str) -> Vec<ScorePoint> {
 /// What a patient's course pages are worked out from, with its chart drawn: read again
 /// only after a change to the patient's record (see `super::remembered`).
 pub struct CourseRecord {
+    legal_name: String,
     scores: Vec<ScoreRow>,
     /// Every score as a line of the table, newest first.
     lines: Vec<ScoreLine>,
@@ -139,12 +140,16 @@ pub struct CourseRecord {
     last_follow_up: Option<db::FollowUpRow>,
 }
 
-/// Reads a patient's course (five queries whatever its length) and draws its chart.
+/// Reads a patient's course (six queries whatever its length) and draws its chart; 404 when
+/// there is no such patient.
 pub async fn read_course(
     state: &AppState,
     patient_id: i64,
     zone: ClinicZone,
 ) -> AppResult<CourseRecord> {
+    let patient = crate::patients::db::identity(&state.db, patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let scores = db::scores(&state.db, patient_id).await?;
     let totals = db::course_totals(&state.db, patient_id).await?;
     let side_effects = db::side_effect_counts(&state.db, patient_id).await?;
@@ -178,6 +183,7 @@ pub async fn read_course(
         })
         .collect();
     Ok(CourseRecord {
+        legal_name: patient.legal_name,
         scores,
         lines,
         phq9,
@@ -270,7 +276,6 @@ fn course_chart(
 async fn course(
     state: &AppState,
     patient_id: i64,
-    patient_name: String,
     scores_page: Option<usize>,
 ) -> AppResult<Course> {
     let zone = crate::scheduling::reference::current(state)
@@ -312,7 +317,7 @@ async fn course(
         Some((zone.format(row.recorded_at), score))
     });
     Ok(Course {
-        patient_name,
+        patient_name: record.legal_name.clone(),
         gad7_baseline: record.gad7_points.first().map(|p| p.total),
         gad7_latest: record.gad7_points.last().map(|p| p.total),
         phq9,
@@ -371,11 +376,9 @@ pub async fn for_clinician(
     Path(patient_id): Path<i64>,
     axum::extract::Query(query): axum::extract::Query<ProgressQuery>,
 ) -> AppResult<Response> {
-    let patient = crate::patients::db::identity(&state.db, patient_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Read first: an unknown patient is a 404, with nothing to audit.
+    let course = course(&state, patient_id, query.scores_page()).await?;
     audit_view(&state, &clinician, &meta, patient_id).await?;
-    let course = course(&state, patient_id, patient.legal_name, query.scores_page()).await?;
     render(&OutcomesPage {
         ctx,
         patient_id,
@@ -396,8 +399,8 @@ pub async fn for_patient(
     let patient_id = crate::scheduling::db::patient_of_user(&state.db, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let course = course(&state, patient_id, query.scores_page()).await?;
     audit_view(&state, &user, &meta, patient_id).await?;
-    let course = course(&state, patient_id, user.name.clone(), query.scores_page()).await?;
     render(&OutcomesPage {
         ctx,
         patient_id,
