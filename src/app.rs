@@ -138,6 +138,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
         .layer(from_fn(web::error_pages::render))
         .layer(from_fn_with_state(state.clone(), web::security::headers))
         .layer(from_fn_with_state(state.clone(), web::request_meta))
+        .layer(from_fn(web::run_to_completion))
         .with_state(state)
 }
 

@@ -63,7 +63,19 @@ fn client_addr(request: &Request, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Outermost layer: gives the request an id, records the client address, and logs one line
+/// The very outermost layer: runs each request to its end even when the client goes away.
+/// A handler stopped part-way could leave work half done; worse, one stopped between sending
+/// BEGIN and its answer leaves its pooled connection inside a transaction that the
+/// connection's next user would then commit or roll back along with its own work.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        // Panics are caught further in; this is the task itself failing.
+        Err(_) => AppError::Internal("a request's task failed".into()).into_response(),
+    }
+}
+
+/// Next to outermost: gives the request an id, records the client address, and logs one line
 /// per request with ids and the route pattern only (never the URL's query or any form data).
 pub async fn request_meta(
     State(state): State<AppState>,

@@ -141,3 +141,39 @@ async fn logs_carry_ids_but_no_patient_data() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_request_runs_to_its_end_when_the_client_goes_away() {
+    async fn slow(
+        axum::extract::State(state): axum::extract::State<clinic::AppState>,
+    ) -> &'static str {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("UPDATE clinic_settings SET clinic_name = 'Finished after the client left'")
+            .execute(&state.db)
+            .await
+            .unwrap();
+        "done"
+    }
+    let app = TestApp::spawn_with(
+        |_| {},
+        vec![Route::new("/test/slow", Access::Everyone).get(slow)],
+    )
+    .await;
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(50))
+        .build()
+        .unwrap();
+    assert!(
+        impatient
+            .get(format!("{}/test/slow", app.base))
+            .send()
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let name: String = sqlx::query_scalar("SELECT clinic_name FROM clinic_settings")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Finished after the client left");
+}
