@@ -5,7 +5,7 @@ use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
 use crate::scheduling::{clear_for_infusions, patient};
-use crate::support::{Client, TestApp};
+use crate::support::{Client, Page, TestApp};
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
@@ -25,6 +25,33 @@ pub(crate) async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64)
     .await
     .unwrap();
     format!("/infusions/{id}")
+}
+
+/// A complete check-in: fasted, escort confirmed, pregnancy test negative, today's weight and
+/// the baseline vitals (systolic, diastolic, heart rate, SpO2, respiratory rate).
+pub(crate) async fn check_in(
+    client: &Client,
+    sheet: &str,
+    weight_kg: &str,
+    vitals: [&str; 5],
+) -> Page {
+    let [systolic, diastolic, heart_rate, spo2, resp_rate] = vitals;
+    client
+        .post(
+            &format!("{sheet}/check-in"),
+            &[
+                ("fasting", "yes"),
+                ("escort", "yes"),
+                ("pregnancy_test", "negative"),
+                ("weight_kg", weight_kg),
+                ("systolic", systolic),
+                ("diastolic", diastolic),
+                ("heart_rate", heart_rate),
+                ("spo2", spo2),
+                ("resp_rate", resp_rate),
+            ],
+        )
+        .await
 }
 
 pub(crate) const NORMAL: [(&str, &str); 5] = [
@@ -91,22 +118,7 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
     no_weight.assert_contains("id=\"weight-error\"");
 
     // Check-in with a baseline above the hold threshold (160/100).
-    let checked = casey
-        .post(
-            &format!("{sheet}/check-in"),
-            &[
-                ("fasting", "yes"),
-                ("escort", "yes"),
-                ("pregnancy_test", "negative"),
-                ("weight_kg", "72.4"),
-                ("systolic", "165"),
-                ("diastolic", "95"),
-                ("heart_rate", "80"),
-                ("spo2", "98"),
-                ("resp_rate", "14"),
-            ],
-        )
-        .await;
+    let checked = check_in(&casey, &sheet, "72.4", ["165", "95", "80", "98", "14"]).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
     assert_eq!(
         count(
@@ -440,22 +452,7 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
     let page = casey.get(&sheet).await;
     page.assert_contains("The screening does not clear an infusion")
         .assert_contains("Consent is not current");
-    casey
-        .post(
-            &format!("{sheet}/check-in"),
-            &[
-                ("fasting", "yes"),
-                ("escort", "yes"),
-                ("pregnancy_test", "negative"),
-                ("weight_kg", "80"),
-                ("systolic", "120"),
-                ("diastolic", "80"),
-                ("heart_rate", "70"),
-                ("spo2", "99"),
-                ("resp_rate", "12"),
-            ],
-        )
-        .await;
+    check_in(&casey, &sheet, "80", ["120", "80", "70", "99", "12"]).await;
     let protocol = count(&app, "SELECT min(id) FROM infusion_protocols")
         .await
         .to_string();
@@ -594,22 +591,7 @@ async fn the_admin_sets_the_thresholds_and_protocols_the_flowsheet_uses() {
     let ann = patient(&app, "ann@clinic.test").await;
     clear_for_infusions(&app, ann, casey_id).await;
     let sheet = infusion_now(&app, ann, casey_id).await;
-    casey
-        .post(
-            &format!("{sheet}/check-in"),
-            &[
-                ("fasting", "yes"),
-                ("escort", "yes"),
-                ("pregnancy_test", "negative"),
-                ("weight_kg", "80"),
-                ("systolic", "150"),
-                ("diastolic", "95"),
-                ("heart_rate", "70"),
-                ("spo2", "99"),
-                ("resp_rate", "12"),
-            ],
-        )
-        .await;
+    check_in(&casey, &sheet, "80", ["150", "95", "70", "99", "12"]).await;
     let page = casey.get(&sheet).await;
     page.assert_contains("hold threshold (140/100 mmHg)")
         .assert_contains("IM 0.75 mg/kg")
@@ -807,22 +789,7 @@ async fn the_course_flowsheet_and_summary_show_changes_made_elsewhere_at_once() 
         .assert_contains("Complete the check-in.");
 
     // Another app process of the clinic records the check-in: this one shows it at once.
-    let checked = dana
-        .post(
-            &format!("{sheet}/check-in"),
-            &[
-                ("fasting", "yes"),
-                ("escort", "yes"),
-                ("pregnancy_test", "negative"),
-                ("weight_kg", "70"),
-                ("systolic", "120"),
-                ("diastolic", "80"),
-                ("heart_rate", "70"),
-                ("spo2", "98"),
-                ("resp_rate", "14"),
-            ],
-        )
-        .await;
+    let checked = check_in(&dana, &sheet, "70", ["120", "80", "70", "98", "14"]).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
     casey
         .get(&sheet)
