@@ -34,7 +34,8 @@ esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scratch=clinic_sqlx_prepare
+# SQLX_PREPARE_DB names the scratch database, so two checkouts can prepare at once.
+scratch="${SQLX_PREPARE_DB:-clinic_sqlx_prepare}"
 url="${DATABASE_URL:-postgres://postgres@localhost:5432/clinic}"
 
 # Split the URL into the server part (scheme://[user[:password]@]host[:port]) and any

@@ -47,6 +47,8 @@ pub struct Shared {
     pub treatment_records: crate::treatment::remembered::RememberedRecords,
     /// Appointments and time off of the days lately shown, while nothing changes them.
     pub schedule: RememberedSchedule,
+    /// "Now" for time-dependent rules; tests move it (see `clock`).
+    pub clock: crate::clock::Clock,
 }
 
 impl std::ops::Deref for AppState {
@@ -71,6 +73,7 @@ impl AppState {
             treatment_reference: Remembered::default(),
             treatment_records: Default::default(),
             schedule: RememberedSchedule::default(),
+            clock: crate::clock::Clock::default(),
             config: Arc::new(config),
         })))
     }

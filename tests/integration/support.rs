@@ -152,6 +152,9 @@ pub struct TestApp {
     pub database_name: String,
     /// This app process's session cache.
     pub sessions: Arc<SessionCache>,
+    /// This app process's clock: `app.clock.advance(..)` moves "now" for the app.
+    #[allow(dead_code)] // until the first test that moves time lands
+    pub clock: clinic::clock::Clock,
 }
 
 impl TestApp {
@@ -186,6 +189,7 @@ impl TestApp {
         tweak(&mut config);
         let state = AppState::new(db.clone(), config).unwrap();
         let sessions = state.sessions.clone();
+        let clock = state.clock.clone();
         tokio::spawn(clinic::auth::session_cache::keep_current(
             db.clone(),
             sessions.clone(),
@@ -215,6 +219,7 @@ impl TestApp {
             db,
             database_name,
             sessions,
+            clock,
         }
     }
 
