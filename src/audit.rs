@@ -96,6 +96,9 @@ pub mod action {
     pub const REPORT_VIEW: &str = "report.view";
     pub const REPORT_CSV: &str = "report.csv";
     pub const SUMMARY_VIEW: &str = "summary.view";
+    pub const ALERT_RAISE: &str = "alert.raise";
+    pub const ALERT_VIEW: &str = "alert.view";
+    pub const ALERT_CLEAR: &str = "alert.clear";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -164,6 +167,9 @@ pub mod action {
         REPORT_VIEW,
         REPORT_CSV,
         SUMMARY_VIEW,
+        ALERT_RAISE,
+        ALERT_VIEW,
+        ALERT_CLEAR,
     ];
 }
 

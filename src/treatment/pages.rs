@@ -18,6 +18,8 @@ use super::model::{
     SideEffect, TreatmentRules, VitalSign, Vitals, VitalsForm,
 };
 use super::reference;
+use crate::alerts::db::AlertRow;
+use crate::alerts::model::AlertKind;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -98,6 +100,8 @@ pub struct Typed {
     pub discharge: Option<DischargeForm>,
     pub addendum: AddendumForm,
     pub refused: Option<(Section, FormErrors)>,
+    /// A refused clearing of an alert: which one, the typed note and the message.
+    pub alert_clear: Option<(i64, String, String)>,
 }
 
 /// A reading as the timeline shows it: local time and the signs outside the alert ranges.
@@ -130,6 +134,7 @@ struct FlowsheetPage {
     events: Vec<(EventRow, String)>,
     addenda: Vec<(AddendumRow, String)>,
     pre_session: Vec<PreSessionScore>,
+    alerts: Vec<AlertRow>,
     gate: Vec<GateProblem>,
     start_problems: Vec<String>,
     bp_held: bool,
@@ -154,6 +159,32 @@ impl FlowsheetPage {
 
     fn time(&self, at: &OffsetDateTime) -> String {
         self.zone.format(*at)
+    }
+
+    fn alert_label(&self, code: &str) -> &'static str {
+        AlertKind::parse(code).map_or("Alert", AlertKind::label)
+    }
+
+    fn alert_prompt(&self, code: &str) -> &'static str {
+        AlertKind::parse(code).map_or("Note", AlertKind::clearing_prompt)
+    }
+
+    fn alert_action(&self, id: &i64) -> String {
+        format!("/infusions/{}/alerts/{id}/clear", self.sheet.appointment_id)
+    }
+
+    fn alert_typed(&self, id: &i64) -> &str {
+        match &self.typed.alert_clear {
+            Some((at, note, _)) if at == id => note,
+            _ => "",
+        }
+    }
+
+    fn alert_error(&self, id: &i64) -> Option<&str> {
+        match &self.typed.alert_clear {
+            Some((at, _, message)) if at == id => Some(message),
+            _ => None,
+        }
     }
 
     fn clock(&self, at: &Option<OffsetDateTime>) -> String {
@@ -272,6 +303,8 @@ pub struct SheetRecord {
     events: Vec<EventRow>,
     addenda: Vec<AddendumRow>,
     pre_session: Vec<PreSessionScore>,
+    /// The patient's open clinical alerts, shown at the top.
+    alerts: Vec<AlertRow>,
     /// Consent and screening as they stand (today: see `standing_gate`).
     gate: Vec<GateProblem>,
     /// The vitals chart, drawn once per change.
@@ -293,6 +326,11 @@ pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<Shee
     Ok(SheetRecord {
         chart: vitals_chart(&readings, &treatment.rules, clinic.settings.zone()),
         pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
+        alerts: crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50)
+            .await?
+            .into_iter()
+            .filter(|a| a.cleared_at.is_none())
+            .collect(),
         gate: standing_gate(state, &clinic.settings, &sheet).await?,
         readings,
         events,
@@ -321,6 +359,7 @@ async fn flowsheet_page(
         events,
         addenda,
         pre_session,
+        alerts,
         gate,
         chart,
     } = record;
@@ -380,6 +419,7 @@ async fn flowsheet_page(
             events: zone.label_each(events, |e| e.at),
             addenda: zone.label_each(addenda, |a| a.signed_at),
             pre_session,
+            alerts,
             gate,
             start_problems,
             bp_held,
@@ -1019,4 +1059,45 @@ pub async fn addendum(
     .await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "addenda"))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ClearAlertForm {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A clinician clears one of the patient's alerts from the flowsheet with the note (the risk
+/// assessment, the review or the action taken).
+pub async fn clear_alert(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path((appointment_id, alert_id)): Path<(i64, i64)>,
+    Form(form): Form<ClearAlertForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let cleared = crate::alerts::clear(
+        &state,
+        &clinician,
+        &meta,
+        sheet.patient_id,
+        alert_id,
+        &form.note,
+    )
+    .await?;
+    match cleared {
+        Ok(_) => Ok(back_to(&sheet, "alerts")),
+        Err(message) => {
+            let typed = Typed {
+                alert_clear: Some((alert_id, form.note, message)),
+                ..Typed::default()
+            };
+            let record = read_sheet(&state, sheet).await?;
+            let mut page = flowsheet_page(&state, ctx, record, typed).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+    }
 }
