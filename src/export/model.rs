@@ -1210,6 +1210,7 @@ pub struct InfusionRow {
     pub appointment_id: i64,
     pub checked_in_at: Option<OffsetDateTime>,
     pub weight_kg: Option<f64>,
+    /// What was given: the amount recorded at the end, else the order's dose.
     pub dose_mg: Option<f64>,
     pub mg_per_kg: Option<f64>,
     pub minutes: Option<i32>,

@@ -7,6 +7,7 @@ mod account_security;
 mod accounts;
 mod admin;
 mod audit_trail;
+mod bedside_dose;
 mod browser;
 mod cli;
 mod consent;
