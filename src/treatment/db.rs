@@ -655,13 +655,20 @@ pub struct CourseTotals {
     /// When the infusions of the 30 days before the reading started: the count above, kept
     /// current from memory as the days pass.
     pub recent_starts: Vec<OffsetDateTime>,
+    /// Infusions that ended with less given than ordered.
+    pub reduced: i64,
+    /// Of each ended infusion: how long it ran (seconds) and the minutes ordered, pairwise.
+    pub run_seconds: Vec<i64>,
+    pub run_minutes: Vec<i32>,
 }
 
 pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<CourseTotals> {
     sqlx::query_as!(
         CourseTotals,
         r#"WITH given AS (
-               SELECT started_at, coalesce(given_mg, dose_mg) AS dose_mg FROM infusion_records
+               SELECT started_at, ended_at, minutes, coalesce(given_mg, dose_mg) AS dose_mg,
+                      given_mg < dose_mg AS reduced
+               FROM infusion_records
                WHERE patient_id = $1 AND started_at IS NOT NULL),
            follow_up AS (
                SELECT max(recorded_at) AS at FROM questionnaire_results
@@ -673,7 +680,14 @@ pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Re
                   count(*) FILTER (WHERE started_at > coalesce((SELECT at FROM follow_up), '-infinity'))
                       AS "since_follow_up!",
                   coalesce(array_agg(started_at) FILTER (WHERE started_at > now() - interval '30 days'),
-                           '{}') AS "recent_starts!"
+                           '{}') AS "recent_starts!",
+                  count(*) FILTER (WHERE reduced) AS "reduced!",
+                  coalesce(array_agg(extract(epoch FROM ended_at - started_at)::bigint ORDER BY started_at)
+                               FILTER (WHERE ended_at IS NOT NULL AND minutes IS NOT NULL), '{}')
+                      AS "run_seconds!",
+                  coalesce(array_agg(minutes ORDER BY started_at)
+                               FILTER (WHERE ended_at IS NOT NULL AND minutes IS NOT NULL), '{}')
+                      AS "run_minutes!"
            FROM given"#,
         patient_id
     )

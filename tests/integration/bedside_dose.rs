@@ -436,6 +436,12 @@ async fn ending_records_the_amount_given_and_reports_count_it() {
         .get(&format!("/clinician/patients/{ann}/outcomes"))
         .await
         .assert_contains("<dt>Total ketamine</dt><dd>20 mg</dd>");
+    casey
+        .get(&format!("/clinician/patients/{ann}/summary"))
+        .await
+        .assert_contains("<dt>Total ketamine</dt><dd>20 mg</dd>")
+        .assert_contains("<dt>Less given than ordered</dt><dd>1</dd>")
+        .assert_contains("<dt>Shorter than ordered</dt><dd>1</dd>");
     let (given, dose): (f64, f64) =
         sqlx::query_as("SELECT given_mg, dose_mg FROM infusion_records")
             .fetch_one(&app.db)
