@@ -330,17 +330,20 @@ pub async fn add_reading(
 }
 
 /// Records the order (before the start only); false when the infusion already started.
+/// The order is saved only while the record still holds the weight it was worked out from
+/// (`weight_kg`): false when the weight changed meanwhile or the infusion started.
 pub async fn save_order(
     db: impl PgExecutor<'_>,
     record_id: i64,
     order: &DoseOrder,
+    weight_kg: f64,
     clinician: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "UPDATE infusion_records SET protocol_id = $2, mg_per_kg = $3, dose_mg = $4,
                 route = $5::text::dose_route, minutes = $6, deviation_reason = $7,
-                lot_number = $8, ordered_by = $9, ordered_at = now(), order_weight_kg = weight_kg
-         WHERE id = $1 AND started_at IS NULL",
+                lot_number = $8, ordered_by = $9, ordered_at = now(), order_weight_kg = $10
+         WHERE id = $1 AND started_at IS NULL AND weight_kg = $10",
         record_id,
         order.protocol_id,
         order.mg_per_kg,
@@ -349,7 +352,8 @@ pub async fn save_order(
         order.minutes,
         order.deviation_reason,
         order.lot_number,
-        clinician
+        clinician,
+        weight_kg
     )
     .execute(db)
     .await?;

@@ -819,8 +819,23 @@ pub async fn order(
         };
         return refused(&state, ctx, sheet, typed, Section::Order, errors).await;
     };
+    let weight_kg = sheet.weight_kg.unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    db::save_order(&mut *tx, record, order, clinician.id).await?;
+    if !db::save_order(&mut *tx, record, order, weight_kg, clinician.id).await? {
+        tx.rollback().await?;
+        let mut errors = FormErrors::default();
+        errors.add(
+            "weight",
+            "The check-in changed while you ordered (or the infusion started): check the \
+             weight and order again.",
+        );
+        let typed = Typed {
+            dose: Some(form),
+            ..Typed::default()
+        };
+        let sheet = sheet_or_not_found(&state, appointment_id).await?;
+        return refused(&state, ctx, sheet, typed, Section::Order, errors).await;
+    }
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_ORDER, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "start"))
