@@ -442,6 +442,21 @@ async fn ending_records_the_amount_given_and_reports_count_it() {
         .assert_contains("<dt>Total ketamine</dt><dd>20 mg</dd>")
         .assert_contains("<dt>Less given than ordered</dt><dd>1</dd>")
         .assert_contains("<dt>Shorter than ordered</dt><dd>1</dd>");
+    let exported: serde_json::Value = serde_json::from_str(
+        &casey
+            .get(&format!("/patients/{ann}/export.json"))
+            .await
+            .body,
+    )
+    .unwrap();
+    let given = exported["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "MedicationAdministration")
+        .unwrap();
+    assert_eq!(given["dosage"]["dose"]["value"], 20.0);
     let (given, dose): (f64, f64) =
         sqlx::query_as("SELECT given_mg, dose_mg FROM infusion_records")
             .fetch_one(&app.db)
