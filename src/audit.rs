@@ -83,6 +83,8 @@ pub mod action {
     pub const INFUSION_VIEW: &str = "infusion.view";
     pub const INFUSION_CHECK_IN: &str = "infusion.check_in";
     pub const INFUSION_ORDER: &str = "infusion.order";
+    /// A standing order voided because what it was worked out from changed.
+    pub const INFUSION_ORDER_VOID: &str = "infusion.order_void";
     pub const INFUSION_START: &str = "infusion.start";
     pub const INFUSION_VITALS: &str = "infusion.vitals";
     pub const INFUSION_EVENT: &str = "infusion.event";
@@ -154,6 +156,7 @@ pub mod action {
         INFUSION_VIEW,
         INFUSION_CHECK_IN,
         INFUSION_ORDER,
+        INFUSION_ORDER_VOID,
         INFUSION_START,
         INFUSION_VITALS,
         INFUSION_EVENT,

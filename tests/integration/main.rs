@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod audit_trail;
 mod bedside_alerts;
+mod bedside_dose;
 mod browser;
 mod cli;
 mod consent;
