@@ -15,7 +15,7 @@ pub async fn rules(db: impl PgExecutor<'_>) -> sqlx::Result<TreatmentRules> {
                 alert_heart_rate_high, alert_spo2_low, alert_resp_rate_low, alert_resp_rate_high,
                 discharge_bp_margin, discharge_hr_margin, follow_up_every_infusions,
                 follow_up_every_months, weight_change_confirm_pct, min_observation_minutes,
-                discharge_systolic_min, short_infusion_pct
+                discharge_systolic_min, short_infusion_pct, cadss_alert_threshold
          FROM clinic_settings"
     )
     .fetch_one(db)
@@ -41,6 +41,7 @@ pub async fn rules(db: impl PgExecutor<'_>) -> sqlx::Result<TreatmentRules> {
         min_observation_minutes: row.min_observation_minutes,
         discharge_systolic_min: row.discharge_systolic_min,
         short_infusion_pct: row.short_infusion_pct,
+        cadss_alert_threshold: row.cadss_alert_threshold,
     })
 }
 
@@ -769,7 +770,8 @@ pub async fn save_rules(db: impl PgExecutor<'_>, rules: &TreatmentRules) -> sqlx
                 discharge_bp_margin = $15, discharge_hr_margin = $16,
                 follow_up_every_infusions = $17, follow_up_every_months = $18,
                 weight_change_confirm_pct = $19, min_observation_minutes = $20,
-                discharge_systolic_min = $21, short_infusion_pct = $22, updated_at = now()",
+                discharge_systolic_min = $21, short_infusion_pct = $22,
+                cadss_alert_threshold = $23, updated_at = now()",
         rules.bp_hold_systolic,
         rules.bp_hold_diastolic,
         rules.max_mg_per_kg,
@@ -791,7 +793,8 @@ pub async fn save_rules(db: impl PgExecutor<'_>, rules: &TreatmentRules) -> sqlx
         rules.weight_change_confirm_pct,
         rules.min_observation_minutes,
         rules.discharge_systolic_min,
-        rules.short_infusion_pct
+        rules.short_infusion_pct,
+        rules.cadss_alert_threshold
     )
     .execute(db)
     .await?;
@@ -919,15 +922,17 @@ pub async fn own_upcoming_infusion(
 }
 
 /// Records a follow-up questionnaire (band: "review" or "routine").
+/// Records a follow-up questionnaire; its id.
 pub async fn record_follow_up(
     db: impl PgExecutor<'_>,
     patient_id: i64,
     result: &PreSessionResult<'_>,
-) -> sqlx::Result<()> {
-    sqlx::query!(
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
         "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, total, band,
                                             context)
-         VALUES ($1, $2, $3, $4, $5, $6, 'follow_up')",
+         VALUES ($1, $2, $3, $4, $5, $6, 'follow_up')
+         RETURNING id",
         patient_id,
         result.instrument,
         result.version,
@@ -935,9 +940,8 @@ pub async fn record_follow_up(
         result.total,
         result.band
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_one(db)
+    .await
 }
 
 /// The latest follow-up questionnaire: when, its answers and whether it needs review.

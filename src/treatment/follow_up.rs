@@ -108,7 +108,26 @@ pub async fn submit(
         },
     };
     let mut tx = state.db.begin().await?;
-    db::record_follow_up(&mut *tx, patient_id, &result).await?;
+    let result_id = db::record_follow_up(&mut *tx, patient_id, &result).await?;
+    // A finding that needs review reaches clinicians and gates the next infusion until one
+    // clears it with a note.
+    if score.needs_review {
+        let alert = crate::alerts::db::NewAlert {
+            patient_id,
+            result_id: Some(result_id),
+            detail: "The bladder and memory follow-up marked answers that need review.",
+            ..Default::default()
+        };
+        crate::alerts::raise(
+            &state,
+            &mut tx,
+            Some(&user),
+            &meta,
+            crate::alerts::model::AlertKind::FollowUpReview,
+            alert,
+        )
+        .await?;
+    }
     audit::record(
         &mut *tx,
         audit::Entry::new(action::FOLLOW_UP_SUBMIT, Some(&user), &meta).patient(patient_id),

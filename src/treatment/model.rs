@@ -4,6 +4,7 @@
 
 use time::{Date, Duration, Month, OffsetDateTime};
 
+use crate::alerts::model::AlertKind;
 use crate::web::FormErrors;
 
 /// Free texts (deviation reasons, notes, interventions) are kept short enough to read at a glance.
@@ -39,6 +40,8 @@ pub struct TreatmentRules {
     pub discharge_systolic_min: i32,
     /// An infusion that ran for less than this share (%) of the ordered minutes is marked.
     pub short_infusion_pct: i32,
+    /// A CADSS total above this raises a dissociation alert.
+    pub cadss_alert_threshold: i32,
 }
 
 /// Readings outside these are highlighted; the bounds themselves are fine.
@@ -75,6 +78,7 @@ impl TreatmentRules {
             min_observation_minutes: 30,
             discharge_systolic_min: 90,
             short_infusion_pct: 75,
+            cadss_alert_threshold: 30,
         }
     }
 }
@@ -351,6 +355,59 @@ pub fn alerts(v: &Vitals, ranges: &AlertRanges) -> Vec<VitalSign> {
         .collect()
 }
 
+/// A MOAA/S at or below this is deep sedation: an alert until a clinician acknowledges it.
+pub const MOAAS_DEEP_SEDATION: i16 = 2;
+
+/// The alert an event raises, with what to show: deep sedation (MOAA/S 2 or lower) or marked
+/// dissociation (a CADSS total above the clinic's threshold). Side effects are recorded, not
+/// alerted: the clinician recording one is already acting on it.
+pub fn event_alert(event: &Event, rules: &TreatmentRules) -> Option<(AlertKind, String)> {
+    match event {
+        Event::Moaas { score, .. } if *score <= MOAAS_DEEP_SEDATION => Some((
+            AlertKind::DeepSedation,
+            format!(
+                "MOAA/S {score}: {}.",
+                moaas_label(*score).unwrap_or_default()
+            ),
+        )),
+        Event::Cadss { total, .. } if i32::from(*total) > rules.cadss_alert_threshold => Some((
+            AlertKind::Dissociation,
+            format!(
+                "CADSS total {total}, above the clinic's alert threshold of {}.",
+                rules.cadss_alert_threshold
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// The alert a reading raises: every sign outside the alert bounds, with its value.
+pub fn reading_alert(v: &Vitals, ranges: &AlertRanges) -> Option<String> {
+    let signs = alerts(v, ranges);
+    (!signs.is_empty()).then(|| {
+        let named: Vec<String> = signs
+            .iter()
+            .map(|sign| format!("{} {} {}", sign.label(), sign.of(v), sign.unit()))
+            .collect();
+        format!("Outside the alert bounds: {}.", named.join(", "))
+    })
+}
+
+/// Why the discharge waits for the bedside alerts still open on this infusion, if any.
+pub fn discharge_held_by_alerts(open: &[AlertKind]) -> Option<String> {
+    let held: Vec<&str> = open
+        .iter()
+        .filter(|kind| kind.blocks_discharge())
+        .map(|kind| kind.label())
+        .collect();
+    (!held.is_empty()).then(|| {
+        format!(
+            "Acknowledge the open alert(s) at the top of the page with the action taken first: {}.",
+            held.join(", ")
+        )
+    })
+}
+
 /// A baseline above the clinic's hold threshold blocks the start until a clinician overrides.
 pub fn bp_holds_start(baseline: &Vitals, rules: &TreatmentRules) -> bool {
     baseline.systolic > rules.bp_hold_systolic || baseline.diastolic > rules.bp_hold_diastolic
@@ -610,11 +667,17 @@ pub enum SideEffect {
     Headache,
     Agitation,
     BlurredVision,
+    Hypotension,
+    Tachycardia,
+    Bradycardia,
+    OxygenDesaturation,
+    RespiratoryDepression,
+    EmergenceReaction,
     Other,
 }
 
 impl SideEffect {
-    pub const ALL: [SideEffect; 10] = [
+    pub const ALL: [SideEffect; 16] = [
         SideEffect::Nausea,
         SideEffect::Vomiting,
         SideEffect::Dissociation,
@@ -624,6 +687,12 @@ impl SideEffect {
         SideEffect::Headache,
         SideEffect::Agitation,
         SideEffect::BlurredVision,
+        SideEffect::Hypotension,
+        SideEffect::Tachycardia,
+        SideEffect::Bradycardia,
+        SideEffect::OxygenDesaturation,
+        SideEffect::RespiratoryDepression,
+        SideEffect::EmergenceReaction,
         SideEffect::Other,
     ];
 
@@ -638,6 +707,12 @@ impl SideEffect {
             SideEffect::Headache => "headache",
             SideEffect::Agitation => "agitation",
             SideEffect::BlurredVision => "blurred_vision",
+            SideEffect::Hypotension => "hypotension",
+            SideEffect::Tachycardia => "tachycardia",
+            SideEffect::Bradycardia => "bradycardia",
+            SideEffect::OxygenDesaturation => "oxygen_desaturation",
+            SideEffect::RespiratoryDepression => "respiratory_depression",
+            SideEffect::EmergenceReaction => "emergence_reaction",
             SideEffect::Other => "other",
         }
     }
@@ -653,6 +728,12 @@ impl SideEffect {
             SideEffect::Headache => "Headache",
             SideEffect::Agitation => "Agitation",
             SideEffect::BlurredVision => "Blurred vision",
+            SideEffect::Hypotension => "Hypotension",
+            SideEffect::Tachycardia => "Tachycardia",
+            SideEffect::Bradycardia => "Bradycardia",
+            SideEffect::OxygenDesaturation => "Oxygen desaturation",
+            SideEffect::RespiratoryDepression => "Respiratory depression",
+            SideEffect::EmergenceReaction => "Agitation on emergence (emergence reaction)",
             SideEffect::Other => "Other",
         }
     }
@@ -1556,6 +1637,8 @@ pub struct RulesForm {
     pub discharge_systolic_min: String,
     #[serde(default)]
     pub short_infusion_pct: String,
+    #[serde(default)]
+    pub cadss_alert_threshold: String,
 }
 
 impl RulesForm {
@@ -1585,6 +1668,7 @@ impl RulesForm {
             min_observation_minutes: rules.min_observation_minutes.to_string(),
             discharge_systolic_min: rules.discharge_systolic_min.to_string(),
             short_infusion_pct: rules.short_infusion_pct.to_string(),
+            cadss_alert_threshold: rules.cadss_alert_threshold.to_string(),
         }
     }
 }
@@ -1783,6 +1867,13 @@ pub fn check_rules(form: &RulesForm) -> Result<TreatmentRules, FormErrors> {
             &form.short_infusion_pct,
             (1, 100),
             "%",
+        ),
+        cadss_alert_threshold: setting(
+            &mut e,
+            "cadss_alert_threshold",
+            &form.cadss_alert_threshold,
+            (1, i32::from(CADSS_MAX)),
+            "",
         ),
     };
     let a = rules.alerts;
@@ -3045,6 +3136,86 @@ mod tests {
             "protocol_minutes",
         ] {
             assert!(errors.get(field).is_some(), "{field}");
+        }
+    }
+
+    #[test]
+    fn moaas_two_or_lower_is_deep_sedation_three_is_not() {
+        let moaas = |score| Event::Moaas { score, note: None };
+        let (kind, detail) = event_alert(&moaas(2), &rules()).unwrap();
+        assert_eq!(kind, AlertKind::DeepSedation);
+        assert!(detail.starts_with("MOAA/S 2"));
+        assert_eq!(
+            event_alert(&moaas(0), &rules()).unwrap().0,
+            AlertKind::DeepSedation
+        );
+        assert_eq!(event_alert(&moaas(3), &rules()), None);
+        assert_eq!(event_alert(&moaas(5), &rules()), None);
+    }
+
+    #[test]
+    fn a_cadss_total_above_the_clinic_threshold_is_an_alert_at_it_is_not() {
+        let cadss = |total| Event::Cadss { total, note: None };
+        let rules = TreatmentRules {
+            cadss_alert_threshold: 30,
+            ..rules()
+        };
+        assert_eq!(event_alert(&cadss(30), &rules), None);
+        let (kind, detail) = event_alert(&cadss(31), &rules).unwrap();
+        assert_eq!(kind, AlertKind::Dissociation);
+        assert!(detail.contains("threshold of 30"));
+        let side_effect = Event::SideEffect {
+            effect: SideEffect::Hypotension,
+            severity: Severity::Severe,
+            intervention: None,
+            note: None,
+        };
+        assert_eq!(event_alert(&side_effect, &rules), None);
+    }
+
+    #[test]
+    fn a_reading_outside_either_bound_is_an_alert_naming_each_sign() {
+        let ranges = rules().alerts;
+        assert_eq!(reading_alert(&vitals(128, 82), &ranges), None);
+        // The bounds themselves are fine.
+        assert_eq!(reading_alert(&vitals(ranges.systolic.1, 82), &ranges), None);
+        let low = reading_alert(&vitals(ranges.systolic.0 - 1, 82), &ranges).unwrap();
+        assert!(low.contains("Systolic pressure 89 mmHg"), "{low}");
+        let mut desaturated = vitals(128, 82);
+        desaturated.spo2 = 88;
+        desaturated.resp_rate = 8;
+        let both = reading_alert(&desaturated, &ranges).unwrap();
+        assert!(
+            both.contains("SpO2 88 %") && both.contains("Respiratory rate 8"),
+            "{both}"
+        );
+    }
+
+    #[test]
+    fn open_bedside_alerts_hold_the_discharge_others_do_not() {
+        assert_eq!(discharge_held_by_alerts(&[]), None);
+        assert_eq!(discharge_held_by_alerts(&[AlertKind::RiskAnswer]), None);
+        let held = discharge_held_by_alerts(&[AlertKind::Vitals, AlertKind::DeepSedation]).unwrap();
+        assert!(
+            held.contains("Vitals outside") && held.contains("Deep sedation"),
+            "{held}"
+        );
+    }
+
+    #[test]
+    fn the_new_side_effects_round_trip_through_their_codes() {
+        for effect in SideEffect::ALL {
+            assert_eq!(SideEffect::parse(effect.code()), Some(effect));
+        }
+        for code in [
+            "hypotension",
+            "tachycardia",
+            "bradycardia",
+            "oxygen_desaturation",
+            "respiratory_depression",
+            "emergence_reaction",
+        ] {
+            assert!(SideEffect::parse(code).is_some(), "{code}");
         }
     }
 }

@@ -138,7 +138,7 @@ struct FlowsheetPage {
     zone: ClinicZone,
     protocols: Vec<Protocol>,
     routes: [Route; 3],
-    side_effects: [SideEffect; 10],
+    side_effects: [SideEffect; 16],
     severities: [Severity; 3],
     signs: [VitalSign; 5],
     timeline: Vec<TimelineRow>,
@@ -416,11 +416,15 @@ async fn flowsheet_page(
     let bp_held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
     let pregnancy_relevant = is_pregnancy_relevant(&sheet);
     let start_problems = start_problems(&sheet, baseline.as_ref(), &gate, &rules);
-    let discharge_problems =
+    let mut discharge_problems: Vec<String> =
         model::discharge_problems(&discharge_facts(&sheet, &readings, &events, now), &rules)
             .iter()
             .map(|p| p.message_with(&rules))
             .collect();
+    discharge_problems.extend(model::discharge_held_by_alerts(&open_here(
+        &alerts,
+        sheet.appointment_id,
+    )));
     let short_infusion = match (sheet.started_at, sheet.ended_at, sheet.minutes) {
         (Some(start), Some(end), Some(minutes)) => {
             model::is_short_infusion(end - start, minutes, rules.short_infusion_pct)
@@ -1002,6 +1006,19 @@ pub async fn vitals(
         state.clock.now(),
     )
     .await?;
+    let rules = &reference::current(&state).await?.rules;
+    if let Some(detail) = model::reading_alert(vitals, &rules.alerts) {
+        raise_bedside_alert(
+            &state,
+            &mut tx,
+            &clinician,
+            &meta,
+            &sheet,
+            AlertKind::Vitals,
+            &detail,
+        )
+        .await?;
+    }
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_VITALS, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "vitals"))
@@ -1040,6 +1057,10 @@ pub async fn event(
     };
     let mut tx = state.db.begin().await?;
     db::add_event(&mut *tx, record, event, clinician.id, state.clock.now()).await?;
+    let rules = &reference::current(&state).await?.rules;
+    if let Some((kind, detail)) = model::event_alert(event, rules) {
+        raise_bedside_alert(&state, &mut tx, &clinician, &meta, &sheet, kind, &detail).await?;
+    }
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_EVENT, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "events"))
@@ -1147,6 +1168,9 @@ pub async fn discharge(
     let events = db::events(&state.db, record).await?;
     let facts = discharge_facts(&sheet, &readings, &events, state.clock.now());
     let mut errors = FormErrors::default();
+    let alerts = crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50).await?;
+    let held = model::discharge_held_by_alerts(&open_here(&alerts, sheet.appointment_id));
+    errors.check("alerts", held);
     for problem in model::discharge_problems(&facts, rules) {
         let field = match problem {
             DischargeProblem::NoEscort => "escort_present",
@@ -1285,4 +1309,33 @@ pub async fn clear_alert(
             Ok(page)
         }
     }
+}
+
+/// The kinds of this infusion's alerts still open.
+fn open_here(alerts: &[AlertRow], appointment_id: i64) -> Vec<AlertKind> {
+    alerts
+        .iter()
+        .filter(|a| a.cleared_at.is_none() && a.appointment_id == Some(appointment_id))
+        .filter_map(|a| AlertKind::parse(&a.kind))
+        .collect()
+}
+
+/// Raises a bedside alert on this infusion, inside the change's transaction.
+async fn raise_bedside_alert(
+    state: &AppState,
+    tx: &mut sqlx::PgConnection,
+    clinician: &CurrentUser,
+    meta: &RequestMeta,
+    sheet: &FlowsheetRow,
+    kind: AlertKind,
+    detail: &str,
+) -> AppResult<()> {
+    let alert = crate::alerts::db::NewAlert {
+        patient_id: sheet.patient_id,
+        appointment_id: Some(sheet.appointment_id),
+        detail,
+        ..Default::default()
+    };
+    crate::alerts::raise(state, tx, Some(clinician), meta, kind, alert).await?;
+    Ok(())
 }

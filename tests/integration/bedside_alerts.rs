@@ -32,6 +32,31 @@ fn vitals(values: [(&'static str, &'static str); 5]) -> [&'static str; 5] {
     values.map(|(_, v)| v)
 }
 
+/// Acknowledges every open alert of the infusion at `sheet` from the flowsheet.
+pub(crate) async fn acknowledge_all(app: &TestApp, client: &crate::support::Client, sheet: &str) {
+    let appointment: i64 = sheet.trim_start_matches("/infusions/").parse().unwrap();
+    let open: Vec<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM clinical_alerts a JOIN appointments p ON p.patient_id = a.patient_id
+         WHERE p.id = $1 AND a.cleared_at IS NULL",
+    )
+    .bind(appointment)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    for alert in open {
+        let cleared = client
+            .post(
+                &format!("{sheet}/alerts/{alert}/clear"),
+                &[(
+                    "note",
+                    "Seen at the bedside; observed, settled without treatment.",
+                )],
+            )
+            .await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.body);
+    }
+}
+
 async fn order_protocol_dose(app: &TestApp, client: &crate::support::Client, sheet: &str) {
     let protocol: i64 = count(app, "SELECT min(id) FROM infusion_protocols").await;
     let ordered = client
@@ -202,4 +227,231 @@ async fn a_risk_answer_saved_in_a_screening_draft_flags_the_patient_before_it_is
         .get(&format!("/clinician/patients/{patient_id}/alerts"))
         .await
         .assert_contains("C-SSRS Q4");
+}
+
+#[tokio::test]
+async fn deep_sedation_dissociation_and_bad_readings_stay_until_acknowledged_and_hold_discharge() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let ann = crate::scheduling::patient(&app, "ann@clinic.test").await;
+    clear_for_infusions(&app, ann, casey_id).await;
+    let sheet = infusion_now(&app, ann, casey_id).await;
+    check_in(&casey, &sheet, "72", vitals(NORMAL)).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
+    let started = casey.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+
+    // SpO2 88 and a respiratory rate of 8; MOAA/S 2; CADSS 31 above the default 30.
+    let desaturated = [
+        ("systolic", "120"),
+        ("diastolic", "80"),
+        ("heart_rate", "70"),
+        ("spo2", "88"),
+        ("resp_rate", "8"),
+    ];
+    casey.post(&format!("{sheet}/vitals"), &desaturated).await;
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "moaas"), ("moaas", "2")],
+        )
+        .await;
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "cadss"), ("cadss_total", "31")],
+        )
+        .await;
+    // At the threshold itself: no alert. A side effect from the new list is recorded.
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "cadss"), ("cadss_total", "30")],
+        )
+        .await;
+    let effect = casey
+        .post(
+            &format!("{sheet}/events"),
+            &[
+                ("kind", "side_effect"),
+                ("side_effect", "oxygen_desaturation"),
+                ("severity", "moderate"),
+                ("intervention", "Jaw thrust, O2 2 L/min"),
+            ],
+        )
+        .await;
+    assert_eq!(effect.status, StatusCode::SEE_OTHER, "{}", effect.body);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM clinical_alerts WHERE cleared_at IS NULL ORDER BY kind",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(kinds, ["deep_sedation", "dissociation", "vitals"]);
+    let page = casey.get(&sheet).await;
+    page.assert_contains("Deep sedation")
+        .assert_contains("MOAA/S 2")
+        .assert_contains("Marked dissociation")
+        .assert_contains("SpO2 88 %")
+        .assert_contains("Oxygen desaturation (moderate)");
+
+    // Recovered in every other way, the open alerts still hold the discharge.
+    casey.post(&format!("{sheet}/end"), &[]).await;
+    casey
+        .post(
+            &format!("{sheet}/events"),
+            &[("kind", "moaas"), ("moaas", "5")],
+        )
+        .await;
+    casey.post(&format!("{sheet}/vitals"), &NORMAL).await;
+    app.clock.advance(time::Duration::minutes(60));
+    let discharge = [
+        ("escort_present", "yes"),
+        ("no_driving", "yes"),
+        ("signed_name", "Clinician casey"),
+        ("meaning", "yes"),
+    ];
+    let held = casey.post(&format!("{sheet}/discharge"), &discharge).await;
+    assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
+    held.assert_contains("Acknowledge the open alert(s)")
+        .assert_contains("value=\"Clinician casey\"");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM infusion_records WHERE signed_at IS NOT NULL"
+        )
+        .await,
+        0
+    );
+
+    // Acknowledging needs the action taken; then each is kept with who, when and what.
+    let alert: i64 = count(&app, "SELECT min(id) FROM clinical_alerts").await;
+    let empty = casey
+        .post(&format!("{sheet}/alerts/{alert}/clear"), &[("note", "")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    empty.assert_contains("The action taken is needed");
+    acknowledge_all(&app, &casey, &sheet).await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM clinical_alerts WHERE cleared_by IS NOT NULL"
+        )
+        .await,
+        3
+    );
+    let signed = casey.post(&format!("{sheet}/discharge"), &discharge).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    // The database keeps them: never deleted, never cleared twice.
+    let delete = sqlx::query("DELETE FROM clinical_alerts")
+        .execute(&app.db)
+        .await;
+    assert!(delete.is_err());
+    let truncate = sqlx::query("TRUNCATE clinical_alerts")
+        .execute(&app.db)
+        .await;
+    assert!(truncate.is_err());
+}
+
+#[tokio::test]
+async fn the_cadss_alert_threshold_is_a_validated_clinic_setting() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in(Role::Admin, "admin@clinic.test").await;
+    admin
+        .get("/admin/treatment")
+        .await
+        .assert_contains("CADSS total above")
+        .assert_contains("Default 30");
+    let bad = admin
+        .post(
+            "/admin/treatment",
+            &crate::flowsheet::settings_with("cadss_alert_threshold", "93"),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_contains("id=\"cadss_alert_threshold-error\"")
+        .assert_contains("value=\"93\"");
+    let saved = admin
+        .post(
+            "/admin/treatment",
+            &crate::flowsheet::settings_with("cadss_alert_threshold", "20"),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT cadss_alert_threshold::bigint FROM clinic_settings"
+        )
+        .await,
+        20
+    );
+}
+
+#[tokio::test]
+async fn a_follow_up_needing_review_reaches_clinicians_and_gates_the_next_infusion() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
+    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
+        .bind(ann_user)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    clear_for_infusions(&app, ann_id, casey_id).await;
+    // A 2 ("often") on the first question: needs review.
+    let answers: Vec<(String, String)> = (1..=8)
+        .map(|n| {
+            (
+                format!("item_{n}"),
+                if n == 1 { "2" } else { "0" }.to_owned(),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = answers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let sent = ann.post("/patient/follow-up", &pairs).await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM clinical_alerts WHERE kind = 'follow_up_review' AND result_id IS NOT NULL"
+        )
+        .await,
+        1
+    );
+    casey
+        .get("/clinician/alerts")
+        .await
+        .assert_contains("Follow-up needs review");
+
+    // The infusion gate names it; the start is refused.
+    let sheet = infusion_now(&app, ann_id, casey_id).await;
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("A bladder or memory follow-up needs a clinician");
+    check_in(&casey, &sheet, "72", vitals(NORMAL)).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
+    let refused = casey.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_contains("follow-up needs a clinician");
+
+    // Cleared with a note on the patient's alerts page (a note is required).
+    let alert: i64 = count(&app, "SELECT id FROM clinical_alerts").await;
+    let clear = format!("/clinician/patients/{ann_id}/alerts/{alert}/clear");
+    let empty = casey.post(&clear, &[("note", "")]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    empty.assert_contains(&format!("id=\"note-{alert}-error\""));
+    let cleared = casey
+        .post(
+            &clear,
+            &[("note", "Urinalysis clear; urology not needed. Continue.")],
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.body);
+    let started = casey.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
 }

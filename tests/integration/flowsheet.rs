@@ -303,6 +303,8 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         StatusCode::SEE_OTHER
     );
     app.clock.advance(time::Duration::minutes(30));
+    // The 185 systolic during the infusion raised an alert the clinician acknowledges.
+    crate::bedside_alerts::acknowledge_all(&app, &casey, &sheet).await;
     let signed = casey
         .post(
             &format!("{sheet}/discharge"),
@@ -508,7 +510,7 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
 }
 
 /// The infusion settings as they ship, as the admin form posts them.
-pub(crate) const DEFAULT_SETTINGS: [(&str, &str); 22] = [
+pub(crate) const DEFAULT_SETTINGS: [(&str, &str); 23] = [
     ("bp_hold_systolic", "160"),
     ("bp_hold_diastolic", "100"),
     ("max_mg_per_kg", "1"),
@@ -531,6 +533,7 @@ pub(crate) const DEFAULT_SETTINGS: [(&str, &str); 22] = [
     ("min_observation_minutes", "30"),
     ("discharge_systolic_min", "90"),
     ("short_infusion_pct", "75"),
+    ("cadss_alert_threshold", "30"),
 ];
 
 pub(crate) fn settings_with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
