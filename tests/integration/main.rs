@@ -10,6 +10,7 @@ mod audit_trail;
 mod browser;
 mod cli;
 mod consent;
+mod demo;
 mod errors;
 mod fhir;
 mod flowsheet;
