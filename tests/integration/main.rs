@@ -13,6 +13,7 @@ mod consent;
 mod errors;
 mod fhir;
 mod flowsheet;
+mod hardening;
 mod notify;
 mod reports;
 mod scheduling;
