@@ -7,6 +7,8 @@ mod account_security;
 mod accounts;
 mod admin;
 mod audit_trail;
+mod bedside_alerts;
+mod bedside_dose;
 mod browser;
 mod cli;
 mod consent;
