@@ -15,6 +15,7 @@ mod consent;
 mod errors;
 mod fhir;
 mod flowsheet;
+mod hardening;
 mod notify;
 mod reports;
 mod scheduling;
