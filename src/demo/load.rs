@@ -966,7 +966,9 @@ async fn today_schedule(
                         fasting_confirmed: true,
                         escort_confirmed: true,
                         pregnancy_test: Some("not_applicable"),
+                        pregnancy_test_reason: None,
                         weight_kg: patient.weight_kg,
+                        at: cast.now - Duration::minutes(10),
                     },
                     clinician_id,
                 )
@@ -978,6 +980,7 @@ async fn today_schedule(
                     "baseline",
                     &vitals((124, 80, 76, 98, 14)),
                     clinician_id,
+                    cast.now - Duration::minutes(8),
                 )
                 .await
                 .map_err(failed)?;
