@@ -307,8 +307,10 @@ impl GateProblem {
                 "The screening does not clear an infusion: {}.",
                 standing.label().to_lowercase()
             ),
+            // Minimum necessary: the front desk books from this page, and the reason for the
+            // review (a risk flag) is clinical; clinicians see it in their queue.
             GateProblem::SuicideRiskOpen => {
-                "A suicide-risk flag is waiting for a clinician's review.".to_owned()
+                "A clinician must review the screening first.".to_owned()
             }
             GateProblem::Consent(status) => {
                 format!("Consent is not current: {}.", status.label().to_lowercase())
@@ -333,7 +335,7 @@ impl GateProblem {
             GateProblem::Screening(_) => {
                 "The patient completes the screening and a clinician finds them eligible."
             }
-            GateProblem::SuicideRiskOpen => "A clinician reviews the urgent screening first.",
+            GateProblem::SuicideRiskOpen => "No infusion is booked until then.",
             GateProblem::Consent(_) => "The patient reads and signs the current consent.",
             GateProblem::TooSoon { .. } | GateProblem::TooMany { .. } => {
                 "Choose another time, or a clinician books it with a reason."
@@ -589,7 +591,14 @@ mod tests {
         assert!(problems.contains(&GateProblem::SuicideRiskOpen));
         assert!(problems.iter().all(|p| !p.clinician_may_override()));
         assert!(problems.iter().all(|p| !p.what_to_do().is_empty()));
-        assert!(problems[0].message().contains("suicide-risk"));
+        assert_eq!(
+            problems[0].message(),
+            "A clinician must review the screening first."
+        );
+        assert!(problems.iter().all(|p| {
+            let text = format!("{} {}", p.message(), p.what_to_do()).to_lowercase();
+            !text.contains("suicid") && !text.contains("urgent") && !text.contains("risk")
+        }));
         let expired = GateFacts {
             screening: ScreeningStanding::Eligible {
                 until: date!(2026 - 11 - 30),

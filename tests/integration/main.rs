@@ -14,6 +14,7 @@ mod errors;
 mod fhir;
 mod flowsheet;
 mod notify;
+mod privacy;
 mod reports;
 mod scheduling;
 mod screening;
