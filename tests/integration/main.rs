@@ -6,6 +6,7 @@ mod access;
 mod account_security;
 mod accounts;
 mod admin;
+mod audit_guard;
 mod audit_trail;
 mod browser;
 mod cli;
