@@ -980,10 +980,27 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     send_sheet_form(client, &sheet, "check-in").await;
     assert!(text_of(client, "main").await.contains("weight 72.4 kg"));
 
-    // The protocol's dose for today's weight, then the start.
+    // The protocol's dose for today's weight.
     fill(client, "lot_number", "KX-2026/11").await;
     send_sheet_form(client, &sheet, "order").await;
     assert!(text_of(client, "main").await.contains("36.2 mg"));
+
+    // The scale is read again: 70 kg. The correction voids the order, which the page keeps
+    // and explains; the clinician orders again for the new weight, then starts.
+    fill(client, "weight_kg", "70").await;
+    type_vitals(client, ["128", "82", "76", "98", "14"]).await;
+    send_sheet_form(client, &sheet, "check-in").await;
+    let voided = text_of(client, "main").await;
+    assert!(voided.contains("Order voided"), "{voided}");
+    assert!(
+        voided.contains("The weight changed from 72.4 kg to 70 kg after the order."),
+        "{voided}"
+    );
+    let refused_start = text_of(client, "start-error").await;
+    assert!(refused_start.contains("Order the dose."), "{refused_start}");
+    fill(client, "lot_number", "KX-2026/11").await;
+    send_sheet_form(client, &sheet, "order").await;
+    assert!(text_of(client, "main").await.contains("35 mg"));
     send_sheet_form(client, &sheet, "start").await;
     assert!(text_of(client, "main").await.contains("Started at"));
 
@@ -1050,6 +1067,20 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         .unwrap();
     fill(client, "signed_name", &name).await;
     tick(client, "#meaning").await;
+    // Alert and back to baseline, but only just ended: the observation time keeps her.
+    submit_and_wait(client, &format!("{sheet}/discharge")).await;
+    let observing = text_of(client, "discharge-error").await;
+    assert!(observing.contains("observation time"), "{observing}");
+    assert!(!observing.contains("MOAA/S"), "{observing}");
+    assert_eq!(
+        value_of(client, "signed_name").await.as_deref(),
+        Some(name.as_str())
+    );
+    // Half an hour later (the app's clock moves; nobody waits), she may go.
+    app.clock.advance(time::Duration::minutes(30));
+    tick(client, "#escort_present").await;
+    tick(client, "#no_driving").await;
+    tick(client, "#meaning").await;
     send_sheet_form(client, &sheet, "discharge").await;
     let signed = text_of(client, "signature").await;
     assert!(signed.contains("Discharged and signed"), "{signed}");
@@ -1075,7 +1106,7 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     assert!(client.find(Locator::Css("svg")).await.is_ok(), "a chart");
     let progress = text_of(client, "main").await;
     assert!(progress.contains("16"), "her PHQ-9 score: {progress}");
-    assert!(progress.contains("36.2 mg"), "{progress}");
+    assert!(progress.contains("35 mg"), "{progress}");
     assert!(progress.contains("Completed"), "{progress}");
     assert!(
         !progress.contains("ondansetron"),

@@ -8,6 +8,8 @@ mod accounts;
 mod admin;
 mod audit_guard;
 mod audit_trail;
+mod bedside_alerts;
+mod bedside_dose;
 mod browser;
 mod cli;
 mod consent;
