@@ -8,6 +8,7 @@ mod accounts;
 mod admin;
 mod audit_trail;
 mod browser;
+mod chair_board;
 mod cli;
 mod consent;
 mod errors;
