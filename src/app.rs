@@ -18,7 +18,7 @@ use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{
-    account, admin, auth, consent, export, home, patients, reports, scheduling, screening,
+    account, admin, alerts, auth, consent, export, home, patients, reports, scheduling, screening,
     treatment, web,
 };
 use auth::password::Passwords;
@@ -102,6 +102,7 @@ pub fn routes() -> Vec<Route> {
         web::assets::routes(),
         auth::routes(),
         account::routes(),
+        alerts::routes(),
         home::routes(),
         patients::routes(),
         screening::routes(),

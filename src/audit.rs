@@ -83,6 +83,8 @@ pub mod action {
     pub const INFUSION_VIEW: &str = "infusion.view";
     pub const INFUSION_CHECK_IN: &str = "infusion.check_in";
     pub const INFUSION_ORDER: &str = "infusion.order";
+    /// A standing order voided because what it was worked out from changed.
+    pub const INFUSION_ORDER_VOID: &str = "infusion.order_void";
     pub const INFUSION_START: &str = "infusion.start";
     pub const INFUSION_VITALS: &str = "infusion.vitals";
     pub const INFUSION_EVENT: &str = "infusion.event";
@@ -96,6 +98,9 @@ pub mod action {
     pub const REPORT_VIEW: &str = "report.view";
     pub const REPORT_CSV: &str = "report.csv";
     pub const SUMMARY_VIEW: &str = "summary.view";
+    pub const ALERT_RAISE: &str = "alert.raise";
+    pub const ALERT_VIEW: &str = "alert.view";
+    pub const ALERT_CLEAR: &str = "alert.clear";
 
     pub const ALL: &[&str] = &[
         LOGIN,
@@ -151,6 +156,7 @@ pub mod action {
         INFUSION_VIEW,
         INFUSION_CHECK_IN,
         INFUSION_ORDER,
+        INFUSION_ORDER_VOID,
         INFUSION_START,
         INFUSION_VITALS,
         INFUSION_EVENT,
@@ -164,6 +170,9 @@ pub mod action {
         REPORT_VIEW,
         REPORT_CSV,
         SUMMARY_VIEW,
+        ALERT_RAISE,
+        ALERT_VIEW,
+        ALERT_CLEAR,
     ];
 }
 

@@ -25,7 +25,8 @@ struct Cli {
 enum Command {
     /// Run pending migrations, then serve the web app.
     Serve {
-        /// Also load a small demo clinic and print one login per role.
+        /// Also load the demo clinic (into an empty database, once) and print one login per
+        /// role, with the staff's authenticator keys.
         #[arg(long)]
         demo: bool,
     },
@@ -40,6 +41,20 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The demo clinic.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Print the six-digit code a demo account's authenticator shows now.
+    Code {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -104,19 +119,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve { demo } => {
             if demo {
-                let logins = demo::load(&pool).await.map_err(|e| e.to_string())?;
-                println!(
-                    "Demo clinic loaded. Log in at http://{} with:",
-                    config.listen
-                );
-                for login in logins {
-                    println!(
-                        "  {:<14} {:<28} password: {}",
-                        login.role.label(),
-                        login.email,
-                        login.password
-                    );
-                }
+                let clinic = demo::load(&pool, &config.link_base())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                print_demo_logins(&clinic, &config.link_base());
             }
             let state = app::AppState::new(pool, config).map_err(|e| e.to_string())?;
             app::serve(state)
@@ -151,6 +157,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Demo {
+            command: DemoCommand::Code { email },
+        } => {
+            let code = demo::authenticator_code(&pool, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{code}");
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -171,6 +186,35 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+fn print_demo_logins(clinic: &demo::DemoClinic, base: &str) {
+    let state = if clinic.filled {
+        "Demo clinic loaded"
+    } else {
+        "Demo clinic (loaded before)"
+    };
+    println!("{state}. Log in at {base} with:");
+    for (login, key) in &clinic.logins {
+        println!(
+            "  {:<14} {:<24} password: {}",
+            login.role.label(),
+            login.email,
+            login.password
+        );
+        if let Some(key) = key {
+            println!("      authenticator key: {}", key.base32);
+            println!("      or scan/open:      {}", key.url);
+            println!(
+                "      no phone? `clinic demo code --email {}` prints the current code",
+                login.email
+            );
+        }
+    }
+    println!(
+        "  Every demo patient (e.g. quinn.sample@demo.clinic) has the password: {}",
+        demo::model::PATIENT_PASSWORD
+    );
 }
 
 fn read_password() -> Result<String, String> {

@@ -181,17 +181,21 @@ pub async fn challenge(
     .await
 }
 
-pub async fn count_challenge_attempt(
+/// Counts one more code against the challenge if it has attempts left, before the code is
+/// checked; returns the attempts made including this one, or `None` when none are left.
+pub async fn reserve_challenge_attempt(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE login_challenges SET attempts = attempts + 1 WHERE token_hash = $1",
-        token_hash
+    max_attempts: i32,
+) -> sqlx::Result<Option<i32>> {
+    sqlx::query_scalar!(
+        "UPDATE login_challenges SET attempts = attempts + 1
+         WHERE token_hash = $1 AND attempts < $2 RETURNING attempts",
+        token_hash,
+        max_attempts
     )
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_optional(db)
+    .await
 }
 
 /// Ends a challenge, and any older ones of the same account (and expired ones of anyone).

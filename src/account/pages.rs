@@ -15,31 +15,48 @@ use super::model::{
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::auth::CurrentUser;
+use crate::auth::attempts::{self, Reservation};
 use crate::auth::two_factor;
 use crate::error::{AppError, AppResult};
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 use crate::{notify, settings};
 
-/// Checks the current password typed into a form. A wrong one is audited.
-async fn current_password_ok(
+/// Checks the current password typed into a form; returns what to say beside the field when
+/// it is not accepted. Each check counts towards the account's lockout like a login (counted
+/// before the hash is computed), and a wrong one is audited.
+async fn current_password_problem(
     state: &AppState,
     user: &CurrentUser,
     meta: &RequestMeta,
     typed: &str,
-) -> AppResult<bool> {
+) -> AppResult<Option<String>> {
+    let policy = settings::load(&state.db).await?.lockout_policy();
+    let reservation = attempts::reserve(&state.db, policy, &user.email, &meta.client_addr).await?;
+    if let Reservation::Refused(gate) = reservation {
+        audit::record(
+            &state.db,
+            audit::Entry::new(action::REAUTH_FAILED, Some(user), meta)
+                .outcome(Outcome::Denied)
+                .detail("locked"),
+        )
+        .await?;
+        return Ok(Some(crate::auth::pages::refusal_message(gate)));
+    }
     let stored = db::password_hash(&state.db, user.id).await?;
     let ok = state
         .passwords
         .verify(typed.to_owned(), Some(stored))
         .await?;
-    if !ok {
-        audit::record(
-            &state.db,
-            audit::Entry::new(action::REAUTH_FAILED, Some(user), meta).outcome(Outcome::Failure),
-        )
-        .await?;
+    if ok {
+        attempts::release(&state.db, reservation).await?;
+        return Ok(None);
     }
-    Ok(ok)
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::REAUTH_FAILED, Some(user), meta).outcome(Outcome::Failure),
+    )
+    .await?;
+    Ok(Some(WRONG_PASSWORD.to_owned()))
 }
 
 const WRONG_PASSWORD: &str = "That is not your current password.";
@@ -167,9 +184,10 @@ pub async fn change_password(
         model::check_new_password(&form.new_password, &user.email, &user.name, "new_password")
             .err()
             .unwrap_or_default();
-    if !current_password_ok(&state, &user, &meta, &form.current_password).await? {
-        errors.add("current_password", WRONG_PASSWORD);
-    }
+    errors.check(
+        "current_password",
+        current_password_problem(&state, &user, &meta, &form.current_password).await?,
+    );
     if !errors.is_empty() {
         let forms = Forms {
             password_errors: errors,
@@ -243,9 +261,10 @@ pub async fn change_email(
 ) -> AppResult<Response> {
     let checked = model::check_new_email(&form, &user.email);
     let mut errors = checked.clone().err().unwrap_or_default();
-    if !current_password_ok(&state, &user, &meta, &form.password_for_email).await? {
-        errors.add("password_for_email", WRONG_PASSWORD);
-    }
+    errors.check(
+        "password_for_email",
+        current_password_problem(&state, &user, &meta, &form.password_for_email).await?,
+    );
     let show = |errors: FormErrors, form: EmailChangeForm| Forms {
         password_errors: FormErrors::default(),
         email_form: EmailChangeForm {
@@ -435,9 +454,10 @@ pub async fn enrol(
             "That code is not right. Enter the six digits your app shows now (they change every 30 seconds).",
         );
     }
-    if !current_password_ok(&state, &user, &meta, &form.current_password).await? {
-        errors.add("current_password", WRONG_PASSWORD);
-    }
+    errors.check(
+        "current_password",
+        current_password_problem(&state, &user, &meta, &form.current_password).await?,
+    );
     let Some(step) = step.filter(|_| errors.is_empty()) else {
         return two_factor_page(&state, ctx, &user, errors).await;
     };
@@ -475,9 +495,11 @@ pub async fn new_recovery_codes(
     if second.enabled_at.is_none() {
         return Ok(see_other("/account/two-factor"));
     }
-    if !current_password_ok(&state, &user, &meta, &form.current_password).await? {
+    if let Some(problem) =
+        current_password_problem(&state, &user, &meta, &form.current_password).await?
+    {
         let mut errors = FormErrors::default();
-        errors.add("current_password", WRONG_PASSWORD);
+        errors.add("current_password", problem);
         return two_factor_page(&state, ctx, &user, errors).await;
     }
     let mut tx = state.db.begin().await?;
@@ -515,9 +537,11 @@ pub async fn disable(
         // Required for this role: the page offers no way to turn it off.
         return Err(AppError::Forbidden);
     }
-    if !current_password_ok(&state, &user, &meta, &form.current_password).await? {
+    if let Some(problem) =
+        current_password_problem(&state, &user, &meta, &form.current_password).await?
+    {
         let mut errors = FormErrors::default();
-        errors.add("disable_password", WRONG_PASSWORD);
+        errors.add("disable_password", problem);
         return two_factor_page(&state, ctx, &user, errors).await;
     }
     let mut tx = state.db.begin().await?;

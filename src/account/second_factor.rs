@@ -14,9 +14,11 @@ use super::model::{self, CHALLENGE_ATTEMPTS, CHALLENGE_MINUTES};
 use super::pages::unix_now;
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
+use crate::auth::attempts::{self, Reservation};
 use crate::auth::db::LoginRow;
 use crate::auth::{CurrentUser, two_factor};
 use crate::error::AppResult;
+use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, cookies, render_with_status, see_other};
 
 /// Starts the second step for an account whose password was right.
@@ -90,6 +92,24 @@ pub async fn check_code(
         challenge.display_name.clone(),
         challenge.email.clone(),
     );
+    // Counted before the code is checked, against the challenge and the account's lockout,
+    // so parallel guesses cannot get more codes checked than allowed.
+    let policy = settings::load(&state.db).await?.lockout_policy();
+    let reserved = db::reserve_challenge_attempt(&state.db, &hash, CHALLENGE_ATTEMPTS).await?;
+    let reservation = match reserved {
+        Some(_) => {
+            attempts::reserve(&state.db, policy, &challenge.email, &meta.client_addr).await?
+        }
+        None => Reservation::Refused(crate::auth::model::LoginGate::Open),
+    };
+    let Some(made) = reserved.filter(|_| matches!(reservation, Reservation::Granted { .. })) else {
+        db::end_challenge(&state.db, &hash).await?;
+        let mut response = see_other("/login?ended=codes");
+        state
+            .cookies
+            .clear(response.headers_mut(), state.cookies.challenge_name());
+        return Ok(response);
+    };
     let mut tx = state.db.begin().await?;
     let passed = if two_factor::looks_like_recovery_code(&form.code) {
         let used = db::use_recovery_code(
@@ -134,16 +154,14 @@ pub async fn check_code(
             .clear(response.headers_mut(), state.cookies.challenge_name());
         return Ok(response);
     }
-    // A wrong code counts like a wrong password towards the account's lockout.
-    db::count_challenge_attempt(&mut *tx, &hash).await?;
-    crate::auth::db::record_login_failure(&mut *tx, &challenge.email, &meta.client_addr).await?;
+    // The wrong code was counted (challenge and lockout) by the reservation above.
     audit::record(
         &mut *tx,
         audit::Entry::new(action::LOGIN_SECOND_FACTOR_FAILED, Some(&actor), &meta)
             .outcome(Outcome::Failure),
     )
     .await?;
-    let exhausted = challenge.attempts + 1 >= CHALLENGE_ATTEMPTS;
+    let exhausted = made >= CHALLENGE_ATTEMPTS;
     if exhausted {
         db::end_challenge(&mut *tx, &hash).await?;
     }

@@ -149,18 +149,47 @@ pub async fn login_failures(
     })
 }
 
+/// Records a failed (or not yet checked) attempt; returns its id.
 pub async fn record_login_failure(
     db: impl PgExecutor<'_>,
     email: &str,
     client_addr: &str,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO login_failures (email, client_addr) VALUES ($1, $2)",
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO login_failures (email, client_addr) VALUES ($1, $2) RETURNING id",
         email,
         client_addr
     )
-    .execute(db)
+    .fetch_one(db)
+    .await
+}
+
+/// Serialises counting attempts for one email and one client address until the caller's
+/// transaction ends. Always email first, then address, so two requests cannot deadlock.
+pub async fn lock_attempts(
+    tx: &mut sqlx::PgConnection,
+    email: &str,
+    client_addr: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('login email ' || $1, 0))",
+        email
+    )
+    .execute(&mut *tx)
     .await?;
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('login address ' || $1, 0))",
+        client_addr
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn forget_attempt(db: impl PgExecutor<'_>, attempt_id: i64) -> sqlx::Result<()> {
+    sqlx::query!("DELETE FROM login_failures WHERE id = $1", attempt_id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

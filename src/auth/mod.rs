@@ -1,6 +1,7 @@
 //! Accounts, password hashing, sessions, roles and login throttling.
 
 pub mod accounts;
+pub mod attempts;
 pub mod db;
 pub mod model;
 pub(crate) mod pages;

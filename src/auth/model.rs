@@ -298,6 +298,11 @@ pub fn login_gate(policy: LockoutPolicy, failures: LoginFailures) -> LoginGate {
     }
 }
 
+/// Whether the failure just counted (on top of `before`) locks the account.
+pub fn locks_account(policy: LockoutPolicy, before: LoginFailures) -> bool {
+    before.for_email + 1 >= policy.failures_per_account
+}
+
 /// A return target after login: only a path on this site, never another origin.
 pub fn safe_return_path(target: &str) -> Option<&str> {
     let ok = target.starts_with('/')
@@ -477,6 +482,31 @@ mod tests {
             login_gate(policy, failures(0, 30)),
             LoginGate::AddressThrottled
         );
+        assert_eq!(login_gate(policy, failures(0, 29)), LoginGate::Open);
+        // No failure yet for this email: open whatever the count says.
+        let none = LoginFailures {
+            for_email: 0,
+            from_address: 0,
+            last_for_email: None,
+        };
+        assert_eq!(login_gate(policy, none), LoginGate::Open);
+    }
+
+    #[test]
+    fn the_fifth_counted_failure_locks_and_not_the_fourth() {
+        let policy = LockoutPolicy {
+            failures_per_account: 5,
+            failures_per_address: 30,
+            window: Duration::minutes(15),
+        };
+        let before = |for_email| LoginFailures {
+            for_email,
+            from_address: for_email,
+            last_for_email: None,
+        };
+        assert!(!locks_account(policy, before(3)));
+        assert!(locks_account(policy, before(4)));
+        assert!(locks_account(policy, before(5)));
     }
 
     #[test]

@@ -9,9 +9,10 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::accounts::{self, AccountForm, CreateError};
+use super::attempts::{self, Reservation};
 use super::db::{self, AccountStatus, LoginRow};
 use super::model::{
-    LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd, login_gate,
+    LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd, locks_account,
     normalize_email, safe_return_path,
 };
 use super::{CurrentUser, session, two_factor};
@@ -116,31 +117,23 @@ pub async fn login(
 
     let settings = settings::load(&state.db).await?;
     let policy = settings.lockout_policy();
-    let failures = db::login_failures(
-        &state.db,
-        &email,
-        &meta.client_addr,
-        policy.window_minutes(),
-    )
-    .await?;
-    let gate = login_gate(policy, failures);
-    if gate != LoginGate::Open {
-        let detail = if gate == LoginGate::AddressThrottled {
-            "client address"
-        } else {
-            "account"
-        };
-        let entry = audit::Entry::new(action::LOGIN_LOCKED, None, &meta)
-            .outcome(Outcome::Denied)
-            .detail(detail);
-        audit::record(&state.db, entry).await?;
-        let message = match gate {
-            LoginGate::AccountLocked { until } => locked_message(until),
-            _ => "Too many failed logins came from your network. Wait a few minutes and try again."
-                .to_owned(),
-        };
-        return show(ctx, StatusCode::TOO_MANY_REQUESTS, message);
-    }
+    // Counted before the password is checked: parallel guesses cannot overshoot the lockout.
+    let reservation = attempts::reserve(&state.db, policy, &email, &meta.client_addr).await?;
+    let before = match reservation {
+        Reservation::Granted { before, .. } => before,
+        Reservation::Refused(gate) => {
+            let detail = if gate == LoginGate::AddressThrottled {
+                "client address"
+            } else {
+                "account"
+            };
+            let entry = audit::Entry::new(action::LOGIN_LOCKED, None, &meta)
+                .outcome(Outcome::Denied)
+                .detail(detail);
+            audit::record(&state.db, entry).await?;
+            return show(ctx, StatusCode::TOO_MANY_REQUESTS, refusal_message(gate));
+        }
+    };
 
     let account = db::find_login(&state.db, &email).await?;
     let stored_hash = account.as_ref().map(|a| a.password_hash.clone());
@@ -148,6 +141,7 @@ pub async fn login(
     match account {
         Some(account) if password_ok && account.status == AccountStatus::Active => {
             if account.totp_enabled {
+                attempts::release(&state.db, reservation).await?;
                 return crate::account::second_factor::challenge(&state, &account, &next).await;
             }
             let enrol = two_factor::required_for(
@@ -176,16 +170,16 @@ pub async fn login(
             )
         }
         account => {
-            let mut tx = state.db.begin().await?;
-            db::record_login_failure(&mut *tx, &email, &meta.client_addr).await?;
+            // The failure itself was recorded by the reservation.
             let mut entry =
                 audit::Entry::new(action::LOGIN_FAILED, None, &meta).outcome(Outcome::Failure);
             if let Some(account) = &account {
                 entry.actor_id = Some(account.id);
                 entry.actor_role = Some(account.role.as_str());
             }
+            let mut tx = state.db.begin().await?;
             audit::record(&mut *tx, entry.clone()).await?;
-            let now_locked = failures.for_email + 1 >= policy.failures_per_account;
+            let now_locked = locks_account(policy, before);
             if now_locked {
                 entry.action = action::LOCKOUT;
                 audit::record(&mut *tx, entry.outcome(Outcome::Denied)).await?;
@@ -201,6 +195,15 @@ pub async fn login(
                 WRONG_CREDENTIALS.to_owned(),
             )
         }
+    }
+}
+
+/// What a refused attempt is told.
+pub(crate) fn refusal_message(gate: LoginGate) -> String {
+    match gate {
+        LoginGate::AccountLocked { until } => locked_message(until),
+        _ => "Too many failed logins came from your network. Wait a few minutes and try again."
+            .to_owned(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! areas around (hundreds of MiB after a burst of logins), so each hashing slot owns one work
 //! area for the life of the process: memory stays at slots x 19 MiB.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -107,6 +108,8 @@ fn lower_this_threads_priority() {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// How many passwords were checked since start (tests prove the lockout with it).
+    checked: Arc<AtomicU64>,
     work_areas: Arc<Mutex<Vec<WorkArea>>>,
 }
 
@@ -115,6 +118,7 @@ impl Passwords {
         let slots = concurrency.max(1);
         Self {
             permits: Arc::new(Semaphore::new(slots)),
+            checked: Arc::default(),
             work_areas: Arc::new(Mutex::new((0..slots).map(|_| WorkArea::new()).collect())),
         }
     }
@@ -147,6 +151,11 @@ impl Passwords {
         .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
     }
 
+    /// How many passwords this process has checked (one per `verify`).
+    pub fn checks_done(&self) -> u64 {
+        self.checked.load(Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: String) -> AppResult<String> {
         self.run_blocking(move |area| hash_in(&password, area))
             .await?
@@ -155,6 +164,7 @@ impl Passwords {
     /// Checks `password` against `stored`, or against a dummy hash when there is no account,
     /// taking the same time either way.
     pub async fn verify(&self, password: String, stored: Option<String>) -> AppResult<bool> {
+        self.checked.fetch_add(1, Ordering::Relaxed);
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let matches = self

@@ -151,7 +151,8 @@ pub fn infusions<'e>(
 ) -> impl Stream<Item = sqlx::Result<InfusionRow>> + Send + 'e {
     sqlx::query_as!(
         InfusionRow,
-        r#"SELECT id, appointment_id, checked_in_at, weight_kg, dose_mg, mg_per_kg, minutes,
+        r#"SELECT id, appointment_id, checked_in_at, weight_kg,
+                  coalesce(given_mg, dose_mg) AS dose_mg, dose_mg AS ordered_mg, mg_per_kg, minutes,
                   route::text AS route, lot_number, ordered_by, started_at, ended_at
            FROM infusion_records
            WHERE patient_id = $1

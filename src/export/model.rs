@@ -1210,7 +1210,10 @@ pub struct InfusionRow {
     pub appointment_id: i64,
     pub checked_in_at: Option<OffsetDateTime>,
     pub weight_kg: Option<f64>,
+    /// What was given: the amount recorded at the end, else the order's dose.
     pub dose_mg: Option<f64>,
+    /// What was ordered.
+    pub ordered_mg: Option<f64>,
     pub mg_per_kg: Option<f64>,
     pub minutes: Option<i32>,
     pub route: Option<String>,
@@ -1314,9 +1317,21 @@ impl Resource for MedicationAdministration<'_> {
 pub fn administration(patient_id: i64, row: &InfusionRow) -> Option<MedicationAdministration<'_>> {
     let started = row.started_at?;
     let dose = row.dose_mg?;
+    // The order in words, and what of it was given when that was less.
+    let less = row
+        .ordered_mg
+        .filter(|ordered| (ordered - dose).abs() >= 0.05)
+        .map(|ordered| {
+            format!(
+                "; {} mg given of {} mg ordered",
+                treatment::plain_number(dose),
+                treatment::plain_number(ordered)
+            )
+        })
+        .unwrap_or_default();
     let text = match (row.mg_per_kg, row.minutes) {
         (Some(per_kg), Some(minutes)) => Some(format!(
-            "{} mg/kg over {minutes} minutes",
+            "{} mg/kg over {minutes} minutes{less}",
             treatment::plain_number(per_kg)
         )),
         _ => None,
@@ -1784,6 +1799,7 @@ mod tests {
             checked_in_at: Some(datetime!(2024-03-05 19:02 UTC)),
             weight_kg: Some(72.4),
             dose_mg: Some(36.2),
+            ordered_mg: Some(36.2),
             mg_per_kg: Some(0.5),
             minutes: Some(40),
             route: Some("iv".to_owned()),
@@ -1852,6 +1868,17 @@ mod tests {
             ..infusion()
         };
         assert!(administration(7, &never_started).is_none());
+        // Stopped early: the dose is what was given, the text says what was ordered.
+        let stopped = InfusionRow {
+            dose_mg: Some(20.0),
+            ..infusion()
+        };
+        let stopped = json(&administration(7, &stopped).unwrap());
+        assert_eq!(stopped["dosage"]["dose"]["value"], 20.0);
+        assert_eq!(
+            stopped["dosage"]["text"],
+            "0.5 mg/kg over 40 minutes; 20 mg given of 36.2 mg ordered"
+        );
         let not_weighed = InfusionRow {
             weight_kg: None,
             ..infusion()

@@ -54,8 +54,8 @@ struct StaffHome {
     ctx: PageContext,
     heading: &'static str,
     duties: &'static [&'static str],
-    /// In-app notice of urgent work, with where to deal with it.
-    alert: Option<(String, &'static str)>,
+    /// In-app notices of urgent work, each with where to deal with it.
+    alerts: Vec<(String, &'static str)>,
     /// Patients who withdrew consent since the front desk last looked at them.
     withdrawals: Vec<(i64, String)>,
 }
@@ -68,7 +68,7 @@ pub async fn front_desk_home(
     render(&StaffHome {
         ctx,
         heading: "Front desk",
-        alert: None,
+        alerts: Vec::new(),
         withdrawals,
         duties: &[
             "Book consultations and infusions for patients, including people who phoned in.",
@@ -85,19 +85,27 @@ pub async fn clinician_home(
     let urgent =
         crate::screening::db::unread_notifications(&state.db, crate::auth::model::Role::Clinician)
             .await?;
-    let alert = (urgent > 0).then(|| {
+    let mut alerts: Vec<(String, &'static str)> = Vec::new();
+    alerts.extend((urgent > 0).then(|| {
         let text = if urgent == 1 {
             "1 urgent screening (suicide-risk flag) is waiting for review.".to_owned()
         } else {
             format!("{urgent} urgent screenings (suicide-risk flags) are waiting for review.")
         };
         (text, "/clinician/screenings")
-    });
+    }));
+    let open = crate::alerts::db::open_count(&state.db).await?;
+    if open > 0 {
+        alerts.push((
+            format!("{open} clinical alert(s) (risk answers, follow-ups, bedside alerts) wait for a clinician."),
+            "/clinician/alerts",
+        ));
+    }
     render(&StaffHome {
         ctx,
         heading: "Clinician",
         withdrawals: Vec::new(),
-        alert,
+        alerts,
         duties: &[
             "Review pre-infusion screenings, urgent suicide-risk flags first, and decide eligibility.",
             "Run the infusion record: dose, vitals, side effects and discharge.",

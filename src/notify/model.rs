@@ -14,6 +14,21 @@ pub fn urgent_screening_email(public_url: Option<&str>) -> (String, String) {
     )
 }
 
+/// Subject and body of the email telling clinicians a clinical alert (a risk answer before a
+/// session, a follow-up needing review, a bedside alert) is waiting to be cleared.
+pub fn clinical_alert_email(what: &str, public_url: Option<&str>) -> (String, String) {
+    let place = match public_url {
+        Some(url) => format!("{}/clinician/alerts", url.trim_end_matches('/')),
+        None => "the alerts list in the clinic system".to_owned(),
+    };
+    (
+        format!("Clinical alert waiting: {what}"),
+        format!(
+            "A patient's record raised an alert ({what}) that a clinician must assess and clear before the next step.\n\nSign in to see it: {place}\n\nThis message contains no patient details on purpose.\n"
+        ),
+    )
+}
+
 /// A mail relay address: `smtp://[user[:password]@]host[:port]` (port 25 by default).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Relay {
@@ -82,6 +97,17 @@ pub fn retry_delay_minutes(attempts: i32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_alert_email_links_to_the_alerts_and_names_nobody() {
+        let (subject, body) =
+            clinical_alert_email("Suicide-risk answer", Some("https://clinic.example/"));
+        assert!(subject.contains("Suicide-risk answer"));
+        assert!(body.contains("https://clinic.example/clinician/alerts"));
+        assert!(body.contains("no patient details"));
+        let (_, without_url) = clinical_alert_email("Deep sedation", None);
+        assert!(without_url.contains("alerts list"));
+    }
 
     #[test]
     fn the_urgent_email_links_to_the_queue_and_names_nobody() {

@@ -85,6 +85,22 @@ mod tests {
     }
 }
 
+/// A weight as typed in `unit` ("lb", else kg), in kg to 0.1 within `WEIGHT_KG`: the one
+/// parser of the profile and the infusion check-in. The error is for the weight's field.
+pub fn parse_weight(value: &str, unit: &str) -> Result<f64, &'static str> {
+    let kg = match (number(value), unit) {
+        (None, _) => return Err("Enter the weight as a number, for example 72.5."),
+        (Some(lb), "lb") => pounds_to_kg(lb),
+        (Some(kg), _) => kg,
+    };
+    let kg = round_one_decimal(kg);
+    if WEIGHT_KG.contains(&kg) {
+        Ok(kg)
+    } else {
+        Err("Check the weight and its unit: it must be between 20 and 300 kg (44 and 661 lb).")
+    }
+}
+
 /// Pounds to kilograms (exact by definition of the pound).
 pub fn pounds_to_kg(pounds: f64) -> f64 {
     pounds * 0.453_592_37
@@ -258,23 +274,9 @@ pub fn parse_profile(
         phone_problem(&emergency_contact_phone),
     );
 
-    let weight_kg = match (number(&form.weight), form.weight_unit.as_str()) {
-        (None, _) => {
-            errors.add("weight", "Enter your weight as a number, for example 72.5.");
-            None
-        }
-        (Some(lb), "lb") => Some(pounds_to_kg(lb)),
-        (Some(kg), _) => Some(kg),
-    }
-    .map(round_one_decimal);
-    if let Some(kg) = weight_kg
-        && !WEIGHT_KG.contains(&kg)
-    {
-        errors.add(
-            "weight",
-            "Check your weight: it must be between 20 and 300 kg (44 and 661 lb).",
-        );
-    }
+    let weight_kg = parse_weight(&form.weight, &form.weight_unit)
+        .map_err(|problem| errors.add("weight", problem))
+        .ok();
 
     let height_cm = if form.height_unit == "ft" {
         match (
@@ -344,6 +346,23 @@ pub fn parse_profile(
 
 #[cfg(test)]
 mod profile_tests {
+
+    #[test]
+    fn one_weight_parser_takes_kg_or_lb_within_its_bounds() {
+        assert_eq!(parse_weight(" 72.46 ", "kg"), Ok(72.5));
+        assert_eq!(parse_weight("72,4", "kg"), Ok(72.4));
+        assert_eq!(parse_weight("160", "lb"), Ok(72.6));
+        assert_eq!(parse_weight("20", "kg"), Ok(20.0));
+        assert_eq!(parse_weight("300", "kg"), Ok(300.0));
+        assert!(parse_weight("19.9", "kg").is_err());
+        assert!(parse_weight("300.1", "kg").is_err());
+        assert!(parse_weight("43.9", "lb").is_err());
+        assert_eq!(parse_weight("44.1", "lb"), Ok(20.0));
+        assert!(parse_weight("", "kg").unwrap_err().contains("number"));
+        assert!(parse_weight("NaN", "kg").is_err());
+        assert!(parse_weight("heavy", "lb").is_err());
+    }
+
     use super::*;
     use time::macros::date;
 

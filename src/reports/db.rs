@@ -19,8 +19,10 @@ pub async fn infusion_groups(
     sqlx::query_as!(
         InfusionGroup,
         r#"SELECT width_bucket(started_at, $3::timestamptz[]) AS "period!", protocol_id,
-                  count(*) AS "infusions!", coalesce(sum(dose_mg), 0) AS "sum_mg!",
-                  coalesce(sum(mg_per_kg), 0) AS "sum_mg_per_kg!",
+                  count(*) AS "infusions!",
+                  coalesce(sum(coalesce(given_mg, dose_mg)), 0) AS "sum_mg!",
+                  coalesce(sum(mg_per_kg * coalesce(given_mg / nullif(dose_mg, 0), 1)), 0)
+                      AS "sum_mg_per_kg!",
                   count(mg_per_kg) AS "with_mg_per_kg!"
            FROM infusion_records
            WHERE signed_at IS NOT NULL AND started_at >= $1 AND started_at < $2

@@ -137,6 +137,8 @@ struct SummaryPage {
     upcoming: Vec<UpcomingLine>,
     zone: ClinicZone,
     record: std::sync::Arc<SummaryRecord>,
+    /// Infusions that ran for much less than the minutes ordered (the clinic's share today).
+    shortened: usize,
 }
 
 impl SummaryPage {
@@ -260,8 +262,23 @@ pub async fn summary(
             status: a.status.label(),
         })
         .collect();
+    let short_pct = crate::treatment::reference::current(&state)
+        .await?
+        .rules
+        .short_infusion_pct;
+    let totals = &record.totals;
+    let shortened = (totals.run_seconds.iter().zip(&totals.run_minutes))
+        .filter(|&(&ran, &minutes)| {
+            crate::treatment::model::is_short_infusion(
+                time::Duration::seconds(ran),
+                minutes,
+                short_pct,
+            )
+        })
+        .count();
     render(&SummaryPage {
         ctx,
+        shortened,
         clinic_name: clinic.settings.clinic_name.clone(),
         printed: zone.format(now),
         age: crate::patients::model::age_on(record.patient.date_of_birth, today),

@@ -177,10 +177,16 @@ pub async fn gate(
     };
     let consent = consent_status(&crate::consent::db::facts(&state.db, patient_id).await?);
     let other_infusions = db::infusions_near(&state.db, patient_id, starts, moving).await?;
+    let open_alerts = crate::alerts::db::open_kinds(&state.db, patient_id)
+        .await?
+        .iter()
+        .filter_map(|code| crate::alerts::model::AlertKind::parse(code))
+        .collect();
     let facts = GateFacts {
         screening,
         consent,
         other_infusions,
+        open_alerts,
     };
     Ok(model::infusion_gate(&facts, starts, &settings.scheduling()))
 }

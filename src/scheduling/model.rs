@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
+use crate::alerts::model::AlertKind;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentStatus;
 use crate::screening::model::ScreeningStanding;
@@ -288,6 +289,8 @@ pub struct GateFacts {
     pub consent: ConsentStatus,
     /// Starts of the patient's other live infusions within 30 days either side of the slot.
     pub other_infusions: Vec<OffsetDateTime>,
+    /// Kinds of the patient's clinical alerts still waiting for a clinician.
+    pub open_alerts: Vec<AlertKind>,
 }
 
 /// Why an infusion cannot be booked, with what to do about it.
@@ -295,9 +298,17 @@ pub struct GateFacts {
 pub enum GateProblem {
     Screening(ScreeningStanding),
     SuicideRiskOpen,
+    /// A risk answer given outside a submitted screening (before a session, in a draft).
+    RiskAnswerOpen,
+    /// A bladder or memory follow-up marked "needs review".
+    FollowUpReviewOpen,
     Consent(ConsentStatus),
-    TooSoon { hours: i32 },
-    TooMany { max: i32 },
+    TooSoon {
+        hours: i32,
+    },
+    TooMany {
+        max: i32,
+    },
 }
 
 impl GateProblem {
@@ -309,6 +320,12 @@ impl GateProblem {
             ),
             GateProblem::SuicideRiskOpen => {
                 "A suicide-risk flag is waiting for a clinician's review.".to_owned()
+            }
+            GateProblem::RiskAnswerOpen => {
+                "A suicide-risk answer is waiting for a clinician's assessment.".to_owned()
+            }
+            GateProblem::FollowUpReviewOpen => {
+                "A bladder or memory follow-up needs a clinician's review.".to_owned()
             }
             GateProblem::Consent(status) => {
                 format!("Consent is not current: {}.", status.label().to_lowercase())
@@ -334,6 +351,12 @@ impl GateProblem {
                 "The patient completes the screening and a clinician finds them eligible."
             }
             GateProblem::SuicideRiskOpen => "A clinician reviews the urgent screening first.",
+            GateProblem::RiskAnswerOpen => {
+                "A clinician assesses the risk with the patient and records it (top of the flowsheet, or the patient's alerts page)."
+            }
+            GateProblem::FollowUpReviewOpen => {
+                "A clinician reviews the follow-up and clears it with a note (the patient's alerts page)."
+            }
             GateProblem::Consent(_) => "The patient reads and signs the current consent.",
             GateProblem::TooSoon { .. } | GateProblem::TooMany { .. } => {
                 "Choose another time, or a clinician books it with a reason."
@@ -366,6 +389,12 @@ pub fn infusion_gate(facts: &GateFacts, starts: OffsetDateTime, rules: &Rules) -
             problems.push(GateProblem::Screening(facts.screening));
         }
         other => problems.push(GateProblem::Screening(other)),
+    }
+    if facts.open_alerts.contains(&AlertKind::RiskAnswer) {
+        problems.push(GateProblem::RiskAnswerOpen);
+    }
+    if facts.open_alerts.contains(&AlertKind::FollowUpReview) {
+        problems.push(GateProblem::FollowUpReviewOpen);
     }
     if !facts.consent.is_current() {
         problems.push(GateProblem::Consent(facts.consent));
@@ -709,7 +738,25 @@ mod tests {
             },
             consent: ConsentStatus::Current { version: 1 },
             other_infusions: vec![],
+            open_alerts: vec![],
         }
+    }
+
+    #[test]
+    fn an_open_risk_answer_or_follow_up_review_stops_the_infusion_until_cleared() {
+        let mut facts = cleared();
+        facts.open_alerts = vec![AlertKind::RiskAnswer, AlertKind::FollowUpReview];
+        let problems = infusion_gate(&facts, SLOT, &rules());
+        assert_eq!(
+            problems,
+            [GateProblem::RiskAnswerOpen, GateProblem::FollowUpReviewOpen]
+        );
+        assert!(problems.iter().all(|p| !p.clinician_may_override()));
+        assert!(problems[0].message().contains("suicide-risk answer"));
+        assert!(problems[1].what_to_do().contains("note"));
+        // Bedside alerts belong to their infusion's discharge, not to the next booking.
+        facts.open_alerts = vec![AlertKind::Vitals, AlertKind::DeepSedation];
+        assert!(infusion_gate(&facts, SLOT, &rules()).is_empty());
     }
 
     const SLOT: OffsetDateTime = datetime!(2026-12-01 15:00 UTC);
@@ -727,6 +774,7 @@ mod tests {
                 at: datetime!(2026-11-01 0:00 UTC),
             },
             other_infusions: vec![],
+            open_alerts: vec![],
         };
         let problems = infusion_gate(&facts, SLOT, &rules());
         assert_eq!(problems.len(), 3);

@@ -293,7 +293,35 @@ pub async fn step_save(
         .patient(profile.id)
         .detail(format!("screening {} step {}", draft.id, step.slug()));
     audit::record(&mut *tx, entry).await?;
+    // A risk answer reaches clinicians as soon as it is saved, before the screening is sent,
+    // and the patient sees the crisis resources at once.
+    let phq9 = model::instrument_answers(&answers, instruments::InstrumentId::Phq9);
+    let cssrs = model::instrument_answers(&answers, instruments::InstrumentId::Cssrs);
+    let risk = rules::suicide_risk_flags(&phq9, &cssrs);
+    let mut crisis = false;
+    if !risk.is_empty() {
+        let reasons: Vec<&str> = risk.iter().map(|f| f.reason.as_str()).collect();
+        let detail = format!("In a screening not yet sent: {}", reasons.join("; "));
+        let alert = crate::alerts::db::NewAlert {
+            patient_id: profile.id,
+            screening_id: Some(draft.id),
+            detail: &detail,
+            ..Default::default()
+        };
+        crisis = crate::alerts::raise(
+            &state,
+            &mut tx,
+            Some(&user),
+            &meta,
+            crate::alerts::model::AlertKind::RiskAnswer,
+            alert,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    if crisis {
+        return Ok(see_other("/patient/screening/support?draft=1"));
+    }
     Ok(match (action, model::next_step(&steps, step)) {
         ("later", _) => see_other("/patient/screening?notice=saved"),
         ("back", _) => {
@@ -456,15 +484,28 @@ struct SupportPage {
     ctx: PageContext,
     clinic_name: String,
     clinic_phone: String,
+    /// Raised by a saved step of a screening not yet sent.
+    draft: bool,
 }
 
-/// Shown at once after a screening that raises a suicide-risk flag.
-pub async fn support(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SupportQuery {
+    #[serde(default)]
+    draft: Option<String>,
+}
+
+/// Shown at once after a screening (sent, or a saved step) that raises a suicide-risk flag.
+pub async fn support(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    axum::extract::Query(query): axum::extract::Query<SupportQuery>,
+) -> AppResult<Response> {
     let settings = settings::load(&state.db).await?;
     render(&SupportPage {
         ctx,
         clinic_name: settings.clinic_name,
         clinic_phone: settings.clinic_phone,
+        draft: query.draft.is_some(),
     })
 }
 

@@ -244,6 +244,15 @@ pub async fn decide(
         .patient(patient_id)
         .detail(detail);
     audit::record(&mut *tx, entry).await?;
+    let note = format!("Reviewed with the decision on screening {screening_id}.");
+    if crate::alerts::db::clear_for_screening(&mut *tx, screening_id, clinician.id, &note).await?
+        > 0
+    {
+        let entry = audit::Entry::new(action::ALERT_CLEAR, Some(&clinician), &meta)
+            .patient(patient_id)
+            .detail(format!("risk answers of screening {screening_id}"));
+        audit::record(&mut *tx, entry).await?;
+    }
     tx.commit().await?;
     Ok(see_other(&format!(
         "/clinician/screenings?decided={screening_id}"

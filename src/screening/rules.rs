@@ -126,8 +126,9 @@ pub fn flags(intake: &IntakeAnswers, phq9: &[Option<i16>], cssrs: &[Option<i16>]
     flags
 }
 
-/// Checked on incomplete forms too: one worrying answer is enough to stop and review.
-fn suicide_risk_flags(phq9: &[Option<i16>], cssrs: &[Option<i16>]) -> Vec<Flag> {
+/// Checked on incomplete forms too: one worrying answer is enough to stop and review. Every
+/// entry point uses it: the screening (sent or a saved draft) and the pre-session PHQ-9.
+pub fn suicide_risk_flags(phq9: &[Option<i16>], cssrs: &[Option<i16>]) -> Vec<Flag> {
     let mut flags = Vec::new();
     if phq9_item9_positive(phq9) {
         let value = phq9.get(8).copied().flatten().unwrap_or_default();
@@ -684,6 +685,24 @@ mod tests {
             cssrs_codes([N, N, N, Y, Y, N, None]),
             ["cssrs_q4_intent", "cssrs_q5_plan"]
         );
+    }
+
+    #[test]
+    fn a_partly_filled_form_with_a_risk_answer_is_flagged() {
+        // Only item 9 answered, the rest left blank.
+        let mut phq9 = vec![None; 9];
+        phq9[8] = Some(1);
+        let flags = suicide_risk_flags(&phq9, &[]);
+        assert_eq!(flags.len(), 1);
+        assert_eq!(flags[0].code, "phq9_item9");
+        // Item 9 at 0, or not answered yet, raises nothing on its own.
+        phq9[8] = Some(0);
+        assert!(suicide_risk_flags(&phq9, &[]).is_empty());
+        assert!(suicide_risk_flags(&[None; 9], &[None; 7]).is_empty());
+        // A single C-SSRS yes to Q4 in an otherwise empty form is enough.
+        let mut cssrs = vec![None; 7];
+        cssrs[3] = Some(1);
+        assert_eq!(suicide_risk_flags(&[], &cssrs)[0].code, "cssrs_q4_intent");
     }
 
     #[test]

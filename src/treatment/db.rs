@@ -14,7 +14,8 @@ pub async fn rules(db: impl PgExecutor<'_>) -> sqlx::Result<TreatmentRules> {
                 alert_diastolic_low, alert_diastolic_high, alert_heart_rate_low,
                 alert_heart_rate_high, alert_spo2_low, alert_resp_rate_low, alert_resp_rate_high,
                 discharge_bp_margin, discharge_hr_margin, follow_up_every_infusions,
-                follow_up_every_months
+                follow_up_every_months, weight_change_confirm_pct, min_observation_minutes,
+                discharge_systolic_min, short_infusion_pct
          FROM clinic_settings"
     )
     .fetch_one(db)
@@ -36,6 +37,10 @@ pub async fn rules(db: impl PgExecutor<'_>) -> sqlx::Result<TreatmentRules> {
         discharge_hr_margin: row.discharge_hr_margin,
         follow_up_every_infusions: row.follow_up_every_infusions,
         follow_up_every_months: row.follow_up_every_months,
+        weight_change_confirm_pct: row.weight_change_confirm_pct,
+        min_observation_minutes: row.min_observation_minutes,
+        discharge_systolic_min: row.discharge_systolic_min,
+        short_infusion_pct: row.short_infusion_pct,
     })
 }
 
@@ -80,11 +85,17 @@ pub struct FlowsheetRow {
     pub fasting_confirmed: bool,
     pub escort_confirmed: bool,
     pub pregnancy_test: Option<String>,
+    pub pregnancy_test_reason: Option<String>,
     pub weight_kg: Option<f64>,
+    /// The weight on the patient's profile, and the one recorded at their last infusion.
+    pub profile_weight_kg: Option<f64>,
+    pub last_weight_kg: Option<f64>,
     pub bp_override_reason: Option<String>,
     pub protocol_name: Option<String>,
     pub mg_per_kg: Option<f64>,
     pub dose_mg: Option<f64>,
+    /// The weight the order was worked out from.
+    pub order_weight_kg: Option<f64>,
     pub route: Option<String>,
     pub minutes: Option<i32>,
     pub deviation_reason: Option<String>,
@@ -93,6 +104,9 @@ pub struct FlowsheetRow {
     pub ordered_at: Option<OffsetDateTime>,
     pub started_at: Option<OffsetDateTime>,
     pub ended_at: Option<OffsetDateTime>,
+    /// What was actually given (set at the end) and why it was less than ordered.
+    pub given_mg: Option<f64>,
+    pub given_reason: Option<String>,
     pub escort_present: bool,
     pub no_driving_acknowledged: bool,
     pub signed_name: Option<String>,
@@ -115,13 +129,21 @@ pub async fn flowsheet(
                   ci.display_name AS "checked_in_by?",
                   coalesce(r.fasting_confirmed, false) AS "fasting_confirmed!",
                   coalesce(r.escort_confirmed, false) AS "escort_confirmed!",
-                  r.pregnancy_test::text AS "pregnancy_test?", r.weight_kg AS "weight_kg?",
+                  r.pregnancy_test::text AS "pregnancy_test?",
+                  r.pregnancy_test_reason AS "pregnancy_test_reason?", r.weight_kg AS "weight_kg?",
+                  p.weight_kg::float8 AS "profile_weight_kg?",
+                  (SELECT l.weight_kg FROM infusion_records l
+                   WHERE l.patient_id = a.patient_id AND l.appointment_id <> a.id
+                     AND l.started_at IS NOT NULL
+                   ORDER BY l.started_at DESC LIMIT 1) AS "last_weight_kg?",
                   r.bp_override_reason AS "bp_override_reason?",
                   pr.name AS "protocol_name?", r.mg_per_kg AS "mg_per_kg?",
-                  r.dose_mg AS "dose_mg?", r.route::text AS "route?", r.minutes AS "minutes?",
+                  r.dose_mg AS "dose_mg?", r.order_weight_kg AS "order_weight_kg?",
+                  r.route::text AS "route?", r.minutes AS "minutes?",
                   r.deviation_reason AS "deviation_reason?", r.lot_number AS "lot_number?",
                   ob.display_name AS "ordered_by?", r.ordered_at AS "ordered_at?",
                   r.started_at AS "started_at?", r.ended_at AS "ended_at?",
+                  r.given_mg AS "given_mg?", r.given_reason AS "given_reason?",
                   coalesce(r.escort_present, false) AS "escort_present!",
                   coalesce(r.no_driving_acknowledged, false) AS "no_driving_acknowledged!",
                   r.signed_name AS "signed_name?", r.signature_meaning AS "signature_meaning?",
@@ -248,7 +270,9 @@ pub struct CheckIn<'a> {
     pub fasting_confirmed: bool,
     pub escort_confirmed: bool,
     pub pregnancy_test: Option<&'a str>,
+    pub pregnancy_test_reason: Option<&'a str>,
     pub weight_kg: f64,
+    pub at: OffsetDateTime,
 }
 
 /// Saves the checklist (before the start only: a started record keeps its check-in).
@@ -261,31 +285,35 @@ pub async fn save_check_in(
     let done = sqlx::query!(
         "UPDATE infusion_records SET fasting_confirmed = $2, escort_confirmed = $3,
                 pregnancy_test = $4::text::pregnancy_test, weight_kg = $5, checked_in_by = $6,
-                checked_in_at = now()
+                checked_in_at = $7, pregnancy_test_reason = $8
          WHERE id = $1 AND started_at IS NULL",
         record_id,
         check_in.fasting_confirmed,
         check_in.escort_confirmed,
         check_in.pregnancy_test,
         check_in.weight_kg,
-        clinician
+        clinician,
+        check_in.at,
+        check_in.pregnancy_test_reason
     )
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
+/// A reading taken `at` (the app's clock: observation time after the end is measured on it).
 pub async fn add_reading(
     db: impl PgExecutor<'_>,
     record_id: i64,
     phase: &str,
     vitals: &Vitals,
     clinician: i64,
+    at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "INSERT INTO vitals_readings (record_id, phase, systolic, diastolic, heart_rate, spo2,
-                                      resp_rate, recorded_by)
-         VALUES ($1, $2::text::vitals_phase, $3, $4, $5, $6, $7, $8)",
+                                      resp_rate, recorded_by, taken_at)
+         VALUES ($1, $2::text::vitals_phase, $3, $4, $5, $6, $7, $8, $9)",
         record_id,
         phase,
         vitals.systolic,
@@ -293,7 +321,8 @@ pub async fn add_reading(
         vitals.heart_rate,
         vitals.spo2,
         vitals.resp_rate,
-        clinician
+        clinician,
+        at
     )
     .execute(db)
     .await?;
@@ -301,17 +330,20 @@ pub async fn add_reading(
 }
 
 /// Records the order (before the start only); false when the infusion already started.
+/// The order is saved only while the record still holds the weight it was worked out from
+/// (`weight_kg`): false when the weight changed meanwhile or the infusion started.
 pub async fn save_order(
     db: impl PgExecutor<'_>,
     record_id: i64,
     order: &DoseOrder,
+    weight_kg: f64,
     clinician: i64,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
         "UPDATE infusion_records SET protocol_id = $2, mg_per_kg = $3, dose_mg = $4,
                 route = $5::text::dose_route, minutes = $6, deviation_reason = $7,
-                lot_number = $8, ordered_by = $9, ordered_at = now()
-         WHERE id = $1 AND started_at IS NULL",
+                lot_number = $8, ordered_by = $9, ordered_at = now(), order_weight_kg = $10
+         WHERE id = $1 AND started_at IS NULL AND weight_kg = $10",
         record_id,
         order.protocol_id,
         order.mg_per_kg,
@@ -320,11 +352,88 @@ pub async fn save_order(
         order.minutes,
         order.deviation_reason,
         order.lot_number,
-        clinician
+        clinician,
+        weight_kg
     )
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Locks the record for the rest of the transaction, so what the start checks is what it
+/// starts (a check-in or order changed meanwhile waits, then sees the start).
+pub async fn lock_record(tx: &mut PgConnection, record_id: i64) -> sqlx::Result<()> {
+    sqlx::query_scalar!(
+        "SELECT id FROM infusion_records WHERE id = $1 FOR UPDATE",
+        record_id
+    )
+    .fetch_optional(tx)
+    .await?;
+    Ok(())
+}
+
+/// Voids the standing order (before the start only): it is kept, as it was, with the reason,
+/// and the record has no order until the clinician orders again. False when there was none.
+pub async fn void_order(
+    tx: &mut PgConnection,
+    record_id: i64,
+    reason: &str,
+    clinician: i64,
+) -> sqlx::Result<bool> {
+    let kept = sqlx::query!(
+        "INSERT INTO voided_dose_orders (record_id, protocol_id, mg_per_kg, dose_mg, route,
+                                         minutes, lot_number, weight_kg, ordered_by, ordered_at,
+                                         voided_by, reason)
+         SELECT id, protocol_id, mg_per_kg, dose_mg, route, minutes, lot_number,
+                coalesce(order_weight_kg, weight_kg), ordered_by, ordered_at, $2, $3
+         FROM infusion_records
+         WHERE id = $1 AND ordered_at IS NOT NULL AND started_at IS NULL",
+        record_id,
+        clinician,
+        reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    if kept.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "UPDATE infusion_records SET protocol_id = NULL, mg_per_kg = NULL, dose_mg = NULL,
+                route = NULL, minutes = NULL, deviation_reason = NULL, lot_number = NULL,
+                ordered_by = NULL, ordered_at = NULL, order_weight_kg = NULL
+         WHERE id = $1",
+        record_id
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(true)
+}
+
+/// An order voided before the start, as the flowsheet lists it.
+#[derive(Clone, Debug)]
+pub struct VoidedOrderRow {
+    pub dose_mg: f64,
+    pub mg_per_kg: f64,
+    pub weight_kg: Option<f64>,
+    pub reason: String,
+    pub voided_by: String,
+    pub voided_at: OffsetDateTime,
+}
+
+pub async fn voided_orders(
+    db: impl PgExecutor<'_>,
+    record_id: i64,
+) -> sqlx::Result<Vec<VoidedOrderRow>> {
+    sqlx::query_as!(
+        VoidedOrderRow,
+        "SELECT v.dose_mg, v.mg_per_kg, v.weight_kg, v.reason, u.display_name AS voided_by,
+                v.voided_at
+         FROM voided_dose_orders v JOIN users u ON u.id = v.voided_by
+         WHERE v.record_id = $1 ORDER BY v.voided_at, v.id",
+        record_id
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Starts the infusion (once), with the reason a held blood pressure was overridden.
@@ -332,35 +441,48 @@ pub async fn start(
     db: impl PgExecutor<'_>,
     record_id: i64,
     bp_override_reason: Option<&str>,
+    at: OffsetDateTime,
 ) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE infusion_records SET started_at = now(), bp_override_reason = $2
+        "UPDATE infusion_records SET started_at = $3, bp_override_reason = $2
          WHERE id = $1 AND started_at IS NULL AND ordered_at IS NOT NULL",
         record_id,
-        bp_override_reason
+        bp_override_reason,
+        at
     )
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends the infusion (once).
-pub async fn end(db: impl PgExecutor<'_>, record_id: i64) -> sqlx::Result<bool> {
+/// Ends the infusion (once) `at`, with the amount actually given and why it was less.
+pub async fn end(
+    db: impl PgExecutor<'_>,
+    record_id: i64,
+    at: OffsetDateTime,
+    given_mg: f64,
+    given_reason: Option<&str>,
+) -> sqlx::Result<bool> {
     let done = sqlx::query!(
-        "UPDATE infusion_records SET ended_at = now()
+        "UPDATE infusion_records SET ended_at = $2, given_mg = $3, given_reason = $4
          WHERE id = $1 AND started_at IS NOT NULL AND ended_at IS NULL",
-        record_id
+        record_id,
+        at,
+        given_mg,
+        given_reason
     )
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
+/// An event recorded `at` (the app's clock: a MOAA/S counts for discharge after the end).
 pub async fn add_event(
     db: impl PgExecutor<'_>,
     record_id: i64,
     event: &Event,
     clinician: i64,
+    at: OffsetDateTime,
 ) -> sqlx::Result<()> {
     let (kind, effect, severity, intervention, note, moaas, cadss) = match event {
         Event::SideEffect {
@@ -398,8 +520,8 @@ pub async fn add_event(
     };
     sqlx::query!(
         "INSERT INTO infusion_events (record_id, kind, side_effect, severity, intervention, note,
-                                      moaas, cadss_total, recorded_by)
-         VALUES ($1, $2, $3, $4::text::event_severity, $5, $6, $7, $8, $9)",
+                                      moaas, cadss_total, recorded_by, at)
+         VALUES ($1, $2, $3, $4::text::event_severity, $5, $6, $7, $8, $9, $10)",
         record_id,
         kind,
         effect,
@@ -408,7 +530,8 @@ pub async fn add_event(
         note,
         moaas,
         cadss,
-        clinician
+        clinician,
+        at
     )
     .execute(db)
     .await?;
@@ -536,13 +659,20 @@ pub struct CourseTotals {
     /// When the infusions of the 30 days before the reading started: the count above, kept
     /// current from memory as the days pass.
     pub recent_starts: Vec<OffsetDateTime>,
+    /// Infusions that ended with less given than ordered.
+    pub reduced: i64,
+    /// Of each ended infusion: how long it ran (seconds) and the minutes ordered, pairwise.
+    pub run_seconds: Vec<i64>,
+    pub run_minutes: Vec<i32>,
 }
 
 pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<CourseTotals> {
     sqlx::query_as!(
         CourseTotals,
         r#"WITH given AS (
-               SELECT started_at, dose_mg FROM infusion_records
+               SELECT started_at, ended_at, minutes, coalesce(given_mg, dose_mg) AS dose_mg,
+                      given_mg < dose_mg AS reduced
+               FROM infusion_records
                WHERE patient_id = $1 AND started_at IS NOT NULL),
            follow_up AS (
                SELECT max(recorded_at) AS at FROM questionnaire_results
@@ -554,7 +684,14 @@ pub async fn course_totals(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Re
                   count(*) FILTER (WHERE started_at > coalesce((SELECT at FROM follow_up), '-infinity'))
                       AS "since_follow_up!",
                   coalesce(array_agg(started_at) FILTER (WHERE started_at > now() - interval '30 days'),
-                           '{}') AS "recent_starts!"
+                           '{}') AS "recent_starts!",
+                  count(*) FILTER (WHERE reduced) AS "reduced!",
+                  coalesce(array_agg(extract(epoch FROM ended_at - started_at)::bigint ORDER BY started_at)
+                               FILTER (WHERE ended_at IS NOT NULL AND minutes IS NOT NULL), '{}')
+                      AS "run_seconds!",
+                  coalesce(array_agg(minutes ORDER BY started_at)
+                               FILTER (WHERE ended_at IS NOT NULL AND minutes IS NOT NULL), '{}')
+                      AS "run_minutes!"
            FROM given"#,
         patient_id
     )
@@ -605,7 +742,8 @@ pub async fn sessions(
 ) -> sqlx::Result<Vec<SessionRow>> {
     sqlx::query_as!(
         SessionRow,
-        r#"SELECT r.appointment_id, a.starts_at, r.dose_mg, r.route::text AS route, r.started_at,
+        r#"SELECT r.appointment_id, a.starts_at, coalesce(r.given_mg, r.dose_mg) AS dose_mg,
+                  r.route::text AS route, r.started_at,
                   r.signed_at
            FROM infusion_records r JOIN appointments a ON a.id = r.appointment_id
            WHERE r.patient_id = $1 AND a.starts_at < coalesce($2::timestamptz, 'infinity')
@@ -629,7 +767,9 @@ pub async fn save_rules(db: impl PgExecutor<'_>, rules: &TreatmentRules) -> sqlx
                 alert_diastolic_high = $9, alert_heart_rate_low = $10, alert_heart_rate_high = $11,
                 alert_spo2_low = $12, alert_resp_rate_low = $13, alert_resp_rate_high = $14,
                 discharge_bp_margin = $15, discharge_hr_margin = $16,
-                follow_up_every_infusions = $17, follow_up_every_months = $18, updated_at = now()",
+                follow_up_every_infusions = $17, follow_up_every_months = $18,
+                weight_change_confirm_pct = $19, min_observation_minutes = $20,
+                discharge_systolic_min = $21, short_infusion_pct = $22, updated_at = now()",
         rules.bp_hold_systolic,
         rules.bp_hold_diastolic,
         rules.max_mg_per_kg,
@@ -647,7 +787,11 @@ pub async fn save_rules(db: impl PgExecutor<'_>, rules: &TreatmentRules) -> sqlx
         rules.discharge_bp_margin,
         rules.discharge_hr_margin,
         rules.follow_up_every_infusions,
-        rules.follow_up_every_months
+        rules.follow_up_every_months,
+        rules.weight_change_confirm_pct,
+        rules.min_observation_minutes,
+        rules.discharge_systolic_min,
+        rules.short_infusion_pct
     )
     .execute(db)
     .await?;

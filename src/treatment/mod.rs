@@ -25,6 +25,7 @@ pub fn routes() -> Vec<Route> {
         Route::new("/infusions/{id}/end", CLINICIAN).post(pages::end),
         Route::new("/infusions/{id}/discharge", CLINICIAN).post(pages::discharge),
         Route::new("/infusions/{id}/addenda", CLINICIAN).post(pages::addendum),
+        Route::new("/infusions/{id}/alerts/{alert}/clear", CLINICIAN).post(pages::clear_alert),
         Route::new("/clinician/patients/{id}/outcomes", CLINICIAN).get(outcomes::for_clinician),
         Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
         Route::new("/patient/appointments/{id}/measures", PATIENT)

@@ -11,8 +11,6 @@ pub const TEXT_MAX: usize = 500;
 pub const LOT_NUMBER_MAX: usize = 40;
 /// The longest infusion an order may name, in minutes.
 pub const MINUTES_MAX: i32 = 240;
-pub const WEIGHT_MIN_KG: f64 = 20.0;
-pub const WEIGHT_MAX_KG: f64 = 350.0;
 pub const MOAAS_MAX: i16 = 5;
 pub const CADSS_MAX: i16 = 92;
 
@@ -33,6 +31,14 @@ pub struct TreatmentRules {
     pub discharge_hr_margin: i32,
     pub follow_up_every_infusions: i32,
     pub follow_up_every_months: i32,
+    /// A check-in weight further than this (%) from the last one must be confirmed.
+    pub weight_change_confirm_pct: i32,
+    /// How long (minutes) a patient is watched after the end before discharge.
+    pub min_observation_minutes: i32,
+    /// The lowest systolic pressure (mmHg) a patient goes home with.
+    pub discharge_systolic_min: i32,
+    /// An infusion that ran for less than this share (%) of the ordered minutes is marked.
+    pub short_infusion_pct: i32,
 }
 
 /// Readings outside these are highlighted; the bounds themselves are fine.
@@ -65,6 +71,10 @@ impl TreatmentRules {
             discharge_hr_margin: 20,
             follow_up_every_infusions: 6,
             follow_up_every_months: 3,
+            weight_change_confirm_pct: 10,
+            min_observation_minutes: 30,
+            discharge_systolic_min: 90,
+            short_infusion_pct: 75,
         }
     }
 }
@@ -576,33 +586,6 @@ pub fn check_dose_order(
     }
 }
 
-/// Today's weight as typed at check-in, in kg (20.0–350.0), rounded to 0.1; the error text is
-/// for the "weight_kg" field.
-pub fn parse_weight(text: &str) -> Result<f64, String> {
-    let range = format!(
-        "in kg from {} to {}",
-        plain_number(WEIGHT_MIN_KG),
-        plain_number(WEIGHT_MAX_KG)
-    );
-    match parse_decimal(text) {
-        Err(DecimalProblem::Blank) => {
-            Err(format!("Enter today's weight {range}, for example 72.4."))
-        }
-        Err(DecimalProblem::Comma) => Err("Use a point for decimals, for example 72.4.".to_owned()),
-        Ok(value) => {
-            let tenths = units(value, 1);
-            if (units(WEIGHT_MIN_KG, 1)..=units(WEIGHT_MAX_KG, 1)).contains(&tenths) {
-                Ok(tenths as f64 / 10.0)
-            } else {
-                Err(format!("The weight must be {range}."))
-            }
-        }
-        Err(DecimalProblem::NotANumber) => Err(format!(
-            "Enter the weight as a number {range}, for example 72.4."
-        )),
-    }
-}
-
 /// The Modified Observer's Assessment of Alertness/Sedation wording for a rating.
 pub fn moaas_label(score: i16) -> Option<&'static str> {
     Some(match score {
@@ -838,13 +821,15 @@ pub fn check_event(form: &EventForm) -> Result<Event, FormErrors> {
 }
 
 /// What discharge needs. `latest` is the newest reading after the infusion, compared with the
-/// pre-infusion `baseline`.
+/// pre-infusion `baseline`; `moaas_after_end` the newest MOAA/S rated after the end (one rated
+/// during the infusion says nothing about recovery); `since_end` how long ago the infusion
+/// ended by the app's clock (None: not ended).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DischargeFacts {
-    pub infusion_ended: bool,
+    pub since_end: Option<Duration>,
     pub baseline: Option<Vitals>,
     pub latest: Option<Vitals>,
-    pub latest_moaas: Option<i16>,
+    pub moaas_after_end: Option<i16>,
     pub escort_present: bool,
     pub no_driving_acknowledged: bool,
 }
@@ -852,6 +837,8 @@ pub struct DischargeFacts {
 #[derive(Clone, Debug, PartialEq)]
 pub enum DischargeProblem {
     InfusionNotEnded,
+    /// Observed for less than the clinic's minimum: whole minutes still to wait (at least 1).
+    ObservationNotOver(i64),
     NoReadings,
     VitalsNotBack(Vec<VitalSign>),
     Moaas(Option<i16>),
@@ -875,6 +862,19 @@ impl DischargeProblem {
             DischargeProblem::InfusionNotEnded => {
                 "The infusion has not ended: record its end first.".to_owned()
             }
+            DischargeProblem::ObservationNotOver(left) => {
+                let minimum = rules.map_or(String::new(), |r| {
+                    format!(
+                        " (the clinic's minimum is {} minutes)",
+                        r.min_observation_minutes
+                    )
+                });
+                format!(
+                    "The patient is still in the observation time after the end{minimum}: \
+                     {left} more minute{} before discharge.",
+                    if *left == 1 { "" } else { "s" }
+                )
+            }
             DischargeProblem::NoReadings => {
                 "Vitals cannot be compared: record a baseline and a reading after the infusion."
                     .to_owned()
@@ -888,11 +888,12 @@ impl DischargeProblem {
                 text.join(" ")
             }
             DischargeProblem::Moaas(Some(score)) => {
-                format!("MOAA/S is {score}, not {MOAAS_MAX}: wait and rate again.")
+                format!("MOAA/S after the end is {score}, not {MOAAS_MAX}: wait and rate again.")
             }
-            DischargeProblem::Moaas(None) => {
-                format!("No MOAA/S rating yet: rate the patient; discharge needs {MOAAS_MAX}.")
-            }
+            DischargeProblem::Moaas(None) => format!(
+                "No MOAA/S rating since the infusion ended: rate the patient; discharge needs \
+                 {MOAAS_MAX}."
+            ),
             DischargeProblem::NoEscort => {
                 "No escort is present: the patient must leave with a responsible adult.".to_owned()
             }
@@ -923,39 +924,53 @@ fn vital_not_back(sign: VitalSign, rules: Option<&TreatmentRules>) -> String {
             "{name} is not back within {} bpm of baseline.",
             rules.discharge_hr_margin
         ),
+        (VitalSign::Systolic, Some(rules)) => format!(
+            "{name} is not back within {} mmHg of baseline (above or below) and at least {} \
+             mmHg.",
+            rules.discharge_bp_margin, rules.discharge_systolic_min
+        ),
         (_, Some(rules)) => format!(
-            "{name} is not back within {} mmHg of baseline.",
+            "{name} is not back within {} mmHg of baseline (above or below).",
             rules.discharge_bp_margin
         ),
         (_, None) => format!("{name} is not back near baseline."),
     }
 }
 
+/// Whether a vital sign after the infusion is back: blood pressure within the margin of
+/// baseline both ways (a falling pressure keeps a patient as surely as a high one) and the
+/// systolic at least the clinic's lower bound, the heart rate within its margin either side,
+/// SpO2 at or above the alert level and the respiratory rate within its alert range.
+fn vital_is_back(sign: VitalSign, now: i32, then: i32, rules: &TreatmentRules) -> bool {
+    match sign {
+        VitalSign::Systolic | VitalSign::Diastolic => {
+            let within = now.abs_diff(then) <= rules.discharge_bp_margin.unsigned_abs();
+            within && (sign != VitalSign::Systolic || now >= rules.discharge_systolic_min)
+        }
+        VitalSign::HeartRate => now.abs_diff(then) <= rules.discharge_hr_margin.unsigned_abs(),
+        VitalSign::Spo2 | VitalSign::RespRate => !sign.alerting(now, &rules.alerts),
+    }
+}
+
 /// Everything standing between the patient and discharge, in the order to deal with it.
-/// Vitals are back when the latest blood pressure is no more than the margin above baseline,
-/// the heart rate within its margin either side, SpO2 at or above the alert level and the
-/// respiratory rate within its alert range.
 pub fn discharge_problems(facts: &DischargeFacts, rules: &TreatmentRules) -> Vec<DischargeProblem> {
     let mut problems = Vec::new();
-    if !facts.infusion_ended {
-        problems.push(DischargeProblem::InfusionNotEnded);
+    match facts.since_end {
+        None => problems.push(DischargeProblem::InfusionNotEnded),
+        Some(since_end) => {
+            let wait = Duration::minutes(i64::from(rules.min_observation_minutes)) - since_end;
+            if wait.is_positive() {
+                // Round up: "1 more minute" until the very end of the wait.
+                let left = (wait.whole_seconds() + 59) / 60;
+                problems.push(DischargeProblem::ObservationNotOver(left.max(1)));
+            }
+        }
     }
     match (facts.baseline, facts.latest) {
         (Some(baseline), Some(latest)) => {
             let not_back: Vec<VitalSign> = VitalSign::ALL
                 .into_iter()
-                .filter(|&sign| {
-                    let (now, then) = (sign.of(&latest), sign.of(&baseline));
-                    match sign {
-                        VitalSign::Systolic | VitalSign::Diastolic => {
-                            now > then.saturating_add(rules.discharge_bp_margin)
-                        }
-                        VitalSign::HeartRate => {
-                            now.abs_diff(then) > rules.discharge_hr_margin.unsigned_abs()
-                        }
-                        VitalSign::Spo2 | VitalSign::RespRate => sign.alerting(now, &rules.alerts),
-                    }
-                })
+                .filter(|&sign| !vital_is_back(sign, sign.of(&latest), sign.of(&baseline), rules))
                 .collect();
             if !not_back.is_empty() {
                 problems.push(DischargeProblem::VitalsNotBack(not_back));
@@ -963,8 +978,8 @@ pub fn discharge_problems(facts: &DischargeFacts, rules: &TreatmentRules) -> Vec
         }
         _ => problems.push(DischargeProblem::NoReadings),
     }
-    if facts.latest_moaas != Some(MOAAS_MAX) {
-        problems.push(DischargeProblem::Moaas(facts.latest_moaas));
+    if facts.moaas_after_end != Some(MOAAS_MAX) {
+        problems.push(DischargeProblem::Moaas(facts.moaas_after_end));
     }
     if !facts.escort_present {
         problems.push(DischargeProblem::NoEscort);
@@ -973,6 +988,285 @@ pub fn discharge_problems(facts: &DischargeFacts, rules: &TreatmentRules) -> Vec
         problems.push(DischargeProblem::NoDrivingNotAcknowledged);
     }
     problems
+}
+
+/// The newest MOAA/S rated at or after `ended_at` (ratings as (when, score), oldest first).
+pub fn moaas_after_end(
+    ratings: &[(OffsetDateTime, i16)],
+    ended_at: Option<OffsetDateTime>,
+) -> Option<i16> {
+    let ended_at = ended_at?;
+    ratings
+        .iter()
+        .rev()
+        .find(|(at, _)| *at >= ended_at)
+        .map(|(_, score)| *score)
+}
+
+/// The check-in as recorded, for the start's checklist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CheckInFacts<'a> {
+    pub checked_in: bool,
+    pub fasting_confirmed: bool,
+    pub escort_confirmed: bool,
+    /// "negative", "positive" or "not_applicable" (None: not recorded).
+    pub pregnancy_test: Option<&'a str>,
+    /// Why the test does not apply, when "not_applicable".
+    pub pregnancy_test_reason: Option<&'a str>,
+    /// False for a patient the test does not concern (male sex at birth).
+    pub pregnancy_relevant: bool,
+    pub baseline_taken: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckInProblem {
+    NotCheckedIn,
+    NotFasted,
+    NoEscort,
+    PregnancyPositive,
+    PregnancyNotRecorded,
+    PregnancyNotApplicableWithoutReason,
+    NoBaseline,
+}
+
+impl CheckInProblem {
+    pub fn message(self) -> &'static str {
+        match self {
+            CheckInProblem::NotCheckedIn => "Complete the check-in.",
+            CheckInProblem::NotFasted => "Confirm the patient fasted as instructed.",
+            CheckInProblem::NoEscort => "Confirm the escort or ride home.",
+            CheckInProblem::PregnancyPositive => {
+                "The pregnancy test is positive: ketamine is not given in pregnancy."
+            }
+            CheckInProblem::PregnancyNotRecorded => "Record the pregnancy test result.",
+            CheckInProblem::PregnancyNotApplicableWithoutReason => {
+                "The pregnancy test is marked not applicable: give the reason at check-in \
+                 (for example after hysterectomy or menopause)."
+            }
+            CheckInProblem::NoBaseline => "Take the baseline vitals.",
+        }
+    }
+}
+
+/// What in the check-in still stops the start. A pregnancy test that "does not apply" to a
+/// patient it concerns needs the reason why.
+pub fn check_in_problems(facts: &CheckInFacts<'_>) -> Vec<CheckInProblem> {
+    if !facts.checked_in {
+        return vec![CheckInProblem::NotCheckedIn];
+    }
+    let mut problems = Vec::new();
+    if !facts.fasting_confirmed {
+        problems.push(CheckInProblem::NotFasted);
+    }
+    if !facts.escort_confirmed {
+        problems.push(CheckInProblem::NoEscort);
+    }
+    let reason_given = facts
+        .pregnancy_test_reason
+        .is_some_and(|r| !r.trim().is_empty());
+    match facts.pregnancy_test {
+        Some("positive") => problems.push(CheckInProblem::PregnancyPositive),
+        Some("not_applicable") if facts.pregnancy_relevant && !reason_given => {
+            problems.push(CheckInProblem::PregnancyNotApplicableWithoutReason);
+        }
+        None if facts.pregnancy_relevant => problems.push(CheckInProblem::PregnancyNotRecorded),
+        _ => {}
+    }
+    if !facts.baseline_taken {
+        problems.push(CheckInProblem::NoBaseline);
+    }
+    problems
+}
+
+/// The order standing on a record: what it gives and the weight it was worked out from.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StandingOrder {
+    pub mg_per_kg: f64,
+    pub dose_mg: f64,
+    pub ordered_for_kg: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum OrderProblem {
+    NoOrder,
+    /// The weight changed since the order: (ordered for, today).
+    WeightChanged(f64, f64),
+    AboveMgPerKg(f64),
+    AboveMg(f64),
+}
+
+impl OrderProblem {
+    pub fn message(&self, rules: &TreatmentRules) -> String {
+        match self {
+            OrderProblem::NoOrder => "Order the dose.".to_owned(),
+            OrderProblem::WeightChanged(then, now) => format!(
+                "The order was worked out for {} kg but today's weight is {} kg: order the dose \
+                 again.",
+                plain_number(*then),
+                plain_number(*now)
+            ),
+            OrderProblem::AboveMgPerKg(per_kg) => format!(
+                "The order gives {} mg/kg of today's weight, above the clinic's maximum of {} \
+                 mg/kg: order the dose again.",
+                plain_number(*per_kg),
+                plain_number(rules.max_mg_per_kg)
+            ),
+            OrderProblem::AboveMg(mg) => format!(
+                "The order gives {} mg, above the clinic's maximum of {} mg: order the dose \
+                 again.",
+                plain_number(*mg),
+                plain_number(rules.max_mg)
+            ),
+        }
+    }
+}
+
+/// Re-checks a standing order just before the start, against today's weight and every cap as
+/// the clinic's settings now stand: the order must have been worked out from this weight, and
+/// neither its mg/kg (ordered, and as a share of today's weight) nor its mg may pass a maximum.
+pub fn order_problems(
+    order: Option<StandingOrder>,
+    weight_kg: Option<f64>,
+    rules: &TreatmentRules,
+) -> Vec<OrderProblem> {
+    let Some(order) = order else {
+        return vec![OrderProblem::NoOrder];
+    };
+    let mut problems = Vec::new();
+    if let (Some(then), Some(now)) = (order.ordered_for_kg, weight_kg)
+        && units(then, 1) != units(now, 1)
+    {
+        problems.push(OrderProblem::WeightChanged(then, now));
+    }
+    // The dose against what the cap allows at today's weight, rounded as orders are (so an
+    // order made at the cap stays within it): 50 mg at 40 kg is 1.25 mg/kg.
+    let today = weight_kg.filter(|kg| *kg > 0.0);
+    let above_for_today = today
+        .is_some_and(|kg| units(order.dose_mg, 1) > units(dose_mg(rules.max_mg_per_kg, kg), 1));
+    if above_for_today || units(order.mg_per_kg, 2) > units(rules.max_mg_per_kg, 2) {
+        let per_kg_today = today.map_or(0.0, |kg| (order.dose_mg / kg * 100.0).round() / 100.0);
+        problems.push(OrderProblem::AboveMgPerKg(
+            per_kg_today.max(order.mg_per_kg),
+        ));
+    }
+    if units(order.dose_mg, 1) > units(rules.max_mg, 1) {
+        problems.push(OrderProblem::AboveMg(order.dose_mg));
+    }
+    problems
+}
+
+/// Why a standing order no longer holds once the check-in's weight changed (None: it holds).
+pub fn order_voided_by(ordered_for_kg: Option<f64>, weight_kg: f64) -> Option<String> {
+    let then = ordered_for_kg?;
+    (units(then, 1) != units(weight_kg, 1)).then(|| {
+        format!(
+            "The weight changed from {} kg to {} kg after the order.",
+            plain_number(then),
+            plain_number(weight_kg)
+        )
+    })
+}
+
+/// Whether a check-in weight is far enough from the last one (more than `pct`%) to be
+/// confirmed: 160 typed into kg for a patient last weighed at 72 kg is usually 160 lb.
+pub fn weight_needs_confirmation(last_kg: Option<f64>, weight_kg: f64, pct: i32) -> bool {
+    last_kg.is_some_and(|last| {
+        let (last, now) = (units(last, 1), units(weight_kg, 1));
+        last > 0
+            && now.abs_diff(last).saturating_mul(100)
+                > last.unsigned_abs() * pct.unsigned_abs() as u64
+    })
+}
+
+/// The amount actually given as typed at the end.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct GivenForm {
+    #[serde(default)]
+    pub given_mg: String,
+    #[serde(default)]
+    pub given_reason: String,
+}
+
+/// Checks the amount given against the order: blank means the ordered dose; less needs the
+/// reason (stopped early, pump problem); more than ordered is refused.
+pub fn check_amount_given(
+    form: &GivenForm,
+    ordered_mg: f64,
+) -> Result<(f64, Option<String>), FormErrors> {
+    let mut errors = FormErrors::default();
+    let given = match parse_decimal(&form.given_mg) {
+        Err(DecimalProblem::Blank) => Some(ordered_mg),
+        Err(DecimalProblem::Comma) => {
+            errors.add("given_mg", "Use a point for decimals, for example 30.5.");
+            None
+        }
+        Ok(value) if value >= 0.0 => Some(units(value, 1) as f64 / 10.0),
+        _ => {
+            errors.add(
+                "given_mg",
+                "Enter the amount given in mg as a number, for example 30.5.",
+            );
+            None
+        }
+    };
+    let reason = form.given_reason.trim();
+    if reason.chars().count() > TEXT_MAX {
+        errors.add(
+            "given_reason",
+            format!("Keep the reason to {TEXT_MAX} characters or fewer."),
+        );
+    }
+    if let Some(given) = given {
+        if units(given, 1) > units(ordered_mg, 1) {
+            errors.add(
+                "given_mg",
+                format!(
+                    "{} mg is more than the {} mg ordered: record what was given, at most the \
+                     order.",
+                    plain_number(given),
+                    plain_number(ordered_mg)
+                ),
+            );
+        } else if units(given, 1) < units(ordered_mg, 1) && reason.is_empty() {
+            errors.add(
+                "given_reason",
+                format!(
+                    "{} mg is less than the {} mg ordered: give the reason (for example stopped \
+                     early).",
+                    plain_number(given),
+                    plain_number(ordered_mg)
+                ),
+            );
+        }
+    }
+    match given {
+        Some(given) if errors.is_empty() => Ok((
+            given,
+            (units(given, 1) < units(ordered_mg, 1)).then(|| reason.to_owned()),
+        )),
+        _ => Err(errors),
+    }
+}
+
+/// Whether an infusion ran for less than the clinic's share (`pct`%) of the ordered minutes.
+pub fn is_short_infusion(ran: Duration, ordered_minutes: i32, pct: i32) -> bool {
+    ran.whole_seconds().saturating_mul(100) < i64::from(ordered_minutes) * 60 * i64::from(pct)
+}
+
+/// Why a record cannot be opened or started for its appointment (None: it can): a cancelled
+/// or missed appointment's record stays as it is.
+pub fn closed_appointment(status: &str) -> Option<&'static str> {
+    match status {
+        "cancelled" => Some(
+            "This appointment was cancelled: its infusion record cannot be opened or started. \
+             Book a new infusion.",
+        ),
+        "no_show" => Some(
+            "This appointment was marked as a no-show: its infusion record cannot be opened or \
+             started. Book a new infusion.",
+        ),
+        _ => None,
+    }
 }
 
 /// Response: PHQ-9 at least 50% below a baseline above 0.
@@ -1254,6 +1548,14 @@ pub struct RulesForm {
     pub follow_up_every_infusions: String,
     #[serde(default)]
     pub follow_up_every_months: String,
+    #[serde(default)]
+    pub weight_change_confirm_pct: String,
+    #[serde(default)]
+    pub min_observation_minutes: String,
+    #[serde(default)]
+    pub discharge_systolic_min: String,
+    #[serde(default)]
+    pub short_infusion_pct: String,
 }
 
 impl RulesForm {
@@ -1279,6 +1581,10 @@ impl RulesForm {
             discharge_hr_margin: rules.discharge_hr_margin.to_string(),
             follow_up_every_infusions: rules.follow_up_every_infusions.to_string(),
             follow_up_every_months: rules.follow_up_every_months.to_string(),
+            weight_change_confirm_pct: rules.weight_change_confirm_pct.to_string(),
+            min_observation_minutes: rules.min_observation_minutes.to_string(),
+            discharge_systolic_min: rules.discharge_systolic_min.to_string(),
+            short_infusion_pct: rules.short_infusion_pct.to_string(),
         }
     }
 }
@@ -1449,6 +1755,34 @@ pub fn check_rules(form: &RulesForm) -> Result<TreatmentRules, FormErrors> {
             &form.follow_up_every_months,
             (1, 24),
             " months",
+        ),
+        weight_change_confirm_pct: setting(
+            &mut e,
+            "weight_change_confirm_pct",
+            &form.weight_change_confirm_pct,
+            (1, 50),
+            "%",
+        ),
+        min_observation_minutes: setting(
+            &mut e,
+            "min_observation_minutes",
+            &form.min_observation_minutes,
+            (0, 480),
+            " minutes",
+        ),
+        discharge_systolic_min: setting(
+            &mut e,
+            "discharge_systolic_min",
+            &form.discharge_systolic_min,
+            (50, 140),
+            mm,
+        ),
+        short_infusion_pct: setting(
+            &mut e,
+            "short_infusion_pct",
+            &form.short_infusion_pct,
+            (1, 100),
+            "%",
         ),
     };
     let a = rules.alerts;
@@ -1964,24 +2298,6 @@ mod tests {
     }
 
     #[test]
-    fn weight_is_a_decimal_in_kg_rounded_to_a_tenth() {
-        assert_eq!(parse_weight(" 72.4 "), Ok(72.4));
-        assert_eq!(parse_weight("72.46"), Ok(72.5));
-        assert_eq!(parse_weight("20"), Ok(20.0));
-        assert_eq!(parse_weight("350.0"), Ok(350.0));
-        assert!(
-            parse_weight("")
-                .unwrap_err()
-                .contains("Enter today's weight")
-        );
-        assert!(parse_weight("72,4").unwrap_err().contains("point"));
-        assert!(parse_weight("19.9").unwrap_err().contains("20 to 350"));
-        assert!(parse_weight("350.1").is_err());
-        assert!(parse_weight("NaN").is_err());
-        assert!(parse_weight("1e2").is_err());
-    }
-
-    #[test]
     fn moaas_labels_cover_zero_to_five() {
         assert_eq!(
             moaas_label(5),
@@ -2100,10 +2416,10 @@ mod tests {
 
     fn ready() -> DischargeFacts {
         DischargeFacts {
-            infusion_ended: true,
+            since_end: Some(Duration::minutes(30)),
             baseline: Some(vitals(130, 80)),
             latest: Some(vitals(150, 100)),
-            latest_moaas: Some(5),
+            moaas_after_end: Some(5),
             escort_present: true,
             no_driving_acknowledged: true,
         }
@@ -2136,19 +2452,19 @@ mod tests {
             vec![DischargeProblem::NoReadings]
         );
         let facts = DischargeFacts {
-            latest_moaas: Some(4),
+            moaas_after_end: Some(4),
             ..ready()
         };
         let problems = discharge_problems(&facts, &rules());
         assert_eq!(problems, vec![DischargeProblem::Moaas(Some(4))]);
         assert_eq!(
             problems[0].message(),
-            "MOAA/S is 4, not 5: wait and rate again."
+            "MOAA/S after the end is 4, not 5: wait and rate again."
         );
         assert!(
             DischargeProblem::Moaas(None)
                 .message()
-                .starts_with("No MOAA/S rating yet")
+                .starts_with("No MOAA/S rating since the infusion ended")
         );
     }
 
@@ -2199,7 +2515,10 @@ mod tests {
             vec![DischargeProblem::VitalsNotBack(VitalSign::ALL.to_vec())]
         );
         let told = problems[0].message_with(&rules());
-        assert!(told.contains("Blood pressure (systolic) is not back within 20 mmHg of baseline."));
+        assert!(told.contains(
+            "Blood pressure (systolic) is not back within 20 mmHg of baseline (above or below) \
+             and at least 90 mmHg."
+        ));
         assert!(told.contains("Heart rate is not back within 20 bpm of baseline."));
         assert!(told.contains("SpO2 is below 92%."));
         assert!(told.ends_with("Wait and take another reading."));
@@ -2208,16 +2527,297 @@ mod tests {
                 .message()
                 .contains("Blood pressure (diastolic) is not back near baseline.")
         );
-        // A pressure below baseline is no reason to keep the patient.
-        let lower = DischargeFacts {
+        // A falling pressure keeps the patient like a high one: the margin holds both ways.
+        let at_lower_margin = DischargeFacts {
             latest: Some(Vitals {
-                systolic: 100,
+                systolic: 110,
                 diastolic: 60,
                 ..baseline
             }),
             ..facts
         };
-        assert_eq!(discharge_problems(&lower, &rules()), vec![]);
+        assert_eq!(discharge_problems(&at_lower_margin, &rules()), vec![]);
+        let lower = DischargeFacts {
+            latest: Some(Vitals {
+                systolic: 109,
+                diastolic: 59,
+                ..baseline
+            }),
+            ..facts
+        };
+        assert_eq!(
+            discharge_problems(&lower, &rules()),
+            vec![DischargeProblem::VitalsNotBack(vec![
+                VitalSign::Systolic,
+                VitalSign::Diastolic
+            ])]
+        );
+        // Below the clinic's lowest systolic, even close to a low baseline.
+        let low_baseline = Vitals {
+            systolic: 95,
+            diastolic: 60,
+            ..baseline
+        };
+        let at_bound = DischargeFacts {
+            baseline: Some(low_baseline),
+            latest: Some(Vitals {
+                systolic: 90,
+                ..low_baseline
+            }),
+            ..facts
+        };
+        assert_eq!(discharge_problems(&at_bound, &rules()), vec![]);
+        let below_bound = DischargeFacts {
+            latest: Some(Vitals {
+                systolic: 89,
+                ..low_baseline
+            }),
+            ..at_bound
+        };
+        assert_eq!(
+            discharge_problems(&below_bound, &rules()),
+            vec![DischargeProblem::VitalsNotBack(vec![VitalSign::Systolic])]
+        );
+    }
+
+    #[test]
+    fn discharge_waits_for_the_observation_time_after_the_end() {
+        let just_ended = DischargeFacts {
+            since_end: Some(Duration::ZERO),
+            ..ready()
+        };
+        let problems = discharge_problems(&just_ended, &rules());
+        assert_eq!(problems, vec![DischargeProblem::ObservationNotOver(30)]);
+        assert!(
+            problems[0]
+                .message_with(&rules())
+                .contains("(the clinic's minimum is 30 minutes): 30 more minutes")
+        );
+        let almost = DischargeFacts {
+            since_end: Some(Duration::minutes(30) - Duration::seconds(1)),
+            ..ready()
+        };
+        assert_eq!(
+            discharge_problems(&almost, &rules()),
+            vec![DischargeProblem::ObservationNotOver(1)]
+        );
+        let none_needed = TreatmentRules {
+            min_observation_minutes: 0,
+            ..rules()
+        };
+        assert_eq!(discharge_problems(&just_ended, &none_needed), vec![]);
+    }
+
+    #[test]
+    fn only_a_moaas_rated_after_the_end_counts() {
+        let end = datetime!(2026-11-02 10:00 UTC);
+        let ratings = [
+            (end - Duration::minutes(5), 5),
+            (end, 4),
+            (end + Duration::minutes(20), 5),
+        ];
+        assert_eq!(moaas_after_end(&ratings, None), None);
+        assert_eq!(moaas_after_end(&ratings[..1], Some(end)), None);
+        assert_eq!(moaas_after_end(&ratings[..2], Some(end)), Some(4));
+        assert_eq!(moaas_after_end(&ratings, Some(end)), Some(5));
+    }
+
+    fn checked_in() -> CheckInFacts<'static> {
+        CheckInFacts {
+            checked_in: true,
+            fasting_confirmed: true,
+            escort_confirmed: true,
+            pregnancy_test: Some("negative"),
+            pregnancy_test_reason: None,
+            pregnancy_relevant: true,
+            baseline_taken: true,
+        }
+    }
+
+    #[test]
+    fn the_check_in_blocks_the_start_until_complete() {
+        assert_eq!(check_in_problems(&checked_in()), vec![]);
+        assert_eq!(
+            check_in_problems(&CheckInFacts::default()),
+            vec![CheckInProblem::NotCheckedIn]
+        );
+        let gaps = CheckInFacts {
+            fasting_confirmed: false,
+            escort_confirmed: false,
+            pregnancy_test: None,
+            baseline_taken: false,
+            ..checked_in()
+        };
+        assert_eq!(
+            check_in_problems(&gaps),
+            vec![
+                CheckInProblem::NotFasted,
+                CheckInProblem::NoEscort,
+                CheckInProblem::PregnancyNotRecorded,
+                CheckInProblem::NoBaseline
+            ]
+        );
+        let positive = CheckInFacts {
+            pregnancy_test: Some("positive"),
+            ..checked_in()
+        };
+        assert_eq!(
+            check_in_problems(&positive),
+            vec![CheckInProblem::PregnancyPositive]
+        );
+    }
+
+    #[test]
+    fn a_pregnancy_test_that_does_not_apply_needs_a_reason_when_it_could() {
+        let unexplained = CheckInFacts {
+            pregnancy_test: Some("not_applicable"),
+            pregnancy_test_reason: Some("  "),
+            ..checked_in()
+        };
+        assert_eq!(
+            check_in_problems(&unexplained),
+            vec![CheckInProblem::PregnancyNotApplicableWithoutReason]
+        );
+        let explained = CheckInFacts {
+            pregnancy_test_reason: Some("Hysterectomy 2019"),
+            ..unexplained
+        };
+        assert_eq!(check_in_problems(&explained), vec![]);
+        let not_concerned = CheckInFacts {
+            pregnancy_test: None,
+            pregnancy_relevant: false,
+            ..checked_in()
+        };
+        assert_eq!(check_in_problems(&not_concerned), vec![]);
+        let not_concerned_marked = CheckInFacts {
+            pregnancy_test: Some("not_applicable"),
+            ..not_concerned
+        };
+        assert_eq!(check_in_problems(&not_concerned_marked), vec![]);
+    }
+
+    #[test]
+    fn the_start_rechecks_the_order_against_todays_weight_and_the_caps() {
+        let order = StandingOrder {
+            mg_per_kg: 0.5,
+            dose_mg: 50.0,
+            ordered_for_kg: Some(100.0),
+        };
+        assert_eq!(order_problems(Some(order), Some(100.0), &rules()), vec![]);
+        assert_eq!(
+            order_problems(None, Some(100.0), &rules()),
+            vec![OrderProblem::NoOrder]
+        );
+        // 50 mg ordered at 100 kg, started at 40 kg: 1.25 mg/kg, past the cap.
+        let problems = order_problems(Some(order), Some(40.0), &rules());
+        assert_eq!(
+            problems,
+            vec![
+                OrderProblem::WeightChanged(100.0, 40.0),
+                OrderProblem::AboveMgPerKg(1.25)
+            ]
+        );
+        assert!(
+            problems[0]
+                .message(&rules())
+                .contains("order the dose again")
+        );
+        // Exactly at the caps is allowed; a cap lowered since the order is not.
+        let at_caps = StandingOrder {
+            mg_per_kg: 1.0,
+            dose_mg: 100.0,
+            ordered_for_kg: Some(100.0),
+        };
+        assert_eq!(order_problems(Some(at_caps), Some(100.0), &rules()), vec![]);
+        let lowered = TreatmentRules {
+            max_mg: 99.9,
+            max_mg_per_kg: 0.99,
+            ..rules()
+        };
+        assert_eq!(
+            order_problems(Some(at_caps), Some(100.0), &lowered),
+            vec![
+                OrderProblem::AboveMgPerKg(1.0),
+                OrderProblem::AboveMg(100.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_changed_weight_voids_the_order() {
+        assert_eq!(order_voided_by(None, 72.4), None);
+        assert_eq!(order_voided_by(Some(72.4), 72.4), None);
+        assert_eq!(
+            order_voided_by(Some(100.0), 40.0).as_deref(),
+            Some("The weight changed from 100 kg to 40 kg after the order.")
+        );
+        assert!(order_voided_by(Some(72.4), 72.5).is_some());
+    }
+
+    #[test]
+    fn a_weight_far_from_the_last_one_needs_confirming() {
+        assert!(!weight_needs_confirmation(None, 160.0, 10));
+        assert!(weight_needs_confirmation(Some(72.0), 160.0, 10));
+        assert!(!weight_needs_confirmation(Some(72.0), 79.2, 10));
+        assert!(weight_needs_confirmation(Some(72.0), 79.3, 10));
+        assert!(!weight_needs_confirmation(Some(72.0), 64.8, 10));
+        assert!(weight_needs_confirmation(Some(72.0), 64.7, 10));
+    }
+
+    #[test]
+    fn the_amount_given_is_at_most_the_order_and_less_needs_a_reason() {
+        let given = |mg: &str, reason: &str| {
+            check_amount_given(
+                &GivenForm {
+                    given_mg: mg.into(),
+                    given_reason: reason.into(),
+                },
+                36.2,
+            )
+        };
+        assert_eq!(given("", ""), Ok((36.2, None)));
+        assert_eq!(given("36.2", ""), Ok((36.2, None)));
+        assert_eq!(
+            given("20", " Stopped early: nausea "),
+            Ok((20.0, Some("Stopped early: nausea".to_owned())))
+        );
+        assert_eq!(
+            given("0", "Line failed"),
+            Ok((0.0, Some("Line failed".to_owned())))
+        );
+        assert!(given("20", "").unwrap_err().get("given_reason").is_some());
+        assert!(
+            given("36.3", "")
+                .unwrap_err()
+                .get("given_mg")
+                .unwrap()
+                .contains("more than the 36.2 mg ordered")
+        );
+        assert!(given("-1", "x").unwrap_err().get("given_mg").is_some());
+        assert!(given("2,5", "x").unwrap_err().get("given_mg").is_some());
+    }
+
+    #[test]
+    fn an_infusion_much_shorter_than_ordered_is_marked() {
+        assert!(!is_short_infusion(Duration::minutes(30), 40, 75));
+        assert!(is_short_infusion(
+            Duration::minutes(30) - Duration::seconds(1),
+            40,
+            75
+        ));
+        assert!(!is_short_infusion(Duration::minutes(45), 40, 75));
+    }
+
+    #[test]
+    fn a_cancelled_or_missed_appointment_keeps_its_record_closed() {
+        assert!(
+            closed_appointment("cancelled")
+                .unwrap()
+                .contains("cancelled")
+        );
+        assert!(closed_appointment("no_show").unwrap().contains("no-show"));
+        assert_eq!(closed_appointment("booked"), None);
+        assert_eq!(closed_appointment("checked_in"), None);
     }
 
     #[test]

@@ -12,12 +12,15 @@ use time::OffsetDateTime;
 use super::chart::{self, Chart, Guide, Series};
 use super::db::{
     self, AddendumRow, CheckIn, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, Signature,
+    VoidedOrderRow,
 };
 use super::model::{
-    self, DischargeFacts, DischargeProblem, DoseForm, EventForm, Protocol, Route, Severity,
-    SideEffect, TreatmentRules, VitalSign, Vitals, VitalsForm,
+    self, CheckInFacts, DischargeFacts, DischargeProblem, DoseForm, EventForm, GivenForm, Protocol,
+    Route, Severity, SideEffect, StandingOrder, TreatmentRules, VitalSign, Vitals, VitalsForm,
 };
 use super::reference;
+use crate::alerts::db::AlertRow;
+use crate::alerts::model::AlertKind;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -41,8 +44,17 @@ pub struct CheckInForm {
     pub escort: Option<String>,
     #[serde(default)]
     pub pregnancy_test: String,
+    /// Why the test does not apply, when "not applicable" is chosen.
+    #[serde(default)]
+    pub pregnancy_test_reason: String,
+    /// The weight as typed, in `weight_unit` ("kg" or "lb").
     #[serde(default)]
     pub weight_kg: String,
+    #[serde(default)]
+    pub weight_unit: String,
+    /// Ticked to confirm a weight far from the last one.
+    #[serde(default)]
+    pub weight_confirmed: Option<String>,
     #[serde(flatten)]
     pub vitals: VitalsForm,
 }
@@ -83,6 +95,7 @@ pub enum Section {
     Start,
     Vitals,
     Event,
+    End,
     Discharge,
     Addendum,
 }
@@ -95,9 +108,12 @@ pub struct Typed {
     pub start: StartForm,
     pub vitals: VitalsForm,
     pub event: EventForm,
+    pub given: GivenForm,
     pub discharge: Option<DischargeForm>,
     pub addendum: AddendumForm,
     pub refused: Option<(Section, FormErrors)>,
+    /// A refused clearing of an alert: which one, the typed note and the message.
+    pub alert_clear: Option<(i64, String, String)>,
 }
 
 /// A reading as the timeline shows it: local time and the signs outside the alert ranges.
@@ -129,7 +145,10 @@ struct FlowsheetPage {
     chart: String,
     events: Vec<(EventRow, String)>,
     addenda: Vec<(AddendumRow, String)>,
+    voided: Vec<(VoidedOrderRow, String)>,
+    short_infusion: bool,
     pre_session: Vec<PreSessionScore>,
+    alerts: Vec<AlertRow>,
     gate: Vec<GateProblem>,
     start_problems: Vec<String>,
     bp_held: bool,
@@ -154,6 +173,32 @@ impl FlowsheetPage {
 
     fn time(&self, at: &OffsetDateTime) -> String {
         self.zone.format(*at)
+    }
+
+    fn alert_label(&self, code: &str) -> &'static str {
+        AlertKind::parse(code).map_or("Alert", AlertKind::label)
+    }
+
+    fn alert_prompt(&self, code: &str) -> &'static str {
+        AlertKind::parse(code).map_or("Note", AlertKind::clearing_prompt)
+    }
+
+    fn alert_action(&self, id: &i64) -> String {
+        format!("/infusions/{}/alerts/{id}/clear", self.sheet.appointment_id)
+    }
+
+    fn alert_typed(&self, id: &i64) -> &str {
+        match &self.typed.alert_clear {
+            Some((at, note, _)) if at == id => note,
+            _ => "",
+        }
+    }
+
+    fn alert_error(&self, id: &i64) -> Option<&str> {
+        match &self.typed.alert_clear {
+            Some((at, _, message)) if at == id => Some(message),
+            _ => None,
+        }
     }
 
     fn clock(&self, at: &Option<OffsetDateTime>) -> String {
@@ -190,9 +235,39 @@ impl FlowsheetPage {
             fasting: self.sheet.fasting_confirmed.then(|| "yes".to_owned()),
             escort: self.sheet.escort_confirmed.then(|| "yes".to_owned()),
             pregnancy_test: self.sheet.pregnancy_test.clone().unwrap_or_default(),
+            pregnancy_test_reason: self.sheet.pregnancy_test_reason.clone().unwrap_or_default(),
             weight_kg: self.number(&self.sheet.weight_kg),
+            weight_unit: "kg".to_owned(),
+            weight_confirmed: None,
             vitals: VitalsForm::default(),
         })
+    }
+
+    /// The weights to compare today's with, beside the field.
+    fn weight_hint(&self) -> String {
+        let mut known = Vec::new();
+        if let Some(kg) = self.sheet.profile_weight_kg {
+            known.push(format!("profile {} kg", model::plain_number(kg)));
+        }
+        if let Some(kg) = self.sheet.last_weight_kg {
+            known.push(format!("last infusion {} kg", model::plain_number(kg)));
+        }
+        if known.is_empty() {
+            "No earlier weight on record.".to_owned()
+        } else {
+            format!(
+                "Earlier: {}. A weight more than {}% from the last one must be confirmed.",
+                known.join(", "),
+                self.rules.weight_change_confirm_pct
+            )
+        }
+    }
+
+    fn given_hint(&self) -> String {
+        format!(
+            "Leave empty if the whole order was given ({} mg).",
+            self.number(&self.sheet.dose_mg)
+        )
     }
 
     fn dose_hint(&self) -> String {
@@ -271,7 +346,10 @@ pub struct SheetRecord {
     readings: Vec<ReadingRow>,
     events: Vec<EventRow>,
     addenda: Vec<AddendumRow>,
+    voided: Vec<VoidedOrderRow>,
     pre_session: Vec<PreSessionScore>,
+    /// The patient's open clinical alerts, shown at the top.
+    alerts: Vec<AlertRow>,
     /// Consent and screening as they stand (today: see `standing_gate`).
     gate: Vec<GateProblem>,
     /// The vitals chart, drawn once per change.
@@ -282,21 +360,28 @@ pub struct SheetRecord {
 pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<SheetRecord> {
     let clinic = crate::scheduling::reference::current(state).await?;
     let treatment = reference::current(state).await?;
-    let (readings, events, addenda) = match sheet.record_id {
+    let (readings, events, addenda, voided) = match sheet.record_id {
         Some(id) => (
             db::readings(&state.db, id).await?,
             db::events(&state.db, id).await?,
             db::addenda(&state.db, id).await?,
+            db::voided_orders(&state.db, id).await?,
         ),
-        None => (Vec::new(), Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
     Ok(SheetRecord {
         chart: vitals_chart(&readings, &treatment.rules, clinic.settings.zone()),
         pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
+        alerts: crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50)
+            .await?
+            .into_iter()
+            .filter(|a| a.cleared_at.is_none())
+            .collect(),
         gate: standing_gate(state, &clinic.settings, &sheet).await?,
         readings,
         events,
         addenda,
+        voided,
         sheet,
     })
 }
@@ -320,30 +405,28 @@ async fn flowsheet_page(
         readings,
         events,
         addenda,
+        voided,
         pre_session,
+        alerts,
         gate,
         chart,
     } = record;
+    let now = state.clock.now();
     let baseline = latest_of(&readings, "baseline");
-    let latest = latest_of(&readings, "recovery");
     let bp_held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
-    let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
-    let start_problems = start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate);
-    let latest_moaas = latest_moaas(&events);
-    let discharge_problems = model::discharge_problems(
-        &DischargeFacts {
-            infusion_ended: sheet.ended_at.is_some(),
-            baseline,
-            latest,
-            latest_moaas,
-            escort_present: sheet.escort_present,
-            no_driving_acknowledged: sheet.no_driving_acknowledged,
-        },
-        &rules,
-    )
-    .iter()
-    .map(|p| p.message_with(&rules))
-    .collect();
+    let pregnancy_relevant = is_pregnancy_relevant(&sheet);
+    let start_problems = start_problems(&sheet, baseline.as_ref(), &gate, &rules);
+    let discharge_problems =
+        model::discharge_problems(&discharge_facts(&sheet, &readings, &events, now), &rules)
+            .iter()
+            .map(|p| p.message_with(&rules))
+            .collect();
+    let short_infusion = match (sheet.started_at, sheet.ended_at, sheet.minutes) {
+        (Some(start), Some(end), Some(minutes)) => {
+            model::is_short_infusion(end - start, minutes, rules.short_infusion_pct)
+        }
+        _ => false,
+    };
     let last_reading = readings.last().map(|r| r.taken_at);
     let next_due = model::next_reading_due(
         sheet.started_at,
@@ -351,7 +434,7 @@ async fn flowsheet_page(
         sheet.signed_at.is_some(),
         rules.vitals_interval_minutes,
     );
-    let overdue = model::is_overdue(next_due, OffsetDateTime::now_utc());
+    let overdue = model::is_overdue(next_due, now);
     let timeline = readings
         .into_iter()
         .map(|reading| TimelineRow {
@@ -379,7 +462,10 @@ async fn flowsheet_page(
             chart,
             events: zone.label_each(events, |e| e.at),
             addenda: zone.label_each(addenda, |a| a.signed_at),
+            voided: zone.label_each(voided, |v| v.voided_at),
+            short_infusion,
             pre_session,
+            alerts,
             gate,
             start_problems,
             bp_held,
@@ -428,46 +514,72 @@ fn latest_of(readings: &[ReadingRow], phase: &str) -> Option<Vitals> {
         .map(|r| r.vitals)
 }
 
-fn latest_moaas(events: &[EventRow]) -> Option<i16> {
-    events
-        .iter()
-        .rev()
-        .find_map(|e| e.moaas.filter(|_| e.kind == "moaas"))
+/// The pregnancy test concerns every patient not recorded as male at birth.
+fn is_pregnancy_relevant(sheet: &FlowsheetRow) -> bool {
+    sheet.sex_at_birth.as_deref() != Some("male")
 }
 
-/// What still stops the start, in the words of the checklist.
+/// What discharge is judged on, as the record stands `now` (the app's clock).
+fn discharge_facts(
+    sheet: &FlowsheetRow,
+    readings: &[ReadingRow],
+    events: &[EventRow],
+    now: OffsetDateTime,
+) -> DischargeFacts {
+    let ratings: Vec<(OffsetDateTime, i16)> = events
+        .iter()
+        .filter(|e| e.kind == "moaas")
+        .filter_map(|e| e.moaas.map(|score| (e.at, score)))
+        .collect();
+    DischargeFacts {
+        since_end: sheet.ended_at.map(|end| now - end),
+        baseline: latest_of(readings, "baseline"),
+        latest: latest_of(readings, "recovery"),
+        moaas_after_end: model::moaas_after_end(&ratings, sheet.ended_at),
+        escort_present: sheet.escort_present,
+        no_driving_acknowledged: sheet.no_driving_acknowledged,
+    }
+}
+
+/// What still stops the start, in the words of the checklist: the gate, a closed
+/// appointment, the check-in, and the order checked against today's weight and the caps.
 fn start_problems(
     sheet: &FlowsheetRow,
     baseline: Option<&Vitals>,
-    pregnancy_relevant: bool,
     gate: &[GateProblem],
+    rules: &TreatmentRules,
 ) -> Vec<String> {
     let mut problems: Vec<String> = gate.iter().map(GateProblem::message).collect();
-    if sheet.checked_in_at.is_none() {
-        problems.push("Complete the check-in.".to_owned());
-    } else {
-        if !sheet.fasting_confirmed {
-            problems.push("Confirm the patient fasted as instructed.".to_owned());
-        }
-        if !sheet.escort_confirmed {
-            problems.push("Confirm the escort or ride home.".to_owned());
-        }
-        match sheet.pregnancy_test.as_deref() {
-            Some("positive") => problems.push(
-                "The pregnancy test is positive: ketamine is not given in pregnancy.".to_owned(),
-            ),
-            None if pregnancy_relevant => {
-                problems.push("Record the pregnancy test result.".to_owned());
-            }
-            _ => {}
-        }
-        if baseline.is_none() {
-            problems.push("Take the baseline vitals.".to_owned());
-        }
+    if let Some(closed) = model::closed_appointment(&sheet.appointment_status) {
+        problems.push(closed.to_owned());
     }
-    if sheet.ordered_at.is_none() {
-        problems.push("Order the dose.".to_owned());
-    }
+    let check_in = CheckInFacts {
+        checked_in: sheet.checked_in_at.is_some(),
+        fasting_confirmed: sheet.fasting_confirmed,
+        escort_confirmed: sheet.escort_confirmed,
+        pregnancy_test: sheet.pregnancy_test.as_deref(),
+        pregnancy_test_reason: sheet.pregnancy_test_reason.as_deref(),
+        pregnancy_relevant: is_pregnancy_relevant(sheet),
+        baseline_taken: baseline.is_some(),
+    };
+    problems.extend(
+        model::check_in_problems(&check_in)
+            .into_iter()
+            .map(|p| p.message().to_owned()),
+    );
+    let order = match (sheet.mg_per_kg, sheet.dose_mg, sheet.ordered_at) {
+        (Some(mg_per_kg), Some(dose_mg), Some(_)) => Some(StandingOrder {
+            mg_per_kg,
+            dose_mg,
+            ordered_for_kg: sheet.order_weight_kg,
+        }),
+        _ => None,
+    };
+    problems.extend(
+        model::order_problems(order, sheet.weight_kg, rules)
+            .iter()
+            .map(|p| p.message(rules)),
+    );
     problems
 }
 
@@ -580,7 +692,9 @@ pub async fn show(
     flowsheet_page(&state, ctx, (*record).clone(), Typed::default()).await
 }
 
-/// The check-in: checklist, today's weight and the baseline vitals, all or nothing.
+/// The check-in: checklist, today's weight and the baseline vitals, all or nothing. A weight
+/// other than the one a standing order was worked out from voids that order (kept, with the
+/// reason); the clinician orders again.
 pub async fn check_in(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -590,6 +704,7 @@ pub async fn check_in(
     Form(form): Form<CheckInForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let rules = reference::current(&state).await?.rules.clone();
     let mut errors = locked(&sheet).unwrap_or_default();
     if sheet.started_at.is_some() {
         errors.add(
@@ -597,9 +712,30 @@ pub async fn check_in(
             "The infusion has started: the check-in can no longer change.",
         );
     }
-    let weight = model::parse_weight(&form.weight_kg);
-    if let Err(message) = &weight {
-        errors.add("weight_kg", message.clone());
+    errors.check(
+        "record",
+        model::closed_appointment(&sheet.appointment_status),
+    );
+    let weight = crate::patients::model::parse_weight(&form.weight_kg, &form.weight_unit);
+    match &weight {
+        Err(message) => errors.add("weight_kg", *message),
+        Ok(kg) => {
+            let last = sheet.last_weight_kg.or(sheet.profile_weight_kg);
+            if form.weight_confirmed.is_none()
+                && model::weight_needs_confirmation(last, *kg, rules.weight_change_confirm_pct)
+            {
+                errors.add(
+                    "weight_kg",
+                    format!(
+                        "{} kg is more than {}% away from the last weight ({} kg). Check the \
+                         unit and the scale; if it is right, tick \"The weight is right\".",
+                        model::plain_number(*kg),
+                        rules.weight_change_confirm_pct,
+                        model::plain_number(last.unwrap_or_default())
+                    ),
+                );
+            }
+        }
     }
     let pregnancy = match form.pregnancy_test.trim() {
         "" => None,
@@ -609,6 +745,15 @@ pub async fn check_in(
             None
         }
     };
+    let reason = form.pregnancy_test_reason.trim();
+    let pregnancy_reason =
+        (pregnancy.as_deref() == Some("not_applicable") && !reason.is_empty()).then_some(reason);
+    if reason.chars().count() > model::TEXT_MAX {
+        errors.add(
+            "pregnancy_test_reason",
+            "Keep the reason to 500 characters or fewer.",
+        );
+    }
     let vitals = model::check_vitals(&form.vitals);
     if let Err(problems) = &vitals {
         for (field, message) in problems.all() {
@@ -622,6 +767,7 @@ pub async fn check_in(
         };
         return refused(&state, ctx, sheet, typed, Section::CheckIn, errors).await;
     };
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let record = db::open_record(
         &mut tx,
@@ -630,14 +776,35 @@ pub async fn check_in(
         clinician.id,
     )
     .await?;
+    db::lock_record(&mut tx, record).await?;
+    let ordered_for = db::flowsheet(&mut *tx, sheet.appointment_id)
+        .await?
+        .filter(|s| s.ordered_at.is_some())
+        .map(|s| s.order_weight_kg.or(s.weight_kg));
+    if let Some(reason) = ordered_for.and_then(|kg| model::order_voided_by(kg, weight_kg))
+        && db::void_order(&mut tx, record, &reason, clinician.id).await?
+    {
+        audit::record(
+            &mut *tx,
+            audit::Entry::new(action::INFUSION_ORDER_VOID, Some(&clinician), &meta)
+                .patient(sheet.patient_id)
+                .detail(format!(
+                    "appointment {}; weight changed after the order",
+                    sheet.appointment_id
+                )),
+        )
+        .await?;
+    }
     let check_in = CheckIn {
         fasting_confirmed: form.fasting.is_some(),
         escort_confirmed: form.escort.is_some(),
         pregnancy_test: pregnancy.as_deref(),
+        pregnancy_test_reason: pregnancy_reason,
         weight_kg,
+        at: now,
     };
     db::save_check_in(&mut *tx, record, &check_in, clinician.id).await?;
-    db::add_reading(&mut *tx, record, "baseline", &vitals, clinician.id).await?;
+    db::add_reading(&mut *tx, record, "baseline", &vitals, clinician.id, now).await?;
     // The front desk may not have checked the patient in yet: the clinician's check-in does.
     if sheet.appointment_status == "booked" {
         crate::scheduling::db::check_in(&mut tx, sheet.appointment_id, clinician.id).await?;
@@ -671,7 +838,9 @@ pub async fn order(
         sheet.weight_kg,
         &treatment.rules,
     );
-    let record = sheet.record_id.filter(|_| sheet.started_at.is_none());
+    let record = sheet.record_id.filter(|_| {
+        sheet.started_at.is_none() && model::closed_appointment(&sheet.appointment_status).is_none()
+    });
     let (Ok(order), Some(record)) = (&checked, record) else {
         let mut errors = checked.err().unwrap_or_default();
         if sheet.started_at.is_some() {
@@ -680,19 +849,41 @@ pub async fn order(
                 "The infusion has started: the order can no longer change.",
             );
         }
+        errors.check(
+            "record",
+            model::closed_appointment(&sheet.appointment_status),
+        );
         let typed = Typed {
             dose: Some(form),
             ..Typed::default()
         };
         return refused(&state, ctx, sheet, typed, Section::Order, errors).await;
     };
+    let weight_kg = sheet.weight_kg.unwrap_or_default();
     let mut tx = state.db.begin().await?;
-    db::save_order(&mut *tx, record, order, clinician.id).await?;
+    if !db::save_order(&mut *tx, record, order, weight_kg, clinician.id).await? {
+        tx.rollback().await?;
+        let mut errors = FormErrors::default();
+        errors.add(
+            "weight",
+            "The check-in changed while you ordered (or the infusion started): check the \
+             weight and order again.",
+        );
+        let typed = Typed {
+            dose: Some(form),
+            ..Typed::default()
+        };
+        let sheet = sheet_or_not_found(&state, appointment_id).await?;
+        return refused(&state, ctx, sheet, typed, Section::Order, errors).await;
+    }
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_ORDER, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "start"))
 }
 
+/// The start. Inside its transaction, with the record locked, it checks the check-in and the
+/// order again against today's weight and every cap, so nothing changed since the page was
+/// drawn slips through.
 pub async fn start(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -702,21 +893,27 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let rules = &reference::current(&state).await?.rules;
+    let rules = reference::current(&state).await?.rules.clone();
     let clinic = crate::scheduling::reference::current(&state).await?;
+    let gate = standing_gate(&state, &clinic.settings, &sheet).await?;
+    let mut tx = state.db.begin().await?;
+    if let Some(record) = sheet.record_id {
+        db::lock_record(&mut tx, record).await?;
+    }
+    let sheet = db::flowsheet(&mut *tx, appointment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let readings = match sheet.record_id {
-        Some(id) => db::readings(&state.db, id).await?,
+        Some(id) => db::readings(&mut *tx, id).await?,
         None => Vec::new(),
     };
     let baseline = latest_of(&readings, "baseline");
-    let gate = standing_gate(&state, &clinic.settings, &sheet).await?;
-    let pregnancy_relevant = sheet.sex_at_birth.as_deref() != Some("male");
     let mut errors = FormErrors::default();
-    for problem in start_problems(&sheet, baseline.as_ref(), pregnancy_relevant, &gate) {
+    for problem in start_problems(&sheet, baseline.as_ref(), &gate, &rules) {
         errors.add("start", problem);
     }
     let reason = form.bp_override_reason.trim();
-    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, rules));
+    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
     if held && reason.is_empty() {
         errors.add(
             "bp_override_reason",
@@ -732,14 +929,14 @@ pub async fn start(
         errors.add("start", "The infusion has already started.");
     }
     let Some(record) = sheet.record_id.filter(|_| errors.is_empty()) else {
+        tx.rollback().await?;
         let typed = Typed {
             start: form,
             ..Typed::default()
         };
         return refused(&state, ctx, sheet, typed, Section::Start, errors).await;
     };
-    let mut tx = state.db.begin().await?;
-    db::start(&mut *tx, record, held.then_some(reason)).await?;
+    db::start(&mut *tx, record, held.then_some(reason), state.clock.now()).await?;
     audit::record(
         &mut *tx,
         audit::Entry::new(action::INFUSION_START, Some(&clinician), &meta)
@@ -796,7 +993,15 @@ pub async fn vitals(
         "infusion"
     };
     let mut tx = state.db.begin().await?;
-    db::add_reading(&mut *tx, record, phase, vitals, clinician.id).await?;
+    db::add_reading(
+        &mut *tx,
+        record,
+        phase,
+        vitals,
+        clinician.id,
+        state.clock.now(),
+    )
+    .await?;
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_VITALS, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "vitals"))
@@ -834,26 +1039,53 @@ pub async fn event(
         return refused(&state, ctx, sheet, typed, Section::Event, errors).await;
     };
     let mut tx = state.db.begin().await?;
-    db::add_event(&mut *tx, record, event, clinician.id).await?;
+    db::add_event(&mut *tx, record, event, clinician.id, state.clock.now()).await?;
     audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_EVENT, &sheet).await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "events"))
 }
 
+/// The end, with the amount actually given: the ordered dose unless less is recorded with a
+/// reason; more than ordered is refused.
 pub async fn end(
     State(state): State<AppState>,
+    ctx: PageContext,
     clinician: CurrentUser,
     meta: RequestMeta,
     Path(appointment_id): Path<i64>,
+    Form(form): Form<GivenForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    if let Some(record) = sheet.record_id {
-        let mut tx = state.db.begin().await?;
-        if db::end(&mut *tx, record).await? {
-            audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_END, &sheet).await?;
+    let (Some(record), Some(ordered_mg), None) = (
+        sheet.record_id.filter(|_| sheet.started_at.is_some()),
+        sheet.dose_mg,
+        sheet.ended_at,
+    ) else {
+        return Ok(back_to(&sheet, "discharge"));
+    };
+    let (given_mg, reason) = match model::check_amount_given(&form, ordered_mg) {
+        Ok(given) => given,
+        Err(errors) => {
+            let typed = Typed {
+                given: form,
+                ..Typed::default()
+            };
+            return refused(&state, ctx, sheet, typed, Section::End, errors).await;
         }
-        tx.commit().await?;
+    };
+    let mut tx = state.db.begin().await?;
+    if db::end(
+        &mut *tx,
+        record,
+        state.clock.now(),
+        given_mg,
+        reason.as_deref(),
+    )
+    .await?
+    {
+        audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_END, &sheet).await?;
     }
+    tx.commit().await?;
     Ok(back_to(&sheet, "discharge"))
 }
 
@@ -913,14 +1145,7 @@ pub async fn discharge(
     let rules = &reference::current(&state).await?.rules;
     let readings = db::readings(&state.db, record).await?;
     let events = db::events(&state.db, record).await?;
-    let facts = DischargeFacts {
-        infusion_ended: sheet.ended_at.is_some(),
-        baseline: latest_of(&readings, "baseline"),
-        latest: latest_of(&readings, "recovery"),
-        latest_moaas: latest_moaas(&events),
-        escort_present,
-        no_driving_acknowledged: no_driving,
-    };
+    let facts = discharge_facts(&sheet, &readings, &events, state.clock.now());
     let mut errors = FormErrors::default();
     for problem in model::discharge_problems(&facts, rules) {
         let field = match problem {
@@ -1019,4 +1244,45 @@ pub async fn addendum(
     .await?;
     tx.commit().await?;
     Ok(back_to(&sheet, "addenda"))
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ClearAlertForm {
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A clinician clears one of the patient's alerts from the flowsheet with the note (the risk
+/// assessment, the review or the action taken).
+pub async fn clear_alert(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+    Path((appointment_id, alert_id)): Path<(i64, i64)>,
+    Form(form): Form<ClearAlertForm>,
+) -> AppResult<Response> {
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    let cleared = crate::alerts::clear(
+        &state,
+        &clinician,
+        &meta,
+        sheet.patient_id,
+        alert_id,
+        &form.note,
+    )
+    .await?;
+    match cleared {
+        Ok(_) => Ok(back_to(&sheet, "alerts")),
+        Err(message) => {
+            let typed = Typed {
+                alert_clear: Some((alert_id, form.note, message)),
+                ..Typed::default()
+            };
+            let record = read_sheet(&state, sheet).await?;
+            let mut page = flowsheet_page(&state, ctx, record, typed).await?;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(page)
+        }
+    }
 }

@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::db::{self, PreSessionResult};
+use crate::alerts::model::AlertKind;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -129,6 +130,7 @@ pub async fn submit(
     let (patient_id, when) = own_infusion(&state, &user, appointment_id).await?;
     let mut errors = FormErrors::default();
     let mut taken = Vec::new();
+    let mut risk = Vec::new();
     for id in MEASURES {
         let form = instruments::instrument(id);
         let answers: Vec<Option<i16>> = keys(id)
@@ -148,17 +150,43 @@ pub async fn submit(
                 value
             })
             .collect();
+        if id == InstrumentId::Phq9 {
+            let flags = crate::screening::rules::suicide_risk_flags(&answers, &[]);
+            if !flags.is_empty() {
+                risk = vec![(flags, answers.clone())];
+            }
+        }
         if let Some(score) = instruments::score(id, &answers) {
             taken.push((form, answers, score));
         }
     }
-    if !errors.is_empty() {
-        return page(ctx, appointment_id, when, typed, errors, false, false);
-    }
-    let crisis = taken.iter().any(|(form, answers, _)| {
-        form.id == InstrumentId::Phq9 && instruments::phq9_item9_positive(answers)
-    });
+    let crisis = !risk.is_empty();
     let mut tx = state.db.begin().await?;
+    // A risk answer reaches a clinician even when the form is not complete: the answers that
+    // raised it are kept with the alert.
+    for (flags, answers) in &risk {
+        let detail = pre_session_risk_detail(flags);
+        let alert = crate::alerts::db::NewAlert {
+            patient_id,
+            appointment_id: Some(appointment_id),
+            detail: &detail,
+            answers: Some(answers),
+            ..Default::default()
+        };
+        crate::alerts::raise(
+            &state,
+            &mut tx,
+            Some(&user),
+            &meta,
+            AlertKind::RiskAnswer,
+            alert,
+        )
+        .await?;
+    }
+    if !errors.is_empty() {
+        tx.commit().await?;
+        return page(ctx, appointment_id, when, typed, errors, false, crisis);
+    }
     for (form, answers, score) in &taken {
         let result = PreSessionResult {
             instrument: form.id.code(),
@@ -190,4 +218,10 @@ pub async fn submit(
         );
     }
     Ok(see_other("/patient/appointments?notice=measures"))
+}
+
+/// What the alert says: the risk answers, in the screening's words.
+fn pre_session_risk_detail(flags: &[crate::screening::rules::Flag]) -> String {
+    let reasons: Vec<&str> = flags.iter().map(|f| f.reason.as_str()).collect();
+    format!("Before the session: {}", reasons.join("; "))
 }

@@ -159,6 +159,15 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
             | "/infusions/{id}/addenda",
         ) => [Login, Forbidden, Forbidden, Invalid, Forbidden],
         ("POST", "/infusions/{id}/end") => [Login, Forbidden, Forbidden, Moved, Forbidden],
+        ("GET", "/clinician/alerts" | "/clinician/patients/{id}/alerts") => {
+            [Login, Forbidden, Forbidden, Page, Forbidden]
+        }
+        // No such alert: the empty note is refused beside the form.
+        (
+            "POST",
+            "/clinician/patients/{id}/alerts/{alert}/clear"
+            | "/infusions/{id}/alerts/{alert}/clear",
+        ) => [Login, Forbidden, Forbidden, Invalid, Forbidden],
         ("GET", "/clinician/patients/{id}/outcomes") => {
             [Login, Forbidden, Forbidden, Page, Forbidden]
         }
@@ -354,6 +363,7 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
             let path = pattern
                 .replace("{id}", &id.to_string())
                 .replace("{step}", "medical")
+                .replace("{alert}", "999999999")
                 .replace("{token}", "not-a-real-token");
             let page = if method == "GET" {
                 client.get(&path).await

@@ -921,7 +921,8 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     };
     let client = &browser.client;
 
-    // Before the visit the patient fills the pre-session PHQ-9 and GAD-7 on her phone.
+    // Before the visit the patient fills the pre-session PHQ-9 and GAD-7 on her phone, and
+    // answers item 9 (thoughts of self-harm) "several days".
     log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
     client
         .goto(&format!("{}/patient/appointments", app.base))
@@ -932,7 +933,7 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     wait_for_path(client, &measures).await;
     assert_fits_width(client, &measures).await;
     for (item, answer) in (1..=9)
-        .map(|n| (format!("phq9_{n}"), if n == 9 { "0" } else { "2" }))
+        .map(|n| (format!("phq9_{n}"), if n == 9 { "1" } else { "2" }))
         .chain((1..=7).map(|n| (format!("gad7_{n}"), "1")))
     {
         click(client, &format!("input[name='{item}'][value='{answer}']")).await;
@@ -943,6 +944,9 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         thanks.contains("Thank you") || thanks.contains("sent"),
         "{thanks}"
     );
+    // The crisis resources at once, on the phone.
+    assert!(thanks.contains("You are not alone"), "{thanks}");
+    assert!(thanks.contains("988"), "{thanks}");
     log_out(client).await;
 
     // The clinician, on a tablet, opens the infusion from the day's schedule.
@@ -958,10 +962,13 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     wait_for_path(client, &sheet).await;
     let check_in = text_of(client, "main").await;
     assert!(
-        check_in.contains("Consent current and screening valid."),
+        check_in.contains("A suicide-risk answer is waiting for a clinician"),
         "{check_in}"
     );
-    assert!(check_in.contains("Pre-session PHQ-9: 16"), "{check_in}");
+    assert!(check_in.contains("Pre-session PHQ-9: 17"), "{check_in}");
+    // Her risk answer stands at the top of the flowsheet.
+    let alerts = text_of(client, "alerts").await;
+    assert!(alerts.contains("Suicide-risk answer"), "{alerts}");
     assert!(check_in.contains("Pre-session GAD-7: 7"), "{check_in}");
     assert_fits_width(client, "the flowsheet at check-in").await;
 
@@ -980,10 +987,55 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     send_sheet_form(client, &sheet, "check-in").await;
     assert!(text_of(client, "main").await.contains("weight 72.4 kg"));
 
-    // The protocol's dose for today's weight, then the start.
+    // The protocol's dose for today's weight.
     fill(client, "lot_number", "KX-2026/11").await;
     send_sheet_form(client, &sheet, "order").await;
     assert!(text_of(client, "main").await.contains("36.2 mg"));
+
+    // The scale is read again: 70 kg. The correction voids the order, which the page keeps
+    // and explains; the clinician orders again for the new weight, then starts.
+    fill(client, "weight_kg", "70").await;
+    type_vitals(client, ["128", "82", "76", "98", "14"]).await;
+    send_sheet_form(client, &sheet, "check-in").await;
+    let voided = text_of(client, "main").await;
+    assert!(voided.contains("Order voided"), "{voided}");
+    assert!(
+        voided.contains("The weight changed from 72.4 kg to 70 kg after the order."),
+        "{voided}"
+    );
+    let refused_start = text_of(client, "start-error").await;
+    assert!(refused_start.contains("Order the dose."), "{refused_start}");
+    fill(client, "lot_number", "KX-2026/11").await;
+    send_sheet_form(client, &sheet, "order").await;
+    assert!(text_of(client, "main").await.contains("35 mg"));
+
+    // The risk answer holds the start until the clinician records the assessment.
+    submit_and_wait(client, &format!("{sheet}/start")).await;
+    let held = text_of(client, "start-error").await;
+    assert!(
+        held.contains("A suicide-risk answer is waiting for a clinician"),
+        "{held}"
+    );
+    let alert: i64 = sqlx::query_scalar("SELECT id FROM clinical_alerts")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    fill(
+        client,
+        &format!("note-{alert}"),
+        "Passive thoughts, no plan or intent; safety plan reviewed; fit to proceed.",
+    )
+    .await;
+    send_sheet_form(client, &sheet, &format!("alerts/{alert}/clear")).await;
+    assert!(
+        client.find(Locator::Id("alerts")).await.is_err(),
+        "assessed"
+    );
+    let assessed = text_of(client, "main").await;
+    assert!(
+        assessed.contains("Consent current and screening valid."),
+        "{assessed}"
+    );
     send_sheet_form(client, &sheet, "start").await;
     assert!(text_of(client, "main").await.contains("Started at"));
 
@@ -1050,6 +1102,20 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         .unwrap();
     fill(client, "signed_name", &name).await;
     tick(client, "#meaning").await;
+    // Alert and back to baseline, but only just ended: the observation time keeps her.
+    submit_and_wait(client, &format!("{sheet}/discharge")).await;
+    let observing = text_of(client, "discharge-error").await;
+    assert!(observing.contains("observation time"), "{observing}");
+    assert!(!observing.contains("MOAA/S"), "{observing}");
+    assert_eq!(
+        value_of(client, "signed_name").await.as_deref(),
+        Some(name.as_str())
+    );
+    // Half an hour later (the app's clock moves; nobody waits), she may go.
+    app.clock.advance(time::Duration::minutes(30));
+    tick(client, "#escort_present").await;
+    tick(client, "#no_driving").await;
+    tick(client, "#meaning").await;
     send_sheet_form(client, &sheet, "discharge").await;
     let signed = text_of(client, "signature").await;
     assert!(signed.contains("Discharged and signed"), "{signed}");
@@ -1074,8 +1140,8 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         .unwrap();
     assert!(client.find(Locator::Css("svg")).await.is_ok(), "a chart");
     let progress = text_of(client, "main").await;
-    assert!(progress.contains("16"), "her PHQ-9 score: {progress}");
-    assert!(progress.contains("36.2 mg"), "{progress}");
+    assert!(progress.contains("17"), "her PHQ-9 score: {progress}");
+    assert!(progress.contains("35 mg"), "{progress}");
     assert!(progress.contains("Completed"), "{progress}");
     assert!(
         !progress.contains("ondansetron"),

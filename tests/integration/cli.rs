@@ -1,6 +1,5 @@
 //! The `clinic` command itself: start-up errors, account creation, audit check, shutdown.
 
-use clinic::auth::model::Role;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -247,39 +246,4 @@ async fn sigterm_lets_requests_in_flight_finish_then_exits_zero() {
         .unwrap()
         .unwrap();
     assert_eq!(status.code(), Some(0));
-}
-
-#[tokio::test]
-async fn the_demo_clinic_has_one_working_login_per_role_and_loads_twice() {
-    let app = crate::support::TestApp::spawn().await;
-    let logins = clinic::demo::load(&app.db).await.unwrap();
-    assert_eq!(logins.len(), 4);
-    clinic::demo::load(&app.db).await.unwrap();
-    for login in &logins {
-        let page = app.client().login(login.email, login.password).await;
-        // Clinicians and administrators set up two-factor login the first time they log in.
-        let expected = match login.role {
-            Role::Clinician | Role::Admin => "/account/two-factor",
-            role => role.home(),
-        };
-        assert_eq!(page.location(), expected, "{}", login.email);
-    }
-    // The demo patient can start the screening straight away.
-    let patient = app.client();
-    patient
-        .login("patient@demo.clinic", "demo patient passphrase")
-        .await;
-    let page = patient.post("/patient/screening/start", &[]).await;
-    assert_eq!(page.location(), "/patient/screening/step/medical");
-    // And book a consultation with the demo clinician next week.
-    let today = time::OffsetDateTime::now_utc().date();
-    let monday =
-        today + time::Duration::days(7 - i64::from(today.weekday().number_days_from_monday()));
-    patient
-        .get(&format!(
-            "/patient/appointments/book?kind=consultation&week={monday}"
-        ))
-        .await
-        .assert_contains("name=\"slot\"")
-        .assert_contains("Dr. Casey Clinician");
 }

@@ -46,14 +46,16 @@ async fn signed_infusion(app: &TestApp, casey: &Client, casey_id: i64, patient_i
         ),
         ("start", vec![]),
         ("vitals", NORMAL.to_vec()),
-        ("events", vec![("kind", "moaas"), ("moaas", "5")]),
         ("end", vec![]),
+        ("events", vec![("kind", "moaas"), ("moaas", "5")]),
         ("vitals", NORMAL.to_vec()),
     ];
     for (step, form) in steps {
         let page = casey.post(&format!("{sheet}/{step}"), &form).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{step}: {}", page.body);
     }
+    // The observation time after the end (30 minutes by default) passes.
+    app.clock.advance(time::Duration::minutes(31));
     let signed = casey
         .post(
             &format!("{sheet}/discharge"),

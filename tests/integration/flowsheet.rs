@@ -277,7 +277,8 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     early
-        .assert_contains("MOAA/S is 4")
+        .assert_contains("No MOAA/S rating since the infusion ended")
+        .assert_contains("still in the observation time")
         .assert_contains("id=\"escort_present-error\"")
         .assert_contains("id=\"no_driving-error\"")
         .assert_contains("id=\"signed_name-error\"")
@@ -288,7 +289,20 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
             &[("kind", "moaas"), ("moaas", "5")],
         )
         .await;
-    assert_eq!(reading(&casey, &sheet, NORMAL).await, StatusCode::SEE_OTHER);
+    // Back within 20 mmHg of the 165/95 baseline (a fall further below it keeps the patient
+    // too), and the observation time after the end has passed.
+    let recovered = [
+        ("systolic", "150"),
+        ("diastolic", "88"),
+        ("heart_rate", "76"),
+        ("spo2", "98"),
+        ("resp_rate", "14"),
+    ];
+    assert_eq!(
+        reading(&casey, &sheet, recovered).await,
+        StatusCode::SEE_OTHER
+    );
+    app.clock.advance(time::Duration::minutes(30));
     let signed = casey
         .post(
             &format!("{sheet}/discharge"),
@@ -494,7 +508,7 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
 }
 
 /// The infusion settings as they ship, as the admin form posts them.
-const DEFAULT_SETTINGS: [(&str, &str); 18] = [
+pub(crate) const DEFAULT_SETTINGS: [(&str, &str); 22] = [
     ("bp_hold_systolic", "160"),
     ("bp_hold_diastolic", "100"),
     ("max_mg_per_kg", "1"),
@@ -513,9 +527,13 @@ const DEFAULT_SETTINGS: [(&str, &str); 18] = [
     ("discharge_hr_margin", "20"),
     ("follow_up_every_infusions", "6"),
     ("follow_up_every_months", "3"),
+    ("weight_change_confirm_pct", "10"),
+    ("min_observation_minutes", "30"),
+    ("discharge_systolic_min", "90"),
+    ("short_infusion_pct", "75"),
 ];
 
-fn settings_with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
+pub(crate) fn settings_with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
     DEFAULT_SETTINGS
         .iter()
         .map(|(f, v)| (*f, if *f == field { value } else { *v }))

@@ -109,6 +109,14 @@ async fn clinicians_are_emailed_about_urgent_screenings_without_patient_details(
         ],
     )
     .await;
+    // The saved C-SSRS step already told clinicians (a clinical alert, issue 15); this test
+    // follows the urgent screening's own email.
+    let alert_emails: Vec<String> =
+        sqlx::query_scalar("DELETE FROM outbox WHERE kind = 'clinical_alert' RETURNING recipient")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(alert_emails, ["casey@clinic.test"]);
     let page = risk.post("/patient/screening/submit", &[]).await;
     assert_eq!(page.location(), "/patient/screening/support");
     let recipients: Vec<String> =

@@ -155,6 +155,8 @@ pub struct TestApp {
     /// This app process's clock: `app.clock.advance(..)` moves "now" for the app.
     #[allow(dead_code)] // until the first test that moves time lands
     pub clock: clinic::clock::Clock,
+    /// This app process's password hashing (counts the passwords it checked).
+    pub passwords: clinic::auth::password::Passwords,
 }
 
 impl TestApp {
@@ -190,6 +192,7 @@ impl TestApp {
         let state = AppState::new(db.clone(), config).unwrap();
         let sessions = state.sessions.clone();
         let clock = state.clock.clone();
+        let passwords = state.passwords.clone();
         tokio::spawn(clinic::auth::session_cache::keep_current(
             db.clone(),
             sessions.clone(),
@@ -220,6 +223,7 @@ impl TestApp {
             database_name,
             sessions,
             clock,
+            passwords,
         }
     }
 
