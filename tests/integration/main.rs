@@ -11,6 +11,7 @@ mod audit_trail;
 mod bedside_alerts;
 mod bedside_dose;
 mod browser;
+mod chair_board;
 mod cli;
 mod consent;
 mod demo;
