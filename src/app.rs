@@ -151,6 +151,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(state.config.listen).await?;
     tokio::spawn(housekeeping(state.db.clone()));
     tokio::spawn(seal_audit_trail(state.db.clone()));
+    tokio::spawn(anchor_audit_trail(state.db.clone()));
     tokio::spawn(session_cache::keep_current(
         state.db.clone(),
         state.sessions.clone(),
@@ -191,6 +192,22 @@ async fn seal_audit_trail(db: PgPool) {
             }
             sealed_since_tidy = 0;
             last_tidy = tokio::time::Instant::now();
+        }
+    }
+}
+
+/// Once a day, the head of the audit trail goes to the log and to the administrators by
+/// email, so a copy lives outside the database (`clinic audit verify --anchor`).
+async fn anchor_audit_trail(db: PgPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(3600));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        // Checked hourly; sent when the last one is a day old, by whichever process is first.
+        match crate::audit::mail_daily_anchor(&db).await {
+            Ok(Some(anchor)) => tracing::info!(anchor = %anchor.line(), "audit anchor"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not anchor the audit trail"),
         }
     }
 }

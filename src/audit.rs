@@ -432,21 +432,10 @@ async fn seal_batch(db: &PgPool, batch: i64) -> sqlx::Result<i64> {
         prev_hashes.push(std::mem::replace(&mut prev_hash, hash.clone()));
         hashes.push(hash);
     }
-    // The entry written is the one deleted from the inbox, whatever was read above.
+    // The database's sealing function moves them, checking each link against the entry it
+    // moves; the app itself may not delete from the inbox.
     let sealed = sqlx::query_scalar!(
-        r#"WITH moved AS (DELETE FROM audit_inbox WHERE id = ANY($1) RETURNING *),
-                sealed AS (
-                    INSERT INTO audit_events
-                        (id, at, actor_id, actor_role, action, patient_id, outcome, client_addr,
-                         request_id, detail, chain_seq, prev_hash, hash)
-                    SELECT m.id, m.at, m.actor_id, m.actor_role, m.action, m.patient_id,
-                           m.outcome, m.client_addr, m.request_id, m.detail,
-                           c.chain_seq, c.prev_hash, c.hash
-                    FROM moved m
-                    JOIN unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bytea[])
-                        AS c(id, chain_seq, prev_hash, hash) ON c.id = m.id
-                    RETURNING 1)
-           SELECT count(*) AS "sealed!" FROM sealed"#,
+        r#"SELECT audit_seal_entries($1, $2, $3, $4) AS "sealed!""#,
         &ids,
         &seqs,
         &prev_hashes,
@@ -496,4 +485,135 @@ pub async fn count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
     sqlx::query_scalar!(r#"SELECT count(*) AS "n!" FROM audit_log"#)
         .fetch_one(db)
         .await
+}
+
+/// The newest sealed entry: its place in the chain and its hash. A copy kept outside the
+/// database shows later whether the chain was cut back or rewritten behind the app's back,
+/// which the chain alone cannot (deleting its newest entries leaves a shorter, intact chain).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+impl Anchor {
+    /// One line, as `clinic audit anchor` prints it and `--anchor` reads it back.
+    pub fn line(&self) -> String {
+        format!(
+            "audit-anchor seq={} sha256={}",
+            self.seq,
+            hex::encode(&self.hash)
+        )
+    }
+
+    /// Reads [`Anchor::line`] back; `None` unless both parts are there and well formed.
+    pub fn parse(line: &str) -> Option<Anchor> {
+        let mut seq = None;
+        let mut hash = None;
+        for word in line.split_whitespace() {
+            if let Some(value) = word.strip_prefix("seq=") {
+                seq = value.parse::<i64>().ok().filter(|n| *n > 0);
+            } else if let Some(value) = word.strip_prefix("sha256=") {
+                hash = hex::decode(value).ok().filter(|h| h.len() == 32);
+            }
+        }
+        Some(Anchor {
+            seq: seq?,
+            hash: hash?,
+        })
+    }
+}
+
+/// What became of an anchored entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnchorCheck {
+    Holds,
+    /// No entry at that place: the chain was cut back.
+    Gone,
+    /// An entry is there with another hash: the chain was rewritten.
+    Changed,
+}
+
+/// The current head of the sealed chain, if anything has been sealed.
+pub async fn anchor(db: impl PgExecutor<'_>) -> sqlx::Result<Option<Anchor>> {
+    let head =
+        sqlx::query!("SELECT chain_seq, hash FROM audit_events ORDER BY chain_seq DESC LIMIT 1")
+            .fetch_optional(db)
+            .await?;
+    Ok(head.map(|h| Anchor {
+        seq: h.chain_seq,
+        hash: h.hash,
+    }))
+}
+
+pub async fn check_anchor(db: impl PgExecutor<'_>, anchor: &Anchor) -> sqlx::Result<AnchorCheck> {
+    let hash = sqlx::query_scalar!(
+        "SELECT hash FROM audit_events WHERE chain_seq = $1",
+        anchor.seq
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(match hash {
+        None => AnchorCheck::Gone,
+        Some(hash) if hash == anchor.hash => AnchorCheck::Holds,
+        Some(_) => AnchorCheck::Changed,
+    })
+}
+
+/// Mails the day's anchor to every active administrator, once a day however many app
+/// processes call it; returns the anchor when this call queued it.
+pub async fn mail_daily_anchor(db: &PgPool) -> sqlx::Result<Option<Anchor>> {
+    seal(db).await?;
+    let mut tx = db.begin().await?;
+    // One process at a time decides whether today's has gone.
+    sqlx::query!("SELECT pg_advisory_xact_lock(7244003)")
+        .execute(&mut *tx)
+        .await?;
+    let Some(anchor) = anchor(&mut *tx).await? else {
+        return Ok(None);
+    };
+    let line = anchor.line();
+    let body = format!(
+        "Today's anchor of the clinic's audit trail:\n\n{line}\n\nKeep this message. To check later that no audit entry up to this one was removed or changed, run:\n\n  clinic audit verify --anchor '{line}'\n"
+    );
+    let queued = sqlx::query!(
+        "INSERT INTO outbox (kind, recipient, subject, body)
+         SELECT 'audit_anchor', email, 'Audit trail anchor', $1 FROM users
+         WHERE role = 'admin' AND status = 'active'
+           AND NOT EXISTS (SELECT 1 FROM outbox WHERE kind = 'audit_anchor'
+                           AND created_at > now() - interval '23 hours')",
+        body
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((queued.rows_affected() > 0).then_some(anchor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_anchor_line_reads_back_and_nothing_else_does() {
+        let anchor = Anchor {
+            seq: 42,
+            hash: vec![0xab; 32],
+        };
+        assert_eq!(Anchor::parse(&anchor.line()), Some(anchor.clone()));
+        assert_eq!(
+            Anchor::parse(&format!("  {}\n", anchor.line())),
+            Some(anchor)
+        );
+        for bad in [
+            "",
+            "audit-anchor seq=42",
+            "audit-anchor sha256=abab",
+            "audit-anchor seq=0 sha256=abababababababababababababababababababababababababababababababab",
+            "audit-anchor seq=x sha256=abababababababababababababababababababababababababababababababab",
+            "audit-anchor seq=9 sha256=abab",
+        ] {
+            assert_eq!(Anchor::parse(bad), None, "{bad}");
+        }
+    }
 }

@@ -121,9 +121,32 @@ async fn create_database(config: &Config, options: &PgConnectOptions) -> Result<
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Applies pending migrations. When none are pending it changes nothing, so an app that
+/// connects as a role without the right to migrate (README, Deploy) still starts.
 pub async fn migrate(pool: &PgPool) -> Result<(), StartupError> {
+    if is_current(pool).await {
+        return Ok(());
+    }
     MIGRATOR
         .run(pool)
         .await
         .map_err(|e| StartupError::Migrate(e.to_string()))
+}
+
+/// Whether every migration this build knows is applied, unchanged. Any doubt (no migrations
+/// table yet, no right to read it) says no, and migrating then explains itself.
+async fn is_current(pool: &PgPool) -> bool {
+    // sqlx's own table, absent from the schema the query macros are checked against.
+    let applied: Result<Vec<(i64, Vec<u8>)>, _> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success")
+            .fetch_all(pool)
+            .await;
+    let Ok(applied) = applied else {
+        return false;
+    };
+    let applied: std::collections::HashMap<i64, Vec<u8>> = applied.into_iter().collect();
+    MIGRATOR.iter().all(|m| {
+        !m.migration_type.is_up_migration()
+            || applied.get(&m.version).map(Vec::as_slice) == Some(&*m.checksum)
+    })
 }

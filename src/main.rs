@@ -77,7 +77,15 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check the hash chain and report the first broken link, if any.
-    Verify,
+    Verify {
+        /// A line from `clinic audit anchor` (or the daily anchor email): also fail if the
+        /// entry it names is gone or changed.
+        #[arg(long)]
+        anchor: Option<String>,
+    },
+    /// Print the current head of the chain (sequence and hash) on one line, to keep
+    /// outside the database.
+    Anchor,
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
@@ -167,10 +175,49 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Anchor,
         } => {
+            audit::seal(&pool).await.map_err(|e| e.to_string())?;
+            match audit::anchor(&pool).await.map_err(|e| e.to_string())? {
+                Some(anchor) => {
+                    println!("{}", anchor.line());
+                    Ok(())
+                }
+                None => Err("the audit trail is empty: nothing to anchor yet".into()),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { anchor },
+        } => {
+            let anchor = anchor
+                .map(|line| {
+                    audit::Anchor::parse(&line).ok_or_else(|| {
+                        "--anchor takes a line as `clinic audit anchor` prints it: audit-anchor seq=N sha256=HEX".to_owned()
+                    })
+                })
+                .transpose()?;
             // Chain whatever the running app has not sealed yet, then check it all.
             audit::seal(&pool).await.map_err(|e| e.to_string())?;
+            if let Some(anchor) = &anchor {
+                match audit::check_anchor(&pool, anchor)
+                    .await
+                    .map_err(|e| e.to_string())?
+                {
+                    audit::AnchorCheck::Holds => {}
+                    audit::AnchorCheck::Gone => {
+                        return Err(format!(
+                            "audit trail cut back: the anchored entry {} is gone",
+                            anchor.seq
+                        ));
+                    }
+                    audit::AnchorCheck::Changed => {
+                        return Err(format!(
+                            "audit trail rewritten: the anchored entry {} has another hash",
+                            anchor.seq
+                        ));
+                    }
+                }
+            }
             let entries = audit::count(&pool).await.map_err(|e| e.to_string())?;
             match audit::verify_chain(&pool)
                 .await

@@ -5,7 +5,7 @@ use sqlx::PgExecutor;
 use sqlx::postgres::types::PgRange;
 use time::{OffsetDateTime, Time};
 
-use super::model::{AppointmentKind, AppointmentStatus, Busy};
+use super::model::{AppointmentKind, AppointmentStatus, Busy, InfusionProgress};
 
 fn range(from: OffsetDateTime, until: OffsetDateTime) -> PgRange<OffsetDateTime> {
     PgRange::from(from..until)
@@ -304,8 +304,8 @@ pub async fn appointment(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Optio
     .await
 }
 
-/// A live appointment in the day and week views; clinician and chair names come from the
-/// lists the page already holds.
+/// An appointment in the day and week views; clinician and chair names come from the lists
+/// the page already holds.
 #[derive(Clone, Debug)]
 pub struct ScheduleRow {
     pub id: i64,
@@ -317,32 +317,83 @@ pub struct ScheduleRow {
     pub from: OffsetDateTime,
     pub until: OffsetDateTime,
     pub status: AppointmentStatus,
+    /// The flowsheet's milestones as bits (1 started, 2 ended, 4 signed); none without one.
+    pub progress: Option<i32>,
 }
 
-/// Live appointments overlapping a stretch, by start. The patient's name comes from one
-/// lookup per row: a join would be planned for far more rows than a day holds.
+impl ScheduleRow {
+    pub fn infusion(&self) -> InfusionProgress {
+        let bits = self.progress.unwrap_or(0);
+        InfusionProgress {
+            started: bits & 1 != 0,
+            ended: bits & 2 != 0,
+            signed: bits & 4 != 0,
+        }
+    }
+}
+
+/// Which appointments a schedule shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Showing {
+    /// Those holding their time (the week).
+    Live,
+    /// Cancelled and no-show ones too, and how far each flowsheet has gone (the chair board).
+    All,
+}
+
+/// Appointments overlapping a stretch, by start. The patient's name and the flowsheet's
+/// progress come from one lookup each per row: a join would be planned for far more rows
+/// than a day holds.
 pub async fn appointments_between(
     db: impl PgExecutor<'_>,
     from: OffsetDateTime,
     until: OffsetDateTime,
+    showing: Showing,
 ) -> sqlx::Result<Vec<ScheduleRow>> {
-    sqlx::query_as!(
-        ScheduleRow,
-        r#"SELECT a.id, a.patient_id,
-                  (SELECT legal_name FROM patients WHERE id = a.patient_id) AS "patient_name!",
-                  a.kind AS "kind: AppointmentKind", a.clinician_id, a.chair_id,
-                  a.starts_at AS "from", a.ends_at AS "until",
-                  a.status AS "status: AppointmentStatus"
-           FROM appointments a
-           WHERE a.starts_at >= $1::timestamptz - interval '1 day' AND a.starts_at < $2
-             AND a.ends_at > $1 AND a.status IN ('booked', 'checked_in', 'completed')
-           ORDER BY a.starts_at, a.id
-           LIMIT 2000"#,
-        from,
-        until
-    )
-    .fetch_all(db)
-    .await
+    match showing {
+        Showing::Live => {
+            sqlx::query_as!(
+                ScheduleRow,
+                r#"SELECT a.id, a.patient_id,
+                          (SELECT legal_name FROM patients WHERE id = a.patient_id) AS "patient_name!",
+                          a.kind AS "kind: AppointmentKind", a.clinician_id, a.chair_id,
+                          a.starts_at AS "from", a.ends_at AS "until",
+                          a.status AS "status: AppointmentStatus",
+                          NULL::int AS "progress?"
+                   FROM appointments a
+                   WHERE a.starts_at >= $1::timestamptz - interval '1 day' AND a.starts_at < $2
+                     AND a.ends_at > $1 AND a.status IN ('booked', 'checked_in', 'completed')
+                   ORDER BY a.starts_at, a.id
+                   LIMIT 2000"#,
+                from,
+                until
+            )
+            .fetch_all(db)
+            .await
+        }
+        Showing::All => {
+            sqlx::query_as!(
+                ScheduleRow,
+                r#"SELECT a.id, a.patient_id,
+                          (SELECT legal_name FROM patients WHERE id = a.patient_id) AS "patient_name!",
+                          a.kind AS "kind: AppointmentKind", a.clinician_id, a.chair_id,
+                          a.starts_at AS "from", a.ends_at AS "until",
+                          a.status AS "status: AppointmentStatus",
+                          (SELECT (r.started_at IS NOT NULL)::int + 2 * (r.ended_at IS NOT NULL)::int
+                                  + 4 * (r.signed_at IS NOT NULL)::int
+                           FROM infusion_records r WHERE r.appointment_id = a.id) AS "progress?"
+                   FROM appointments a
+                   WHERE a.starts_at >= $1::timestamptz - interval '1 day' AND a.starts_at < $2
+                     AND a.ends_at > $1
+                   ORDER BY a.starts_at, a.id
+                   LIMIT 2000"#,
+                from,
+                until
+            )
+            .fetch_all(db)
+            .await
+        }
+    }
 }
 
 /// A patient's appointments, newest first (cancelled ones too: their history).

@@ -318,8 +318,10 @@ impl GateProblem {
                 "The screening does not clear an infusion: {}.",
                 standing.label().to_lowercase()
             ),
+            // Minimum necessary: the front desk books from this page, and the reason for the
+            // review (a risk flag) is clinical; clinicians see it in their queue.
             GateProblem::SuicideRiskOpen => {
-                "A suicide-risk flag is waiting for a clinician's review.".to_owned()
+                "A clinician must review the screening first.".to_owned()
             }
             GateProblem::RiskAnswerOpen => {
                 "A suicide-risk answer is waiting for a clinician's assessment.".to_owned()
@@ -350,7 +352,7 @@ impl GateProblem {
             GateProblem::Screening(_) => {
                 "The patient completes the screening and a clinician finds them eligible."
             }
-            GateProblem::SuicideRiskOpen => "A clinician reviews the urgent screening first.",
+            GateProblem::SuicideRiskOpen => "No infusion is booked until then.",
             GateProblem::RiskAnswerOpen => {
                 "A clinician assesses the risk with the patient and records it (top of the flowsheet, or the patient's alerts page)."
             }
@@ -433,6 +435,150 @@ pub fn infusion_gate(facts: &GateFacts, starts: OffsetDateTime, rules: &Rules) -
         });
     }
     problems
+}
+
+/// Orders names as people read them: runs of digits by their value, so "Chair 2" comes
+/// before "Chair 10"; letters without regard to case, then as written to stay total.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| {
+                    let mut digits = String::new();
+                    while let Some(c) = it.next_if(char::is_ascii_digit) {
+                        digits.push(c);
+                    }
+                    digits
+                };
+                let (m, n) = (take(&mut x), take(&mut y));
+                let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
+                let by_value = m.len().cmp(&n.len()).then_with(|| m.cmp(n));
+                if by_value != Ordering::Equal {
+                    return by_value;
+                }
+            }
+            (Some(c), Some(d)) => {
+                let by_letter = c.to_lowercase().cmp(d.to_lowercase());
+                if by_letter != Ordering::Equal {
+                    return by_letter;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
+/// Where an appointment stands on the chair board: its status, and for a checked-in
+/// infusion how far its flowsheet has gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoardState {
+    Booked,
+    CheckedIn,
+    Infusing,
+    Recovering,
+    Done,
+    NoShow,
+    Cancelled,
+}
+
+/// The flowsheet's milestones, when the appointment has one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InfusionProgress {
+    pub started: bool,
+    pub ended: bool,
+    pub signed: bool,
+}
+
+impl BoardState {
+    pub const ALL: [BoardState; 7] = [
+        BoardState::Booked,
+        BoardState::CheckedIn,
+        BoardState::Infusing,
+        BoardState::Recovering,
+        BoardState::Done,
+        BoardState::NoShow,
+        BoardState::Cancelled,
+    ];
+
+    pub fn of(status: AppointmentStatus, infusion: InfusionProgress) -> BoardState {
+        match status {
+            AppointmentStatus::Cancelled => BoardState::Cancelled,
+            AppointmentStatus::NoShow => BoardState::NoShow,
+            AppointmentStatus::Completed => BoardState::Done,
+            AppointmentStatus::Booked | AppointmentStatus::CheckedIn => {
+                if infusion.signed {
+                    BoardState::Done
+                } else if infusion.ended {
+                    BoardState::Recovering
+                } else if infusion.started {
+                    BoardState::Infusing
+                } else if status == AppointmentStatus::CheckedIn {
+                    BoardState::CheckedIn
+                } else {
+                    BoardState::Booked
+                }
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BoardState::Booked => "Booked",
+            BoardState::CheckedIn => "Checked in",
+            BoardState::Infusing => "Infusing",
+            BoardState::Recovering => "Recovering",
+            BoardState::Done => "Done",
+            BoardState::NoShow => "No-show",
+            BoardState::Cancelled => "Cancelled",
+        }
+    }
+
+    /// The stylesheet's name for the state's colour (`state-…` in app.css).
+    pub fn css(self) -> &'static str {
+        match self {
+            BoardState::Booked => "booked",
+            BoardState::CheckedIn => "checked-in",
+            BoardState::Infusing => "infusing",
+            BoardState::Recovering => "recovering",
+            BoardState::Done => "done",
+            BoardState::NoShow => "no-show",
+            BoardState::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The board's rows are this many minutes each (the stylesheet has a class per row).
+pub const BOARD_STEP_MINUTES: i32 = 5;
+
+/// The hours the board shows, `[first, last)` in the clinic's wall-clock hours: the working
+/// day (08:00-18:00) widened to whole hours around every appointment, given as minutes since
+/// the day's local midnight (clamped to the day).
+pub fn board_hours(spans: impl IntoIterator<Item = (i32, i32)>) -> (i32, i32) {
+    let (mut first, mut last) = (8 * 60, 18 * 60);
+    for (from, until) in spans {
+        first = first.min(from.clamp(0, 24 * 60));
+        last = last.max(until.clamp(0, 24 * 60));
+    }
+    (first / 60, (last + 59) / 60)
+}
+
+/// A block's rows on the board (1-based start, and how many rows), or none when it lies
+/// outside the hours shown. Every block is at least one row tall so it can be read.
+pub fn board_rows(hours: (i32, i32), from: i32, until: i32) -> Option<(i32, i32)> {
+    let (start, end) = (hours.0 * 60, hours.1 * 60);
+    let (from, until) = (from.max(start), until.min(end));
+    if from >= end || until <= start {
+        return None;
+    }
+    let first = (from - start) / BOARD_STEP_MINUTES;
+    let past = (until - start + BOARD_STEP_MINUTES - 1) / BOARD_STEP_MINUTES;
+    Some((first + 1, (past - first).max(1)))
 }
 
 #[cfg(test)]
@@ -637,7 +783,14 @@ mod tests {
         assert!(problems.contains(&GateProblem::SuicideRiskOpen));
         assert!(problems.iter().all(|p| !p.clinician_may_override()));
         assert!(problems.iter().all(|p| !p.what_to_do().is_empty()));
-        assert!(problems[0].message().contains("suicide-risk"));
+        assert_eq!(
+            problems[0].message(),
+            "A clinician must review the screening first."
+        );
+        assert!(problems.iter().all(|p| {
+            let text = format!("{} {}", p.message(), p.what_to_do()).to_lowercase();
+            !text.contains("suicid") && !text.contains("urgent") && !text.contains("risk")
+        }));
         let expired = GateFacts {
             screening: ScreeningStanding::Eligible {
                 until: date!(2026 - 11 - 30),
@@ -716,5 +869,94 @@ mod tests {
             now + Duration::hours(24)
         );
         assert_eq!(rules().reminder_at(now + Duration::hours(2), now), now);
+    }
+
+    #[test]
+    fn names_sort_by_the_numbers_in_them() {
+        let mut names = vec![
+            "chair 10",
+            "Chair 2",
+            "chair 1",
+            "chair 11",
+            "Recliner",
+            "chair 02b",
+            "bay",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "bay",
+                "chair 1",
+                "Chair 2",
+                "chair 02b",
+                "chair 10",
+                "chair 11",
+                "Recliner"
+            ]
+        );
+        assert_eq!(natural_cmp("chair 2", "chair 2"), std::cmp::Ordering::Equal);
+        assert_ne!(natural_cmp("Chair 2", "chair 2"), std::cmp::Ordering::Equal);
+        assert_eq!(natural_cmp("", "a"), std::cmp::Ordering::Less);
+        assert_eq!(
+            natural_cmp(
+                "chair 99999999999999999999999",
+                "chair 100000000000000000000000"
+            ),
+            std::cmp::Ordering::Less
+        );
+    }
+
+    #[test]
+    fn the_board_state_follows_the_flowsheet() {
+        let none = InfusionProgress::default();
+        let started = InfusionProgress {
+            started: true,
+            ..none
+        };
+        let ended = InfusionProgress {
+            ended: true,
+            ..started
+        };
+        let signed = InfusionProgress {
+            signed: true,
+            ..ended
+        };
+        use AppointmentStatus as S;
+        assert_eq!(BoardState::of(S::Booked, none), BoardState::Booked);
+        assert_eq!(BoardState::of(S::CheckedIn, none), BoardState::CheckedIn);
+        assert_eq!(BoardState::of(S::CheckedIn, started), BoardState::Infusing);
+        assert_eq!(BoardState::of(S::CheckedIn, ended), BoardState::Recovering);
+        assert_eq!(BoardState::of(S::CheckedIn, signed), BoardState::Done);
+        assert_eq!(BoardState::of(S::Completed, none), BoardState::Done);
+        assert_eq!(BoardState::of(S::NoShow, none), BoardState::NoShow);
+        assert_eq!(BoardState::of(S::Cancelled, started), BoardState::Cancelled);
+    }
+
+    #[test]
+    fn the_board_covers_the_working_day_and_every_appointment() {
+        assert_eq!(board_hours([]), (8, 18));
+        assert_eq!(board_hours([(9 * 60, 10 * 60)]), (8, 18));
+        assert_eq!(
+            board_hours([(7 * 60 + 30, 8 * 60), (19 * 60, 21 * 60 + 30)]),
+            (7, 22)
+        );
+        // Spilling over midnight either side is cut at the day's edges.
+        assert_eq!(board_hours([(-60, 30), (23 * 60, 25 * 60)]), (0, 24));
+    }
+
+    #[test]
+    fn a_block_spans_its_rows() {
+        let hours = (8, 18);
+        assert_eq!(board_rows(hours, 8 * 60, 8 * 60 + 30), Some((1, 6)));
+        assert_eq!(board_rows(hours, 9 * 60 + 15, 11 * 60 + 15), Some((16, 24)));
+        // Odd minutes round outwards; a zero-length block still shows.
+        assert_eq!(board_rows(hours, 8 * 60 + 2, 8 * 60 + 8), Some((1, 2)));
+        assert_eq!(board_rows(hours, 9 * 60, 9 * 60), Some((13, 1)));
+        // Cut at the edges; outside is nowhere.
+        assert_eq!(board_rows(hours, 7 * 60, 8 * 60 + 10), Some((1, 2)));
+        assert_eq!(board_rows(hours, 17 * 60 + 30, 19 * 60), Some((115, 6)));
+        assert_eq!(board_rows(hours, 18 * 60, 19 * 60), None);
+        assert_eq!(board_rows(hours, 6 * 60, 8 * 60), None);
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow};
+use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow, Showing};
 use super::model::Slot;
 use crate::app::AppState;
 use crate::error::AppResult;
@@ -47,7 +47,7 @@ const SPANS: usize = 24;
 
 /// The schedules lately drawn and the open slots lately worked out, per span.
 pub struct Remembered {
-    boards: Kept<Span, String, Drawn>,
+    boards: Kept<Span, Drawing, Drawn>,
     slots: Kept<Span, Vec<Slot>, Drawn>,
 }
 
@@ -74,17 +74,26 @@ impl PartialEq for Drawn {
     }
 }
 
-/// The schedule of `from`..`until` as `draw` lays it out (HTML), drawn again only after an
-/// appointment, time off, a patient's name or the reference data changed; `name` tells the
-/// drawings of one span apart.
+/// A drawn schedule: its HTML, how many appointments it shows, and the hours it covers when
+/// it is a time grid (the page draws the time column and the current time beside it).
+pub struct Drawing {
+    pub html: String,
+    pub shown: usize,
+    pub hours: Option<(i32, i32)>,
+}
+
+/// The schedule of `from`..`until` as `draw` lays it out, drawn again only after an
+/// appointment, time off, a patient's name, a flowsheet's milestone or the reference data
+/// changed; `name` tells the drawings of one span apart.
 pub async fn board(
     state: &AppState,
     reference: &Arc<Reference>,
     name: &'static str,
-    from: OffsetDateTime,
-    until: OffsetDateTime,
-    draw: impl FnOnce(&[ScheduleRow]) -> AppResult<String>,
-) -> AppResult<Arc<String>> {
+    span: (OffsetDateTime, OffsetDateTime),
+    showing: Showing,
+    draw: impl FnOnce(&[ScheduleRow]) -> AppResult<Drawing>,
+) -> AppResult<Arc<Drawing>> {
+    let (from, until) = span;
     let drawn = Drawn {
         version: db::schedule_version(&state.db).await?,
         reference: reference.clone(),
@@ -94,7 +103,7 @@ pub async fn board(
     }
     // Read after the version: a change committed in between only makes this drawing newer
     // than its version, and the next page draws it again.
-    let rows = db::appointments_between(&state.db, from, until).await?;
+    let rows = db::appointments_between(&state.db, from, until, showing).await?;
     let board = Arc::new(draw(&rows)?);
     state
         .schedule

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime};
 
 use super::booking::{self, Refusal, Request, SlotChoice};
-use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow};
-use super::model::{AppointmentKind, AppointmentStatus, GateProblem, Slot};
-use super::reference::{self, Reference};
+use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow, Showing};
+use super::model::{self, AppointmentKind, AppointmentStatus, BoardState, GateProblem, Slot};
+use super::reference::{self, Drawing, Reference};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -117,10 +117,23 @@ fn schedule_entries<'a>(
         .collect()
 }
 
-/// One lane of the day: a chair or a clinician, and its entries (positions in the day's list).
+/// One lane of the day's board: a chair or a clinician, and its blocks.
 pub struct Lane {
     pub name: String,
-    pub entries: Vec<usize>,
+    pub blocks: Vec<Block>,
+}
+
+/// An appointment on the board: where it sits (rows of `BOARD_STEP_MINUTES`) and how it reads.
+pub struct Block {
+    pub id: i64,
+    pub first_row: i32,
+    pub rows: i32,
+    pub state: BoardState,
+    pub time: String,
+    pub kind: &'static str,
+    pub patient: String,
+    /// The clinician on the chair board, the chair (if any) on the clinicians' board.
+    pub with: String,
 }
 
 #[derive(Template)]
@@ -132,64 +145,134 @@ struct DayPage {
     next: Date,
     layout: DayLayout,
     layouts: [DayLayout; 2],
-    board: Arc<String>,
+    board: Arc<Drawing>,
+    /// The hour labels of the board's time column, with their first row.
+    hours: Vec<(i32, String)>,
+    /// The row and clock of the current time, on today's board.
+    now: Option<(i32, String)>,
+    states: [BoardState; 7],
     zone: &'static str,
 }
 
-/// The day's appointments in one lane per chair or per clinician: the same for everyone who
-/// may see it, so it is drawn once per change (`reference::board`).
+impl DayPage {
+    /// The stylesheet's class giving the board its height in hours.
+    fn height(&self) -> i32 {
+        self.board.hours.map_or(0, |(first, last)| last - first)
+    }
+}
+
+/// The day's board, one lane per chair or per clinician in a time grid: the same for
+/// everyone who may see it, so it is drawn once per change (`reference::board`).
 #[derive(Template)]
 #[template(path = "scheduling/day_board.html")]
-struct DayBoard<'a> {
-    entries: Vec<ScheduleEntry<'a>>,
+struct DayBoard {
     lanes: Vec<Lane>,
     by_chair: bool,
 }
 
-impl DayBoard<'_> {
-    fn entry(&self, index: impl std::borrow::Borrow<usize>) -> Option<&ScheduleEntry<'_>> {
-        self.entries.get(*index.borrow())
-    }
+/// Minutes from the local midnight starting `day` to an instant's wall-clock time (negative
+/// before the day, past 1440 after it).
+fn minute_of(zone: ClinicZone, day: Date, at: OffsetDateTime) -> i32 {
+    let local = zone.local(at).at;
+    let days = (local.date() - day).whole_days();
+    i32::try_from(days * 1440).unwrap_or(i32::MAX / 2)
+        + i32::from(local.hour()) * 60
+        + i32::from(local.minute())
 }
 
-fn day_board(rows: &[ScheduleRow], reference: &Reference, layout: DayLayout) -> AppResult<String> {
+fn day_board(
+    rows: &[ScheduleRow],
+    reference: &Reference,
+    layout: DayLayout,
+    day: Date,
+) -> AppResult<Drawing> {
     let zone = reference.settings.zone();
-    let entries = schedule_entries(rows, zone, &reference.clinicians, &reference.chairs);
-    // Lanes by id; each entry goes to its lane in one pass over the day.
-    let lanes: Vec<(i64, String)> = match layout {
+    let spans: Vec<(i32, i32)> = rows
+        .iter()
+        .map(|row| {
+            (
+                minute_of(zone, day, row.from),
+                minute_of(zone, day, row.until),
+            )
+        })
+        .collect();
+    let hours = model::board_hours(spans.iter().copied());
+    // Lanes by id, in natural order of their names; each appointment goes to its lane in one
+    // pass over the day.
+    let mut lanes: Vec<(i64, Lane)> = match layout {
         DayLayout::ByChair => reference
             .chairs
             .iter()
-            .filter(|c| c.active || entries.iter().any(|e| e.row.chair_id == Some(c.id)))
+            .filter(|c| c.active || rows.iter().any(|r| r.chair_id == Some(c.id)))
             .map(|c| (c.id, c.name.clone()))
-            .collect(),
+            .collect::<Vec<_>>(),
         DayLayout::ByClinician => reference
             .clinicians
             .iter()
             .map(|c| (c.id, c.display_name.clone()))
             .collect(),
+    }
+    .into_iter()
+    .map(|(id, name)| {
+        (
+            id,
+            Lane {
+                name,
+                blocks: Vec::new(),
+            },
+        )
+    })
+    .collect();
+    lanes.sort_by(|(_, a), (_, b)| model::natural_cmp(&a.name, &b.name));
+    let clinician_name = |id: i64| {
+        reference
+            .clinicians
+            .iter()
+            .find(|c| c.id == id)
+            .map_or_else(String::new, |c| c.display_name.clone())
     };
-    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); lanes.len()];
-    for (i, entry) in entries.iter().enumerate() {
+    let chair_name = |id: Option<i64>| {
+        id.and_then(|id| reference.chairs.iter().find(|c| c.id == id))
+            .map_or_else(String::new, |c| c.name.clone())
+    };
+    for (row, (from, until)) in rows.iter().zip(spans) {
         let lane_id = match layout {
-            DayLayout::ByChair => entry.row.chair_id,
-            DayLayout::ByClinician => Some(entry.row.clinician_id),
+            DayLayout::ByChair => row.chair_id,
+            DayLayout::ByClinician => Some(row.clinician_id),
         };
-        if let Some(lane) = lane_id.and_then(|id| lanes.iter().position(|(l, _)| *l == id)) {
-            by_lane[lane].push(i);
-        }
+        let Some(lane) = lane_id.and_then(|id| lanes.iter_mut().find(|(l, _)| *l == id)) else {
+            continue;
+        };
+        let Some((first_row, span)) = model::board_rows(hours, from, until) else {
+            continue;
+        };
+        lane.1.blocks.push(Block {
+            id: row.id,
+            first_row,
+            rows: span,
+            state: BoardState::of(row.status, row.infusion()),
+            time: format!("{}–{}", zone.clock(row.from), zone.clock(row.until)),
+            kind: row.kind.label(),
+            patient: row.patient_name.clone(),
+            with: match layout {
+                DayLayout::ByChair => clinician_name(row.clinician_id),
+                DayLayout::ByClinician => chair_name(row.chair_id),
+            },
+        });
     }
-    let lanes = lanes
-        .into_iter()
-        .zip(by_lane)
-        .map(|((_, name), entries)| Lane { name, entries })
-        .collect();
-    Ok(DayBoard {
-        entries,
-        lanes,
+    let lanes: Vec<Lane> = lanes.into_iter().map(|(_, lane)| lane).collect();
+    let has_lanes = !lanes.is_empty();
+    let shown = lanes.iter().map(|lane| lane.blocks.len()).sum();
+    let html = DayBoard {
         by_chair: layout == DayLayout::ByChair,
+        lanes,
     }
-    .render()?)
+    .render()?;
+    Ok(Drawing {
+        html,
+        shown,
+        hours: has_lanes.then_some(hours),
+    })
 }
 
 async fn audit_view(
@@ -216,16 +299,49 @@ pub async fn day(
 ) -> AppResult<Response> {
     let reference = reference::current(&state).await?;
     let zone = reference.settings.zone();
-    let day = parse_day(query.date.as_deref(), zone);
+    let now = state.clock.now();
+    let day = match query.date.as_deref() {
+        Some(_) => parse_day(query.date.as_deref(), zone),
+        None => zone.date_of(now),
+    };
     let from = zone.to_utc(day, time::Time::MIDNIGHT);
     let until = zone.to_utc(day + Duration::days(1), time::Time::MIDNIGHT);
     let layout = DayLayout::parse(query.by.as_deref());
-    let board = reference::board(&state, &reference, layout.board(), from, until, |rows| {
-        day_board(rows, &reference, layout)
-    })
+    let board = reference::board(
+        &state,
+        &reference,
+        layout.board(),
+        (from, until),
+        Showing::All,
+        |rows| day_board(rows, &reference, layout, day),
+    )
     .await?;
     audit_view(&state, &user, &meta, format!("day {day}")).await?;
+    // The time column and the current time are the page's own: the board is shared.
+    let (hours, now) = match board.hours {
+        Some((first, last)) => (
+            (first..last)
+                .map(|hour| {
+                    (
+                        (hour - first) * 60 / model::BOARD_STEP_MINUTES + 1,
+                        format!("{hour:02}:00"),
+                    )
+                })
+                .collect(),
+            model::board_rows(
+                (first, last),
+                minute_of(zone, day, now),
+                minute_of(zone, day, now),
+            )
+            .filter(|_| zone.date_of(now) == day)
+            .map(|(row, _)| (row, zone.clock(now))),
+        ),
+        None => (Vec::new(), None),
+    };
     render(&DayPage {
+        hours,
+        now,
+        states: BoardState::ALL,
         ctx,
         day,
         previous: day - Duration::days(1),
@@ -244,7 +360,7 @@ struct WeekPage {
     monday: Date,
     previous: Date,
     next: Date,
-    board: Arc<String>,
+    board: Arc<Drawing>,
     zone: &'static str,
 }
 
@@ -255,7 +371,7 @@ struct WeekBoard<'a> {
     days: Vec<(Date, Vec<ScheduleEntry<'a>>)>,
 }
 
-fn week_board(rows: &[ScheduleRow], reference: &Reference, monday: Date) -> AppResult<String> {
+fn week_board(rows: &[ScheduleRow], reference: &Reference, monday: Date) -> AppResult<Drawing> {
     let zone = reference.settings.zone();
     let mut days: Vec<(Date, Vec<ScheduleEntry<'_>>)> = booking::week_days(monday)
         .into_iter()
@@ -267,7 +383,11 @@ fn week_board(rows: &[ScheduleRow], reference: &Reference, monday: Date) -> AppR
             list.push(entry);
         }
     }
-    Ok(WeekBoard { days }.render()?)
+    Ok(Drawing {
+        html: WeekBoard { days }.render()?,
+        shown: rows.len(),
+        hours: None,
+    })
 }
 
 pub async fn week(
@@ -282,9 +402,14 @@ pub async fn week(
     let monday = booking::week_start(parse_day(query.date.as_deref(), zone));
     let from = zone.to_utc(monday, time::Time::MIDNIGHT);
     let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
-    let board = reference::board(&state, &reference, "week", from, until, |rows| {
-        week_board(rows, &reference, monday)
-    })
+    let board = reference::board(
+        &state,
+        &reference,
+        "week",
+        (from, until),
+        Showing::Live,
+        |rows| week_board(rows, &reference, monday),
+    )
     .await?;
     audit_view(&state, &user, &meta, format!("week of {monday}")).await?;
     render(&WeekPage {

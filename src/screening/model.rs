@@ -629,12 +629,9 @@ impl ScreeningStanding {
         match self {
             ScreeningStanding::NotStarted => "Screening not started".into(),
             ScreeningStanding::InProgress => "Screening in progress".into(),
-            ScreeningStanding::AwaitingReview { urgent: true } => {
-                "Awaiting clinician review (urgent)".into()
-            }
-            ScreeningStanding::AwaitingReview { urgent: false } => {
-                "Awaiting clinician review".into()
-            }
+            // Said the same whether urgent or not: the front desk and the patient need not
+            // learn that a risk flag is why (clinicians see `clinical_label`).
+            ScreeningStanding::AwaitingReview { .. } => "Awaiting clinician review".into(),
             ScreeningStanding::Eligible { until } => format!("Eligible until {until}"),
             ScreeningStanding::EligibilityExpired { on } => {
                 format!("Eligibility expired on {on}: new screening needed")
@@ -644,13 +641,24 @@ impl ScreeningStanding {
         }
     }
 
-    /// A short class for styling (badge colour).
+    /// For clinicians: the label, saying when the review is urgent.
+    pub fn clinical_label(self) -> String {
+        match self {
+            ScreeningStanding::AwaitingReview { urgent: true } => {
+                "Awaiting clinician review (urgent)".into()
+            }
+            other => other.label(),
+        }
+    }
+
+    /// A short class for styling (badge colour); like the label, the same for an urgent
+    /// review as for any other.
     pub fn tone(self) -> &'static str {
         match self {
             ScreeningStanding::Eligible { .. } => "ok",
-            ScreeningStanding::AwaitingReview { urgent: true }
-            | ScreeningStanding::NotEligible
-            | ScreeningStanding::EligibilityExpired { .. } => "alert",
+            ScreeningStanding::NotEligible | ScreeningStanding::EligibilityExpired { .. } => {
+                "alert"
+            }
             _ => "neutral",
         }
     }
@@ -1064,6 +1072,15 @@ mod tests {
             ScreeningStanding::of(Some("submitted"), true, None, None, today),
             ScreeningStanding::AwaitingReview { urgent: true }
         );
+        // The front desk's words do not tell an urgent review from another.
+        let urgent = ScreeningStanding::AwaitingReview { urgent: true };
+        let routine = ScreeningStanding::AwaitingReview { urgent: false };
+        assert_eq!(urgent.label(), "Awaiting clinician review");
+        assert_eq!(
+            (urgent.label(), urgent.tone()),
+            (routine.label(), routine.tone())
+        );
+        assert!(urgent.clinical_label().contains("urgent"));
         assert_eq!(
             ScreeningStanding::of(
                 Some("decided"),

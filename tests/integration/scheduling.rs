@@ -599,8 +599,8 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     .await;
     // The chair board comes first; the same day by clinician is one tab away.
     let day = desk.get(&format!("/schedule?date={monday}")).await;
-    day.assert_contains("<h2>By chair</h2>")
-        .assert_contains("Free all day.")
+    day.assert_contains("<h2 id=\"board-heading\">By chair</h2>")
+        .assert_contains("Free all day")
         .assert_contains(&format!(
             "href=\"/schedule?date={monday}&#38;by=clinician\""
         ));
@@ -608,8 +608,8 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         .get(&format!("/schedule?date={monday}&by=clinician"))
         .await;
     by_clinician
-        .assert_contains("<h2>By clinician</h2>")
-        .assert_contains("09:30–10:00 Consultation: Ann Example");
+        .assert_contains("<h2 id=\"board-heading\">By clinician</h2>")
+        .assert_contains("<strong>09:30–10:00</strong> Consultation: Ann Example");
     desk.get(&format!("/schedule/week?date={monday}"))
         .await
         .assert_contains("Ann Example");

@@ -25,7 +25,7 @@ pub fn database_url() -> String {
     std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned())
 }
 
-fn server_options() -> PgConnectOptions {
+pub fn server_options() -> PgConnectOptions {
     PgConnectOptions::from_str(&database_url())
         .expect("DATABASE_URL parses")
         .database("postgres")
@@ -168,6 +168,11 @@ impl TestApp {
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config), extra_routes: Vec<Route>) -> TestApp {
         let (database_name, db) = fresh_database().await;
         Self::serve(database_name, db, tweak, extra_routes).await
+    }
+
+    /// An app serving an existing database through `db` (e.g. a pool of another role).
+    pub async fn spawn_on(database_name: String, db: PgPool) -> TestApp {
+        Self::serve(database_name, db, |_| {}, Vec::new()).await
     }
 
     /// A second app process over the same database (as behind a load balancer).
