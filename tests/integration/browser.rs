@@ -1059,6 +1059,44 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         .await
         .unwrap();
     assert!(clock.contains("Next due at"), "{clock}");
+    // The low SpO2 raised an alert at the top of the sheet; it holds the discharge until a
+    // clinician records what was done about it.
+    let waiting = text_of(client, "main").await;
+    assert!(
+        waiting.contains("Alerts waiting for a clinician"),
+        "{waiting}"
+    );
+    assert!(waiting.contains("SpO2 89"), "{waiting}");
+    client
+        .find(Locator::Css("form.alert-clear textarea"))
+        .await
+        .unwrap()
+        .send_keys("Chin lift, oxygen 2 L/min; SpO2 back to 98 % within a minute.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.alert-clear button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Same address before and after: wait for the alert's form to go instead.
+    for _ in 0..100 {
+        if client
+            .find_all(Locator::Css("form.alert-clear"))
+            .await
+            .is_ok_and(|forms| forms.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cleared = text_of(client, "main").await;
+    assert!(
+        !cleared.contains("Alerts waiting for a clinician"),
+        "{cleared}"
+    );
 
     // A side effect with what was given for it.
     choose(client, "kind", "side_effect").await;
