@@ -46,6 +46,8 @@ pub mod action {
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const AUDIT_VIEW: &str = "audit.view";
     pub const PROFILE_UPDATE: &str = "patient.profile_update";
+    /// The patient's details (name, birth date, contact) or home page read.
+    pub const PROFILE_VIEW: &str = "patient.profile_view";
     pub const SCREENING_START: &str = "screening.start";
     pub const SCREENING_SAVE: &str = "screening.save";
     pub const SCREENING_SUBMIT: &str = "screening.submit";
@@ -119,6 +121,7 @@ pub mod action {
         ACCESS_DENIED,
         AUDIT_VIEW,
         PROFILE_UPDATE,
+        PROFILE_VIEW,
         SCREENING_START,
         SCREENING_SAVE,
         SCREENING_SUBMIT,
@@ -215,6 +218,22 @@ impl<'a> Entry<'a> {
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
+    }
+}
+
+/// The detail of a view of a list: its name, how many rows it showed and which patients (by
+/// id, each once), so one entry per view still answers "who saw this patient".
+pub fn list_detail(list: &str, rows: usize, patient_ids: impl IntoIterator<Item = i64>) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let ids: Vec<String> = patient_ids
+        .into_iter()
+        .filter(|id| seen.insert(*id))
+        .map(|id| id.to_string())
+        .collect();
+    if ids.is_empty() {
+        format!("{list}: {rows} shown")
+    } else {
+        format!("{list}: {rows} shown; patients {}", ids.join(" "))
     }
 }
 
@@ -593,6 +612,15 @@ pub async fn mail_daily_anchor(db: &PgPool) -> sqlx::Result<Option<Anchor>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_view_names_its_list_its_size_and_each_patient_once() {
+        assert_eq!(list_detail("review queue", 0, []), "review queue: 0 shown");
+        assert_eq!(
+            list_detail("clinical alerts", 3, [7, 3, 7]),
+            "clinical alerts: 3 shown; patients 7 3"
+        );
+    }
 
     #[test]
     fn an_anchor_line_reads_back_and_nothing_else_does() {

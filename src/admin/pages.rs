@@ -26,12 +26,24 @@ struct OverviewPage {
     rows: Vec<AuditRow>,
 }
 
-pub async fn overview(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
+pub async fn overview(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    admin: CurrentUser,
+    meta: RequestMeta,
+) -> AppResult<Response> {
     let overview = db::overview(&state.db).await?;
     let rows = audit::search(
         &mut *state.db.acquire().await?,
         &audit::AuditFilter::default(),
         10,
+    )
+    .await?;
+    // The latest activity names patients and who saw them.
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::AUDIT_VIEW, Some(&admin), &meta)
+            .detail(format!("overview: latest {} entries", rows.len())),
     )
     .await?;
     render(&OverviewPage {
@@ -331,11 +343,12 @@ pub async fn audit_log(
         .flatten()
         .map(|last_id| older_link(&query, last_id));
     rows.truncate(AUDIT_PAGE_SIZE as usize);
-    audit::record(
-        &state.db,
-        audit::Entry::new(action::AUDIT_VIEW, Some(&admin), &meta),
-    )
-    .await?;
+    let mut entry = audit::Entry::new(action::AUDIT_VIEW, Some(&admin), &meta)
+        .detail(format!("audit log: {} entries", rows.len()));
+    if let Some(patient_id) = filter.patient_id {
+        entry = entry.patient(patient_id);
+    }
+    audit::record(&state.db, entry).await?;
     render(&AuditPage {
         ctx,
         query,

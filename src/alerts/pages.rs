@@ -44,9 +44,24 @@ fn label(code: &str) -> &'static str {
 }
 
 /// Every open alert, oldest first. Names only: the details are on each patient's page.
-pub async fn list(State(state): State<AppState>, ctx: PageContext) -> AppResult<Response> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
+) -> AppResult<Response> {
     let zone = crate::settings::load(&state.db).await?.zone();
     let alerts = db::open_list(&state.db, LIST_MAX).await?;
+    let shown = audit::list_detail(
+        "open clinical alerts",
+        alerts.len(),
+        alerts.iter().map(|a| a.patient_id),
+    );
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta).detail(shown),
+    )
+    .await?;
     render(&ListPage {
         ctx,
         alerts: zone.label_each(alerts, |a| a.raised_at),

@@ -3,11 +3,12 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::app::AppState;
+use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::consent::model::{ConsentStatus, consent_status};
 use crate::error::AppResult;
 use crate::patients::db::{ProfileRow, profile_for_user};
-use crate::web::{PageContext, render, see_other};
+use crate::web::{PageContext, RequestMeta, render, see_other};
 use crate::{consent, settings};
 
 /// `/` sends each person to their own home page, or to the login page.
@@ -32,8 +33,15 @@ pub async fn patient_home(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
 ) -> AppResult<Response> {
     let record = profile_for_user(&state.db, user.id).await?;
+    if let Some(r) = &record {
+        let entry = audit::Entry::new(action::PROFILE_VIEW, Some(&user), &meta)
+            .patient(r.id)
+            .detail("home");
+        audit::record(&state.db, entry).await?;
+    }
     let consent = match &record {
         Some(r) => Some(consent_status(&consent::db::facts(&state.db, r.id).await?)),
         None => None,
@@ -63,8 +71,20 @@ struct StaffHome {
 pub async fn front_desk_home(
     State(state): State<AppState>,
     ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
 ) -> AppResult<Response> {
     let withdrawals = crate::scheduling::db::unseen_withdrawals(&state.db).await?;
+    let shown = audit::list_detail(
+        "consent withdrawals",
+        withdrawals.len(),
+        withdrawals.iter().map(|(id, _)| *id),
+    );
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::PATIENT_LIST, Some(&user), &meta).detail(shown),
+    )
+    .await?;
     render(&StaffHome {
         ctx,
         heading: "Front desk",

@@ -34,11 +34,16 @@ pub async fn profile_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Query(query): Query<SavedQuery>,
 ) -> AppResult<Response> {
     let record = db::profile_for_user(&state.db, user.id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let entry = audit::Entry::new(action::PROFILE_VIEW, Some(&user), &meta)
+        .patient(record.id)
+        .detail("details form");
+    audit::record(&state.db, entry).await?;
     let page = ProfilePage {
         ctx,
         form: record.form(),

@@ -81,7 +81,21 @@ fn calendar_response(calendar: &Calendar, file_name: &str) -> Response {
         .into_response()
 }
 
-async fn one(state: &AppState, row: &AppointmentRow, reader: Reader) -> AppResult<Response> {
+/// One appointment as an `.ics` download, which leaves the clinic with the patient's
+/// appointment in it: audited like any view of it.
+async fn one(
+    state: &AppState,
+    (user, meta): (&CurrentUser, &RequestMeta),
+    row: &AppointmentRow,
+    reader: Reader,
+) -> AppResult<Response> {
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
+            .patient(row.patient_id)
+            .detail(format!("calendar file of appointment {}", row.id)),
+    )
+    .await?;
     let clinic_name = settings::load(&state.db).await?.clinic_name;
     let mut calendar = Calendar::new();
     calendar
@@ -95,15 +109,18 @@ async fn one(state: &AppState, row: &AppointmentRow, reader: Reader) -> AppResul
 
 pub async fn staff_appointment(
     State(state): State<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let row = super::staff_pages::appointment_or_not_found(&state, id).await?;
-    one(&state, &row, Reader::Patient).await
+    one(&state, (&user, &meta), &row, Reader::Patient).await
 }
 
 pub async fn patient_appointment(
     State(state): State<AppState>,
     user: CurrentUser,
+    meta: RequestMeta,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let patient_id = db::patient_of_user(&state.db, user.id)
@@ -113,7 +130,7 @@ pub async fn patient_appointment(
         .await?
         .filter(|r| r.patient_id == patient_id)
         .ok_or(AppError::NotFound)?;
-    one(&state, &row, Reader::Patient).await
+    one(&state, (&user, &meta), &row, Reader::Patient).await
 }
 
 #[derive(Template)]

@@ -12,7 +12,9 @@ use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow};
 use super::model::{AppointmentKind, AppointmentStatus};
 use super::reference;
-use super::staff_pages::{BookingView, Entry, booking_page, notice, split_by_now};
+use super::staff_pages::{
+    BookingView, Entry, audit_booking_form, booking_page, notice, split_by_now,
+};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -147,9 +149,11 @@ pub async fn book_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
     let patient_id = own_patient(&state, &user).await?;
+    audit_booking_form(&state, (&user, &meta), patient_id, None).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let kind = kind_of(query.kind.as_deref());
     let unverified = Refusal::EmailUnverified;
@@ -243,6 +247,7 @@ pub async fn reschedule_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Path(id): Path<i64>,
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
@@ -250,6 +255,7 @@ pub async fn reschedule_form(
     if row.status != AppointmentStatus::Booked {
         return Ok(see_other("/patient/appointments?notice=not-live"));
     }
+    audit_booking_form(&state, (&user, &meta), patient_id, Some(id)).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
         Some(text) => week_of(Some(text), zone),

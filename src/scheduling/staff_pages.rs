@@ -718,15 +718,37 @@ fn kind_of(text: Option<&str>) -> AppointmentKind {
         .unwrap_or(AppointmentKind::Consultation)
 }
 
+/// A booking or rescheduling form shows the patient's name, booking gate and (when moving)
+/// appointment: audited like any view of them, for staff and patients alike.
+pub async fn audit_booking_form(
+    state: &AppState,
+    (user, meta): (&CurrentUser, &RequestMeta),
+    patient_id: i64,
+    moving: Option<i64>,
+) -> AppResult<()> {
+    let what = match moving {
+        Some(id) => format!("reschedule form of appointment {id}"),
+        None => "booking form".to_owned(),
+    };
+    let entry = audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
+        .patient(patient_id)
+        .detail(what);
+    audit::record(&state.db, entry).await?;
+    Ok(())
+}
+
 pub async fn book_form(
     State(state): State<AppState>,
     ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
     Path(patient_id): Path<i64>,
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
     let patient = crate::patients::db::identity(&state.db, patient_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    audit_booking_form(&state, (&user, &meta), patient_id, None).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let kind = kind_of(query.kind.as_deref());
     let week = parse_day(query.week.as_deref(), zone);
@@ -935,6 +957,8 @@ pub async fn check_in(
 pub async fn reschedule_form(
     State(state): State<AppState>,
     ctx: PageContext,
+    user: CurrentUser,
+    meta: RequestMeta,
     Path(id): Path<i64>,
     Query(query): Query<BookQuery>,
 ) -> AppResult<Response> {
@@ -942,6 +966,7 @@ pub async fn reschedule_form(
     if row.status != AppointmentStatus::Booked {
         return Ok(see_other(&format!("/appointments/{id}?notice=not-live")));
     }
+    audit_booking_form(&state, (&user, &meta), row.patient_id, Some(id)).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
         Some(_) => parse_day(query.week.as_deref(), zone),

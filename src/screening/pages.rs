@@ -64,10 +64,15 @@ pub async fn overview(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Query(query): Query<OverviewQuery>,
 ) -> AppResult<Response> {
     let profile = own_profile(&state, &user).await?;
     let today = OffsetDateTime::now_utc().date();
+    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&user), &meta)
+        .patient(profile.id)
+        .detail("screening history");
+    audit::record(&state.db, entry).await?;
     let mut history: Vec<_> = db::summaries_for_patient(&state.db, profile.id, None, 20)
         .await?
         .into_iter()
@@ -244,11 +249,17 @@ pub async fn step_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
-    let Some((_, draft, steps, step)) = draft_and_step(&state, &user, &slug).await? else {
+    let Some((profile, draft, steps, step)) = draft_and_step(&state, &user, &slug).await? else {
         return Ok(see_other("/patient/screening"));
     };
+    // The slug named a step of this questionnaire, so it is one of ours, not typed text.
+    let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&user), &meta)
+        .patient(profile.id)
+        .detail(format!("screening {} step {slug}", draft.id));
+    audit::record(&state.db, entry).await?;
     let values = stored_values(&draft.intake, &draft.draft_answers, step);
     render(&step_page(ctx, &steps, step, values, FormErrors::default()))
 }

@@ -68,6 +68,8 @@ impl QueuePage {
 pub async fn queue(
     State(state): State<AppState>,
     ctx: PageContext,
+    clinician: CurrentUser,
+    meta: RequestMeta,
     Query(query): Query<QueueQuery>,
 ) -> AppResult<Response> {
     let (rows, more_before, more_after) = match (query.before, query.after) {
@@ -86,6 +88,16 @@ pub async fn queue(
             (rows, after.is_some(), more)
         }
     };
+    let shown = audit::list_detail(
+        "review queue",
+        rows.len(),
+        rows.iter().map(|r| r.patient_id),
+    );
+    audit::record(
+        &state.db,
+        audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta).detail(shown),
+    )
+    .await?;
     render(&QueuePage {
         ctx,
         previous_before: rows.first().map(|r| r.id).filter(|_| more_before),

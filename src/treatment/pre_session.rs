@@ -100,9 +100,16 @@ pub async fn form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
+    meta: RequestMeta,
     Path(appointment_id): Path<i64>,
 ) -> AppResult<Response> {
-    let (_, when) = own_infusion(&state, &user, appointment_id).await?;
+    let (patient_id, when) = own_infusion(&state, &user, appointment_id).await?;
+    let entry = audit::Entry::new(action::APPOINTMENT_VIEW, Some(&user), &meta)
+        .patient(patient_id)
+        .detail(format!(
+            "pre-session measures of appointment {appointment_id}"
+        ));
+    audit::record(&state.db, entry).await?;
     let done = db::pre_session_scores(&state.db, appointment_id)
         .await?
         .len()

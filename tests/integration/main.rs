@@ -6,6 +6,7 @@ mod access;
 mod account_security;
 mod accounts;
 mod admin;
+mod audit_every_view;
 mod audit_guard;
 mod audit_trail;
 mod bedside_alerts;
