@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::support::{PASSWORD, TestApp};
 
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     _profile: TempDir,
 }
@@ -44,7 +44,7 @@ fn find(candidates: &[&str]) -> Option<PathBuf> {
 
 /// Starts chromedriver and a headless Chromium window of the given size, or `None` (local
 /// runs without a browser installed).
-async fn browser(width: u32, height: u32) -> Option<Browser> {
+pub(crate) async fn browser(width: u32, height: u32) -> Option<Browser> {
     let driver_path = find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]);
     let chromium = find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"]);
     let (Some(driver_path), Some(chromium)) = (driver_path, chromium) else {
@@ -113,14 +113,14 @@ async fn browser(width: u32, height: u32) -> Option<Browser> {
     panic!("chromedriver did not start a session: {last_error:?}");
 }
 
-async fn fill(client: &Client, id: &str, value: &str) {
+pub(crate) async fn fill(client: &Client, id: &str, value: &str) {
     let field = client.find(Locator::Id(id)).await.unwrap();
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 /// The visible text of the element with this id, once the page shows it.
-async fn text_of(client: &Client, id: &str) -> String {
+pub(crate) async fn text_of(client: &Client, id: &str) -> String {
     client
         .wait()
         .for_element(Locator::Id(id))
@@ -142,7 +142,7 @@ async fn value_of(client: &Client, id: &str) -> Option<String> {
         .unwrap()
 }
 
-async fn wait_for_path(client: &Client, path: &str) {
+pub(crate) async fn wait_for_path(client: &Client, path: &str) {
     for _ in 0..100 {
         if client.current_url().await.unwrap().path() == path {
             return;
@@ -155,7 +155,7 @@ async fn wait_for_path(client: &Client, path: &str) {
     );
 }
 
-async fn submit(client: &Client, action: &str) {
+pub(crate) async fn submit(client: &Client, action: &str) {
     let selector = format!("form[action='{action}'] button[type=submit]");
     client
         .find(Locator::Css(&selector))
@@ -193,7 +193,7 @@ async fn log_in_from_start(client: &Client, app: &TestApp, email: &str, lands_on
     wait_for_path(client, lands_on).await;
 }
 
-async fn log_out(client: &Client) {
+pub(crate) async fn log_out(client: &Client) {
     client
         .find(Locator::Css("form[action='/logout'] button"))
         .await
@@ -204,7 +204,7 @@ async fn log_out(client: &Client) {
     wait_for_path(client, "/login").await;
 }
 
-async fn heading(client: &Client) -> String {
+pub(crate) async fn heading(client: &Client) -> String {
     client
         .find(Locator::Css("h1"))
         .await
@@ -215,7 +215,7 @@ async fn heading(client: &Client) -> String {
 }
 
 /// The page fits the window: nothing to scroll sideways.
-async fn assert_fits_width(client: &Client, page: &str) {
+pub(crate) async fn assert_fits_width(client: &Client, page: &str) {
     let widths = client
         .execute(
             "return [document.documentElement.scrollWidth, window.innerWidth];",
@@ -386,7 +386,7 @@ async fn choose_everywhere(client: &Client, value: &str) {
     }
 }
 
-async fn click(client: &Client, css: &str) {
+pub(crate) async fn click(client: &Client, css: &str) {
     client
         .find(Locator::Css(css))
         .await

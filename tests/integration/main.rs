@@ -16,6 +16,7 @@ mod chair_board;
 mod cli;
 mod consent;
 mod demo;
+mod demo_tour;
 mod errors;
 mod fhir;
 mod flowsheet;
