@@ -237,7 +237,13 @@ async fn walk_as_the_patient(client: &Client, app: &TestApp) {
     assert!(consent.contains("Signed (version"), "{consent}");
 
     picture_of(client, app, "/patient", "patient-1-home").await;
-    picture_of(client, app, "/patient/appointments", "patient-2-appointments").await;
+    picture_of(
+        client,
+        app,
+        "/patient/appointments",
+        "patient-2-appointments",
+    )
+    .await;
     visit(client, app, "/patient/progress").await;
     assert!(
         client.find(Locator::Css("#main svg")).await.is_ok(),
@@ -253,13 +259,19 @@ async fn walk_as_the_front_desk(client: &Client, app: &TestApp) {
     let pages = walk_from_home(client, app, Role::FrontDesk, DESKTOP).await;
     let names = all_texts(app, "SELECT legal_name FROM patients").await;
     let patients = page(&pages, "/front-desk/patients");
-    let listed = names.iter().filter(|n| patients.contains(n.as_str())).count();
+    let listed = names
+        .iter()
+        .filter(|n| patients.contains(n.as_str()))
+        .count();
     assert!(listed >= 10, "{listed} demo patients listed: {patients}");
     assert!(patients.contains("Eligible until"), "{patients}");
 
     let schedule = page(&pages, "/schedule");
     for running in today_at_the_chairs(app).await {
-        assert!(schedule.contains(&running), "{running} on the board: {schedule}");
+        assert!(
+            schedule.contains(&running),
+            "{running} on the board: {schedule}"
+        );
     }
     picture_of(client, app, "/front-desk", "front-desk-1-home").await;
     picture_of(client, app, "/front-desk/patients", "front-desk-2-patients").await;
@@ -414,8 +426,8 @@ async fn walk_as_the_administrator(client: &Client, app: &TestApp) {
 /// axe-core as pinned in .ci/axe (`npm ci --prefix .ci/axe`), or `None` locally without it
 /// (under CI its absence fails the test, as the FHIR schema's does).
 fn axe_core() -> Option<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".ci/axe/node_modules/axe-core/axe.min.js");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/axe/node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
         Ok(script) => Some(script),
         Err(_) => {
@@ -424,9 +436,7 @@ fn axe_core() -> Option<String> {
                 "CI must check the chair board with axe: install node and npm, then run \
                  npm ci --prefix .ci/axe"
             );
-            eprintln!(
-                "SKIPPED axe check: axe-core is not installed (npm ci --prefix .ci/axe)"
-            );
+            eprintln!("SKIPPED axe check: axe-core is not installed (npm ci --prefix .ci/axe)");
             None
         }
     }
@@ -506,7 +516,9 @@ async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_o
     let appointment = follow(client, &href).await;
     let running = today_at_the_chairs(&app).await;
     assert!(
-        running.iter().any(|name| appointment.contains(name.as_str())),
+        running
+            .iter()
+            .any(|name| appointment.contains(name.as_str())),
         "{appointment}"
     );
     assert!(appointment.contains("Infusing") || appointment.contains("Checked in"));
