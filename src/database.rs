@@ -1,5 +1,7 @@
 //! Connecting to PostgreSQL: create the database if missing, explain plainly when the server
-//! cannot be reached, and run migrations.
+//! cannot be reached, run clinic's own PostgreSQL when none is set up, and run migrations.
+
+pub mod private_cluster;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -7,7 +9,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 
-use crate::config::Config;
+use crate::config::{Config, DEFAULT_DATABASE_URL};
+use private_cluster::{ClusterError, PrivateCluster};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -27,6 +30,8 @@ pub enum StartupError {
     },
     #[error("database migration failed: {0}")]
     Migrate(String),
+    #[error(transparent)]
+    PrivateCluster(#[from] ClusterError),
 }
 
 fn classify(config: &Config, error: sqlx::Error) -> StartupError {
@@ -94,6 +99,61 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
         .connect_lazy_with(options))
 }
 
+/// Connects to the database at `DATABASE_URL` when it was given. Otherwise to the default
+/// address (localhost:5432, or `PGHOST`/`PGPORT` as for `psql`), and when nothing answers
+/// there, to clinic's own PostgreSQL, started for this process (see private_cluster.rs);
+/// keep the returned cluster until the end: dropping it stops the server.
+pub async fn connect_or_start_own(
+    config: &mut Config,
+    url_given: bool,
+    data_dir: Option<std::path::PathBuf>,
+) -> Result<(PgPool, Option<PrivateCluster>), StartupError> {
+    if url_given {
+        return Ok((connect(config).await?, None));
+    }
+    config.database_url = default_database_url(
+        std::env::var("PGHOST").ok().as_deref(),
+        std::env::var("PGPORT").ok().as_deref(),
+    );
+    match connect(config).await {
+        Err(StartupError::Unreachable { location, .. }) => {
+            let Some(dir) = data_dir.or_else(private_cluster::default_data_dir) else {
+                return Err(ClusterError::NoDataDir { default: location }.into());
+            };
+            let shown = dir.display().to_string();
+            let cluster =
+                tokio::task::spawn_blocking(move || PrivateCluster::start(&dir, &location))
+                    .await
+                    .map_err(|e| ClusterError::Failed {
+                        dir: shown,
+                        reason: e.to_string(),
+                    })??;
+            config.database_url = cluster.database_url();
+            let pool = connect(config).await?;
+            Ok((pool, Some(cluster)))
+        }
+        other => Ok((other?, None)),
+    }
+}
+
+/// The default URL with the server `PGHOST` and `PGPORT` name, when set.
+fn default_database_url(host: Option<&str>, port: Option<&str>) -> String {
+    let host = host.filter(|h| !h.is_empty());
+    let port = port.and_then(|p| p.parse::<u16>().ok());
+    if host.is_none() && port.is_none() {
+        return DEFAULT_DATABASE_URL.to_owned();
+    }
+    let port = port.unwrap_or(5432);
+    match host {
+        // A socket folder goes in the query, as libpq's URLs do.
+        Some(dir) if dir.starts_with('/') => {
+            format!("postgres://postgres@localhost:{port}/clinic?host={dir}")
+        }
+        Some(host) => format!("postgres://postgres@{host}:{port}/clinic"),
+        None => format!("postgres://postgres@localhost:{port}/clinic"),
+    }
+}
+
 async fn create_database(config: &Config, options: &PgConnectOptions) -> Result<(), StartupError> {
     let name = options.get_database().unwrap_or("clinic").to_owned();
     let mut admin = probe(&options.clone().database("postgres"))
@@ -149,4 +209,30 @@ async fn is_current(pool: &PgPool) -> bool {
         !m.migration_type.is_up_migration()
             || applied.get(&m.version).map(Vec::as_slice) == Some(&*m.checksum)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_address_follows_pghost_and_pgport() {
+        assert_eq!(default_database_url(None, None), DEFAULT_DATABASE_URL);
+        assert_eq!(
+            default_database_url(Some("127.0.0.1"), Some("6543")),
+            "postgres://postgres@127.0.0.1:6543/clinic"
+        );
+        assert_eq!(
+            default_database_url(None, Some("5433")),
+            "postgres://postgres@localhost:5433/clinic"
+        );
+        assert_eq!(
+            default_database_url(Some("/run/postgresql"), None),
+            "postgres://postgres@localhost:5432/clinic?host=/run/postgresql"
+        );
+        assert_eq!(
+            default_database_url(Some(""), Some("not a port")),
+            DEFAULT_DATABASE_URL
+        );
+    }
 }

@@ -3,7 +3,8 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use clinic::auth::model::Role;
 use clinic::config::Config;
 use clinic::{app, audit, database, demo, telemetry};
@@ -17,6 +18,8 @@ use clinic::{app, audit, database, demo, telemetry};
 struct Cli {
     #[command(flatten)]
     config: Config,
+    #[command(flatten)]
+    own_database: database::private_cluster::Options,
     #[command(subcommand)]
     command: Command,
 }
@@ -93,7 +96,17 @@ fn parse_role(value: &str) -> Result<Role, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // Only a database the user named is used as is; the default one may be replaced by
+    // clinic's own (database.rs).
+    let url_given = !matches!(
+        matches.value_source("database_url"),
+        None | Some(ValueSource::DefaultValue)
+    );
     telemetry::init(cli.config.log_format);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -102,7 +115,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, url_given)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -111,11 +124,13 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
-    let config = cli.config;
-    let pool = database::connect(&config)
-        .await
-        .map_err(|e| e.to_string())?;
+async fn run(cli: Cli, url_given: bool) -> Result<(), String> {
+    let mut config = cli.config;
+    // Held to the end of this function: dropping it stops clinic's own PostgreSQL, if any.
+    let (pool, _own_database) =
+        database::connect_or_start_own(&mut config, url_given, cli.own_database.data_dir)
+            .await
+            .map_err(|e| e.to_string())?;
     // Checking the audit trail must not change the schema it checks.
     if !matches!(cli.command, Command::Audit { .. }) {
         database::migrate(&pool).await.map_err(|e| e.to_string())?;

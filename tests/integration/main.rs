@@ -22,6 +22,7 @@ mod fhir;
 mod flowsheet;
 mod hardening;
 mod notify;
+mod own_database;
 mod privacy;
 mod reports;
 mod scheduling;
