@@ -22,6 +22,10 @@ pub enum StartupError {
     Unreachable { location: String, reason: String },
     #[error("PostgreSQL at {location} refused the connection: {reason}")]
     Refused { location: String, reason: String },
+    /// A refusal of the login itself (SQLSTATE class 28): wrong password, no such role, peer
+    /// authentication for another OS user.
+    #[error("PostgreSQL at {location} refused the connection: {reason}")]
+    LoginRefused { location: String, reason: String },
     #[error("could not create database {name} at {location}: {reason}")]
     CreateDatabase {
         name: String,
@@ -45,6 +49,12 @@ fn classify(config: &Config, error: sqlx::Error) -> StartupError {
             location,
             reason: "timed out".into(),
         },
+        sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("28")) => {
+            StartupError::LoginRefused {
+                location,
+                reason: db.to_string(),
+            }
+        }
         other => StartupError::Refused {
             location,
             reason: other.to_string(),
@@ -101,7 +111,7 @@ pub async fn connect(config: &Config) -> Result<PgPool, StartupError> {
 
 /// Connects to the database at `DATABASE_URL` when it was given. Otherwise to the default
 /// address (localhost:5432, or `PGHOST`/`PGPORT` as for `psql`), and when nothing answers
-/// there, to clinic's own PostgreSQL, started for this process (see private_cluster.rs);
+/// there or it refuses the login, to clinic's own PostgreSQL, started for this process (see private_cluster.rs);
 /// keep the returned cluster until the end: dropping it stops the server.
 pub async fn connect_or_start_own(
     config: &mut Config,
@@ -115,24 +125,41 @@ pub async fn connect_or_start_own(
         std::env::var("PGHOST").ok().as_deref(),
         std::env::var("PGPORT").ok().as_deref(),
     );
-    match connect(config).await {
-        Err(StartupError::Unreachable { location, .. }) => {
-            let Some(dir) = data_dir.or_else(private_cluster::default_data_dir) else {
-                return Err(ClusterError::NoDataDir { default: location }.into());
-            };
-            let shown = dir.display().to_string();
-            let cluster =
-                tokio::task::spawn_blocking(move || PrivateCluster::start(&dir, &location))
-                    .await
-                    .map_err(|e| ClusterError::Failed {
-                        dir: shown,
-                        reason: e.to_string(),
-                    })??;
-            config.database_url = cluster.database_url();
-            let pool = connect(config).await?;
-            Ok((pool, Some(cluster)))
+    let why = match connect(config).await {
+        Ok(pool) => return Ok((pool, None)),
+        Err(e) => match why_not_the_default(&e) {
+            Some(why) => why,
+            None => return Err(e),
+        },
+    };
+    let Some(dir) = data_dir.or_else(private_cluster::default_data_dir) else {
+        return Err(ClusterError::NoDataDir { why }.into());
+    };
+    let shown = dir.display().to_string();
+    let cluster = tokio::task::spawn_blocking(move || PrivateCluster::start(&dir, &why))
+        .await
+        .map_err(|e| ClusterError::Failed {
+            dir: shown,
+            reason: e.to_string(),
+        })??;
+    config.database_url = cluster.database_url();
+    let pool = connect(config).await?;
+    Ok((pool, Some(cluster)))
+}
+
+/// Why clinic runs its own server instead of the default one, if it should: nothing answers
+/// there, or the server there refuses clinic, as a freshly installed distribution server does
+/// (it wants a password, or a login as the OS user `postgres`). Nobody chose that server, so
+/// it is not an error; a bad DATABASE_URL, or a server that fails otherwise, is.
+fn why_not_the_default(error: &StartupError) -> Option<String> {
+    match error {
+        StartupError::Unreachable { location, .. } => {
+            Some(format!("no PostgreSQL server answers at {location}"))
         }
-        other => Ok((other?, None)),
+        StartupError::LoginRefused { location, reason } => Some(format!(
+            "the PostgreSQL server at {location} refused clinic ({reason})"
+        )),
+        _ => None,
     }
 }
 
@@ -214,6 +241,37 @@ async fn is_current(pool: &PgPool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clinic_runs_its_own_server_when_the_default_one_is_absent_or_refuses() {
+        let absent = StartupError::Unreachable {
+            location: "postgres://postgres@localhost:5432/clinic".into(),
+            reason: "Connection refused".into(),
+        };
+        assert_eq!(
+            why_not_the_default(&absent).as_deref(),
+            Some("no PostgreSQL server answers at postgres://postgres@localhost:5432/clinic")
+        );
+        let refuses = StartupError::LoginRefused {
+            location: "postgres://postgres@localhost:5432/clinic".into(),
+            reason: "password authentication failed".into(),
+        };
+        assert!(
+            why_not_the_default(&refuses)
+                .is_some_and(|why| why.contains("refused clinic (password authentication failed)"))
+        );
+        let cannot_create = StartupError::CreateDatabase {
+            name: "clinic".into(),
+            location: "postgres://postgres@localhost:5432/clinic".into(),
+            reason: "permission denied".into(),
+        };
+        assert_eq!(why_not_the_default(&cannot_create), None);
+        let starting = StartupError::Refused {
+            location: "postgres://postgres@localhost:5432/clinic".into(),
+            reason: "the database system is starting up".into(),
+        };
+        assert_eq!(why_not_the_default(&starting), None);
+    }
 
     #[test]
     fn the_default_address_follows_pghost_and_pgport() {

@@ -51,13 +51,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
-        "no PostgreSQL server answers at {default} and PostgreSQL is not installed on this machine (no initdb, postgres and pg_ctl on the PATH or in the usual install folders). Install it with {install}, then run the same command again; or point DATABASE_URL at a running server."
+        "{why}, and PostgreSQL is not installed on this machine (no initdb, postgres and pg_ctl on the PATH or in the usual install folders). Install it with {install}, then run the same command again; or point DATABASE_URL at a running server."
     )]
-    NotInstalled { default: String, install: String },
+    NotInstalled { why: String, install: String },
     #[error(
-        "no PostgreSQL server answers at {default}, and there is no folder for clinic's own database: set CLINIC_DATA_DIR (or HOME), or point DATABASE_URL at a running server"
+        "{why}, and there is no folder for clinic's own database: set CLINIC_DATA_DIR (or HOME), or point DATABASE_URL at a running server"
     )]
-    NoDataDir { default: String },
+    NoDataDir { why: String },
     #[error("clinic's own PostgreSQL in {dir}: {reason}")]
     Failed { dir: String, reason: String },
 }
@@ -87,7 +87,9 @@ const UNPRIVILEGED_USER: &str = "postgres";
 impl PrivateCluster {
     /// Starts (creating it the first time) the cluster in `data_dir/postgres`, or joins the one
     /// already running there. Blocking: call it from `spawn_blocking`.
-    pub fn start(data_dir: &Path, default: &str) -> Result<PrivateCluster, ClusterError> {
+    /// `why` says why clinic does not use the default server ("no PostgreSQL server answers
+    /// at ...").
+    pub fn start(data_dir: &Path, why: &str) -> Result<PrivateCluster, ClusterError> {
         let pgdata = data_dir.join("postgres");
         let failed = |reason: String| ClusterError::Failed {
             dir: pgdata.display().to_string(),
@@ -96,7 +98,7 @@ impl PrivateCluster {
         let found = find_binaries(std::env::var_os("PATH").as_deref(), Path::new("/"));
         if found.is_empty() {
             return Err(ClusterError::NotInstalled {
-                default: default.to_owned(),
+                why: why.to_owned(),
                 install: install_command(on_path).to_owned(),
             });
         }
@@ -157,8 +159,13 @@ impl PrivateCluster {
         tracing::info!(
             data = %pgdata.display(),
             log = %pgdata.join("server.log").display(),
-            "no PostgreSQL answers at {default} and DATABASE_URL is unset: clinic runs its own, with its data in {} (reached through a socket in that folder, no TCP port); it stops when clinic does",
-            pgdata.display()
+            "{why} and DATABASE_URL is unset: clinic runs its own, with its data in {} (reached through a socket in that folder, no TCP port); {}",
+            pgdata.display(),
+            if cluster.owner {
+                "it stops when clinic does"
+            } else {
+                "the clinic that started it stops it"
+            }
         );
         Ok(cluster)
     }
@@ -684,7 +691,7 @@ mod tests {
             assert!(unknown.contains(command), "{unknown}");
         }
         let message = ClusterError::NotInstalled {
-            default: "postgres://postgres@localhost:5432/clinic".into(),
+            why: "no PostgreSQL server answers at postgres://postgres@localhost:5432/clinic".into(),
             install: install_command(|p| p == "apt-get").into(),
         }
         .to_string();

@@ -157,6 +157,26 @@ async fn without_a_database_serve_runs_its_own_which_keeps_the_data_and_stops_on
     );
     let accounts = demo_accounts(&pgdata).await;
     assert!(accounts > 4, "{accounts}");
+    // Another command meanwhile uses the running server and leaves it running.
+    let code = clinic(&data_dir, nobody_at)
+        .args(["demo", "code", "--email", "clinician@demo.clinic"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&code.stdout);
+    assert!(
+        code.status.success() && said.trim().len() == 6,
+        "{said}{}",
+        String::from_utf8_lossy(&code.stderr)
+    );
+    assert!(!servers_for(&pgdata).is_empty(), "still running");
+    assert_eq!(
+        reqwest::get(format!("http://127.0.0.1:{port}/login"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     assert_eq!(first.stop().await.code(), Some(0), "{}", first.output());
     assert!(
         servers_for(&pgdata).is_empty(),
