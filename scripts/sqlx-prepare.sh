@@ -54,8 +54,17 @@ fi
 server="$scheme://${rest%%/*}"
 admin_url="$server/postgres$query"
 scratch_url="$server/$scratch$query"
-# For messages: the server without any password.
-shown="$(printf '%s' "$server" | sed -E 's#(://[^:@/]*):[^@/]*@#\1@#')"
+# For messages: the server with its password hidden, as the app's redact_url does (the user
+# part runs to the last `@`, so a password holding `@` is hidden whole; the ?query, which may
+# hold password=, is never shown).
+authority="${server#*://}"
+shown="$server"
+if [[ "$authority" == *@* ]]; then
+    credentials="${authority%@*}"
+    if [[ "$credentials" == *:* ]]; then
+        shown="$scheme://${credentials%%:*}:***@${authority##*@}"
+    fi
+fi
 
 command -v psql >/dev/null || {
     echo "psql is not installed (Debian: apt-get install postgresql-client)" >&2

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@localhost:5432/clinic";
 
-#[derive(Clone, Debug, Args)]
+#[derive(Clone, Args)]
 pub struct Config {
     /// PostgreSQL connection URL; the database is created if it does not exist.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true, hide_env_values = true)]
@@ -91,6 +91,25 @@ pub enum LogFormat {
     Json,
 }
 
+/// Written out by hand so that printing the configuration never prints a password.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("https", &self.https)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("log_format", &self.log_format)
+            .field("db_max_connections", &self.db_max_connections)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
+            .field("mail_dir", &self.mail_dir)
+            .field("mail_from", &self.mail_from)
+            .field("public_url", &self.public_url)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .finish()
+    }
+}
+
 impl Config {
     /// Where the database server is, without the password, for messages to the operator.
     pub fn database_location(&self) -> String {
@@ -115,18 +134,96 @@ impl Config {
     }
 }
 
-/// Drops any password from a connection URL (`postgres://user:secret@host` -> `postgres://user@host`).
+/// What stands in for a password that is never shown.
+const HIDDEN: &str = "***";
+
+/// The one place a connection URL (or libpq `key=value` string) is made fit to print: the
+/// password in the user part and any `password`-like query parameter are replaced by `***`.
+/// Used for every URL that reaches a log line, an error or the terminal. Where the URL is
+/// malformed it errs towards hiding too much.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return redact_key_values(url);
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}@{host}")
+    // The authority ends at the first `/`; a raw `@` belongs to the password, so the user
+    // part runs to the last `@` before that (as the URL parsers sqlx uses read it).
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let (authority, tail) = match authority.rfind('@') {
+        Some(at) => {
+            let (credentials, host) = authority.split_at(at);
+            let credentials = match credentials.split_once(':') {
+                Some((user, _password)) => format!("{user}:{HIDDEN}"),
+                None => credentials.to_owned(),
+            };
+            (format!("{credentials}{host}"), tail.to_owned())
         }
-        None => url.to_owned(),
+        None => {
+            // No user part: a `?query` may start right after the host.
+            let query_start = authority.find(['?', '#']).unwrap_or(authority.len());
+            let (host, query) = authority.split_at(query_start);
+            (host.to_owned(), format!("{query}{tail}"))
+        }
+    };
+    format!("{scheme}://{authority}{}", redact_query(&tail))
+}
+
+/// Whether a parameter's name says it holds a secret (`password`, `sslpassword`, `pass`...).
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    key.contains("pass") || key.contains("secret") || key.contains("token")
+}
+
+/// `/db?user=u&password=x` -> `/db?user=u&password=***`.
+fn redact_query(tail: &str) -> String {
+    let Some((path, query)) = tail.split_once('?') else {
+        return tail.to_owned();
+    };
+    let parameters: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if is_secret_key(&percent_decoded_lossy(key)) => {
+                format!("{key}={HIDDEN}")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", parameters.join("&"))
+}
+
+/// libpq's `host=h password=x` form: every secret value hidden.
+fn redact_key_values(text: &str) -> String {
+    text.split(' ')
+        .map(|word| match word.split_once('=') {
+            Some((key, _)) if is_secret_key(key) => format!("{key}={HIDDEN}"),
+            _ => word.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `pass%77ord` is `password` too.
+fn percent_decoded_lossy(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
     }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -134,12 +231,106 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redacts_passwords_from_database_urls() {
+    fn passwords_in_the_user_part_are_hidden() {
         assert_eq!(
             redact_url("postgres://u:pw@h:5432/db"),
-            "postgres://u@h:5432/db"
+            "postgres://u:***@h:5432/db"
         );
-        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
-        assert_eq!(redact_url("postgres:///db"), "postgres:///db");
+        assert_eq!(redact_url("postgres://u:pw@h"), "postgres://u:***@h");
+        assert_eq!(redact_url("postgres://u:@h/db"), "postgres://u:***@h/db");
+    }
+
+    #[test]
+    fn urls_without_a_password_are_unchanged() {
+        for url in [
+            "postgres://u@h/db",
+            "postgres:///db",
+            "postgres://h:5432/db?sslmode=disable",
+            "postgres://h?application_name=a@b",
+            "postgres://%2Fvar%2Frun%2Fpostgresql/clinic",
+            "",
+        ] {
+            assert_eq!(redact_url(url), url);
+        }
+    }
+
+    #[test]
+    fn a_password_holding_at_signs_is_hidden_whole() {
+        assert_eq!(
+            redact_url("postgres://u:p@ss@w@rd@db.example:5432/clinic"),
+            "postgres://u:***@db.example:5432/clinic"
+        );
+        // The user part runs to the last `@`, as sqlx reads it: `user@hostname` is the user.
+        assert_eq!(
+            redact_url("postgres://user@hostname:password@hostname:5432/database"),
+            "postgres://user@hostname:***@hostname:5432/database"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p%40ss@h/db"),
+            "postgres://u:***@h/db"
+        );
+    }
+
+    #[test]
+    fn password_query_parameters_are_hidden() {
+        assert_eq!(
+            redact_url("postgres:///clinic?password=s3cret"),
+            "postgres:///clinic?password=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u@h/db?sslmode=disable&password=a@b&application_name=x"),
+            "postgres://u@h/db?sslmode=disable&password=***&application_name=x"
+        );
+        assert_eq!(
+            redact_url("postgres://h?PASSWORD=x&sslpassword=y"),
+            "postgres://h?PASSWORD=***&sslpassword=***"
+        );
+        assert_eq!(
+            redact_url("postgres://h/db?pass%77ord=x"),
+            "postgres://h/db?pass%77ord=***"
+        );
+        assert_eq!(
+            redact_url("postgres://u:pw@h/db?password=x"),
+            "postgres://u:***@h/db?password=***"
+        );
+    }
+
+    #[test]
+    fn smtp_relay_urls_are_hidden_the_same_way() {
+        assert_eq!(
+            redact_url("smtp://mailer:p@ss@relay:587"),
+            "smtp://mailer:***@relay:587"
+        );
+    }
+
+    #[test]
+    fn key_value_connection_strings_hide_the_password() {
+        assert_eq!(
+            redact_url("host=db user=clinic password=s3cret dbname=clinic"),
+            "host=db user=clinic password=*** dbname=clinic"
+        );
+    }
+
+    #[test]
+    fn the_configuration_prints_no_password() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let config = <Cli as clap::Parser>::try_parse_from([
+            "clinic",
+            "--database-url",
+            "postgres://u:db-secret@h/db?password=q-secret",
+            "--smtp-url",
+            "smtp://m:mail-secret@relay",
+        ])
+        .unwrap()
+        .config;
+        let shown = format!("{config:?} {}", config.database_location());
+        for secret in ["db-secret", "q-secret", "mail-secret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("postgres://u:***@h/db"), "{shown}");
     }
 }
