@@ -91,7 +91,7 @@ impl Mailer {
                 let partial = folder.join(format!(".outbox-{id}.eml.part"));
                 let bytes = message.formatted();
                 tokio::task::spawn_blocking(move || {
-                    std::fs::write(&partial, bytes)?;
+                    write_private(&partial, &bytes)?;
                     std::fs::rename(&partial, &path)
                 })
                 .await
@@ -100,6 +100,25 @@ impl Mailer {
             }
         }
     }
+}
+
+/// Writes a file only its owner may read: emails carry reset and confirmation links.
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        // The mode applies only to a new file: a partial one left by a crash is narrowed too.
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 /// Sends every message that is due; returns how many went. Failures are retried later with

@@ -224,6 +224,12 @@ async fn without_a_relay_mail_is_written_to_the_mail_folder_as_eml_files() {
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0].extension().is_some_and(|e| e == "eml"));
+    // Only the server's own user may read them: they carry reset and confirmation links.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
+    }
     let eml = std::fs::read_to_string(&files[0]).unwrap();
     assert!(eml.contains("To: ann@example.com"), "{eml}");
     assert!(eml.contains("Subject: Reset your clinic password"));
