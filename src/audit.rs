@@ -41,6 +41,9 @@ pub mod action {
     pub const STAFF_CREATE: &str = "staff.create";
     pub const STAFF_DISABLE: &str = "staff.disable";
     pub const STAFF_ENABLE: &str = "staff.enable";
+    pub const PATIENT_ACCOUNT_DISABLE: &str = "patient_account.disable";
+    pub const PATIENT_ACCOUNT_ENABLE: &str = "patient_account.enable";
+    pub const EMAIL_CHANGE_REQUEST: &str = "account.email_change_request";
     pub const USER_ADD_CLI: &str = "account.create_cli";
     pub const SETTINGS_UPDATE: &str = "settings.update";
     pub const ACCESS_DENIED: &str = "access.denied";
@@ -116,6 +119,9 @@ pub mod action {
         STAFF_CREATE,
         STAFF_DISABLE,
         STAFF_ENABLE,
+        PATIENT_ACCOUNT_DISABLE,
+        PATIENT_ACCOUNT_ENABLE,
+        EMAIL_CHANGE_REQUEST,
         USER_ADD_CLI,
         SETTINGS_UPDATE,
         ACCESS_DENIED,

@@ -201,10 +201,12 @@ pub async fn change_password(
     let mut tx = state.db.begin().await?;
     db::set_password(&mut *tx, user.id, &hash).await?;
     let ended = db::end_other_sessions(&mut *tx, user.id, user.session_id).await?;
+    let feeds = crate::scheduling::db::revoke_calendar_feeds(&mut *tx, user.id).await?;
     audit::record(
         &mut *tx,
-        audit::Entry::new(action::PASSWORD_CHANGE, Some(&user), &meta)
-            .detail(format!("{ended} other sessions ended")),
+        audit::Entry::new(action::PASSWORD_CHANGE, Some(&user), &meta).detail(format!(
+            "{ended} other sessions ended; {feeds} calendar feed address(es) revoked"
+        )),
     )
     .await?;
     tx.commit().await?;

@@ -194,10 +194,13 @@ pub async fn reset(
     db::set_password(&mut *tx, owner.user_id, &password_hash).await?;
     crate::auth::db::delete_user_sessions(&mut *tx, owner.user_id).await?;
     crate::auth::db::clear_login_failures(&mut *tx, &owner.email).await?;
+    // Whoever had the password may have copied the private calendar address too.
+    let feeds = crate::scheduling::db::revoke_calendar_feeds(&mut *tx, owner.user_id).await?;
     let actor = CurrentUser::actor(owner.user_id, owner.role, owner.display_name, owner.email);
     audit::record(
         &mut *tx,
-        audit::Entry::new(action::PASSWORD_RESET, Some(&actor), &meta),
+        audit::Entry::new(action::PASSWORD_RESET, Some(&actor), &meta)
+            .detail(format!("{feeds} calendar feed address(es) revoked")),
     )
     .await?;
     tx.commit().await?;

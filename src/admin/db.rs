@@ -76,3 +76,22 @@ pub async fn set_staff_status(
     .fetch_optional(db)
     .await
 }
+
+/// Sets the status of the login of the patient numbered `patient_id`; returns the account's
+/// id, or `None` when there is no such patient or they have no login.
+pub async fn set_patient_account_status(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    status: AccountStatus,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar!(
+        r#"UPDATE users u SET status = $2, updated_at = now()
+           FROM patients p
+           WHERE p.id = $1 AND p.user_id = u.id AND u.role = 'patient'
+           RETURNING u.id"#,
+        patient_id,
+        status as AccountStatus,
+    )
+    .fetch_optional(db)
+    .await
+}

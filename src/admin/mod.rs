@@ -16,6 +16,7 @@ pub fn routes() -> Vec<Route> {
         Route::new("/admin/staff/{id}/disable", ADMIN).post(pages::staff_disable),
         Route::new("/admin/staff/{id}/enable", ADMIN).post(pages::staff_enable),
         Route::new("/admin/sessions/end", ADMIN).post(pages::end_sessions),
+        Route::new("/admin/patient-accounts", ADMIN).post(pages::patient_account_status),
         Route::new("/admin/settings", ADMIN)
             .get(pages::settings_form)
             .post(pages::settings_save),

@@ -16,6 +16,59 @@ pub fn parse_staff_role(value: &str) -> Option<Role> {
     Role::parse(value).filter(|role| role.is_staff())
 }
 
+/// The form that disables or re-enables a patient's login, as typed.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct PatientAccountForm {
+    /// The patient's number (as shown on exports and summaries).
+    #[serde(default)]
+    pub patient_number: String,
+    /// `disable` or `enable`: which button was pressed.
+    #[serde(default)]
+    pub change: String,
+}
+
+/// What the patient-account form asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatientAccountChange {
+    Disable,
+    Enable,
+}
+
+/// Reads the patient-account form: a patient number (a positive whole number) and which
+/// change. Problems are keyed by field.
+pub fn parse_patient_account_form(
+    form: &PatientAccountForm,
+) -> Result<(i64, PatientAccountChange), FormErrors> {
+    let mut errors = FormErrors::default();
+    let number = form.patient_number.trim();
+    let patient_id = match number.parse::<i64>() {
+        Ok(id) if id > 0 => Some(id),
+        _ if number.is_empty() => {
+            errors.add("patient_number", "Enter the patient's number.");
+            None
+        }
+        _ => {
+            errors.add(
+                "patient_number",
+                "A patient number is a whole number, such as 42.",
+            );
+            None
+        }
+    };
+    let change = match form.change.as_str() {
+        "disable" => Some(PatientAccountChange::Disable),
+        "enable" => Some(PatientAccountChange::Enable),
+        _ => {
+            errors.add("patient_number", "Choose Disable or Re-enable.");
+            None
+        }
+    };
+    match (patient_id, change) {
+        (Some(id), Some(change)) if errors.is_empty() => Ok((id, change)),
+        _ => Err(errors),
+    }
+}
+
 /// The settings form as typed: strings, so a bad value can be shown back unchanged.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct SettingsForm {
@@ -333,6 +386,40 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn patient_form(number: &str, change: &str) -> PatientAccountForm {
+        PatientAccountForm {
+            patient_number: number.into(),
+            change: change.into(),
+        }
+    }
+
+    #[test]
+    fn the_patient_account_form_takes_a_positive_number_and_a_change() {
+        assert_eq!(
+            parse_patient_account_form(&patient_form(" 42 ", "disable")).unwrap(),
+            (42, PatientAccountChange::Disable)
+        );
+        assert_eq!(
+            parse_patient_account_form(&patient_form("1", "enable")).unwrap(),
+            (1, PatientAccountChange::Enable)
+        );
+        for (number, change) in [
+            ("", "disable"),
+            ("0", "disable"),
+            ("-3", "disable"),
+            ("9223372036854775808", "disable"),
+            ("4x", "enable"),
+            ("\0", "enable"),
+            ("7", "delete"),
+        ] {
+            let errors = parse_patient_account_form(&patient_form(number, change)).unwrap_err();
+            assert!(
+                errors.get("patient_number").is_some(),
+                "{number:?} {change:?}"
+            );
+        }
+    }
 
     #[test]
     fn only_staff_roles_can_be_given_by_an_admin() {

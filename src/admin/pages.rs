@@ -7,7 +7,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::db::{self, Overview, StaffRow};
-use super::model::{self, AuditQuery, STAFF_ROLES, SettingsForm};
+use super::model::{
+    self, AuditQuery, PatientAccountChange, PatientAccountForm, STAFF_ROLES, SettingsForm,
+};
 use crate::app::AppState;
 use crate::audit::{self, AuditRow, Outcome, action};
 use crate::auth::CurrentUser;
@@ -60,6 +62,8 @@ pub struct PageQuery {
     page: Option<i64>,
     /// After ending an account's sessions: how many ended, or "unknown".
     sessions: Option<String>,
+    /// After disabling or re-enabling a patient's login: "disabled" or "enabled".
+    patient: Option<String>,
 }
 
 #[derive(Template)]
@@ -70,6 +74,8 @@ struct StaffPage {
     page: i64,
     has_next: bool,
     sessions_notice: Option<String>,
+    patient_form: PatientAccountForm,
+    patient_errors: FormErrors,
 }
 
 pub async fn staff_list(
@@ -78,25 +84,105 @@ pub async fn staff_list(
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
     let page = query.page.unwrap_or(1).max(1);
+    let sessions_notice = match (query.sessions, query.patient.as_deref()) {
+        (Some(ended), _) => Some(match ended.as_str() {
+            "unknown" => "No active account has that email address.".to_owned(),
+            "1" => "1 session was ended.".to_owned(),
+            n => format!(
+                "{} sessions were ended.",
+                n.parse::<u64>().unwrap_or_default()
+            ),
+        }),
+        (None, Some("disabled")) => Some(
+            "The patient's account is disabled: they are logged out and cannot log in.".to_owned(),
+        ),
+        (None, Some("enabled")) => {
+            Some("The patient's account is enabled again: they can log in.".to_owned())
+        }
+        _ => None,
+    };
+    let forms = (PatientAccountForm::default(), FormErrors::default());
+    staff_page(&state, ctx, page, sessions_notice, forms).await
+}
+
+async fn staff_page(
+    state: &AppState,
+    ctx: PageContext,
+    page: i64,
+    sessions_notice: Option<String>,
+    (patient_form, patient_errors): (PatientAccountForm, FormErrors),
+) -> AppResult<Response> {
     let mut staff =
         db::staff_page(&state.db, STAFF_PAGE_SIZE + 1, (page - 1) * STAFF_PAGE_SIZE).await?;
     let has_next = staff.len() as i64 > STAFF_PAGE_SIZE;
     staff.truncate(STAFF_PAGE_SIZE as usize);
-    let sessions_notice = query.sessions.map(|ended| match ended.as_str() {
-        "unknown" => "No active account has that email address.".to_owned(),
-        "1" => "1 session was ended.".to_owned(),
-        n => format!(
-            "{} sessions were ended.",
-            n.parse::<u64>().unwrap_or_default()
+    let status = patient_errors.status();
+    render_with_status(
+        status,
+        &StaffPage {
+            ctx,
+            staff,
+            page,
+            has_next,
+            sessions_notice,
+            patient_form,
+            patient_errors,
+        },
+    )
+}
+
+/// Disables a patient's login (ending their sessions and calendar feed at once) or enables
+/// it again, by patient number.
+pub async fn patient_account_status(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    admin: CurrentUser,
+    meta: RequestMeta,
+    Form(form): Form<PatientAccountForm>,
+) -> AppResult<Response> {
+    let (patient_id, change) = match model::parse_patient_account_form(&form) {
+        Ok(parsed) => parsed,
+        Err(errors) => return staff_page(&state, ctx, 1, None, (form, errors)).await,
+    };
+    let status = match change {
+        PatientAccountChange::Disable => AccountStatus::Disabled,
+        PatientAccountChange::Enable => AccountStatus::Active,
+    };
+    let mut tx = state.db.begin().await?;
+    let Some(user_id) = db::set_patient_account_status(&mut *tx, patient_id, status).await? else {
+        drop(tx);
+        let mut errors = FormErrors::default();
+        errors.add(
+            "patient_number",
+            "No patient with that number has an account to log in with.",
+        );
+        return staff_page(&state, ctx, 1, None, (form, errors)).await;
+    };
+    let (audit_action, detail, notice) = match change {
+        PatientAccountChange::Disable => {
+            let ended = delete_user_sessions(&mut *tx, user_id).await?;
+            let feeds = crate::scheduling::db::revoke_calendar_feeds(&mut *tx, user_id).await?;
+            (
+                action::PATIENT_ACCOUNT_DISABLE,
+                format!(
+                    "account {user_id}; {ended} session(s) ended; {feeds} calendar feed(s) revoked"
+                ),
+                "disabled",
+            )
+        }
+        PatientAccountChange::Enable => (
+            action::PATIENT_ACCOUNT_ENABLE,
+            format!("account {user_id}"),
+            "enabled",
         ),
-    });
-    render(&StaffPage {
-        ctx,
-        staff,
-        page,
-        has_next,
-        sessions_notice,
-    })
+    };
+    let entry = audit::Entry::new(audit_action, Some(&admin), &meta)
+        .patient(patient_id)
+        .detail(detail);
+    audit::record(&mut *tx, entry).await?;
+    tx.commit().await?;
+    state.sessions.forget_user(user_id);
+    Ok(see_other(&format!("/admin/staff?patient={notice}")))
 }
 
 #[derive(Template)]

@@ -591,18 +591,25 @@ pub async fn has_calendar_feed(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::R
     Ok(found)
 }
 
+/// Revokes the user's calendar feed address, if any: after a password reset or change (a
+/// feed address may have leaked with the password) and when the account is disabled.
+pub async fn revoke_calendar_feeds(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query!(
+        "UPDATE calendar_feeds SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Revokes the user's feed address, if any, and stores the new one's hash.
 pub async fn replace_calendar_feed(
     tx: &mut sqlx::PgConnection,
     user_id: i64,
     token_hash: &[u8],
 ) -> sqlx::Result<()> {
-    sqlx::query!(
-        "UPDATE calendar_feeds SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-        user_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    revoke_calendar_feeds(&mut *tx, user_id).await?;
     sqlx::query!(
         "INSERT INTO calendar_feeds (token_hash, user_id) VALUES ($1, $2)",
         token_hash,

@@ -113,6 +113,7 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         // Required of clinicians and administrators, so they may not turn it off.
         ("POST", "/account/two-factor/disable") => [Login, Invalid, Invalid, Forbidden, Forbidden],
         ("POST", "/admin/sessions/end") => [Login, Forbidden, Forbidden, Forbidden, Moved],
+        ("POST", "/admin/patient-accounts") => [Login, Forbidden, Forbidden, Forbidden, Invalid],
         (
             "GET",
             "/schedule"

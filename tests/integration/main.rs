@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod account_hardening;
 mod account_security;
 mod accounts;
 mod admin;
