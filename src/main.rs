@@ -115,7 +115,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli, url_given)) {
+    let mut own_database = None;
+    let outcome = runtime.block_on(run(cli, url_given, &mut own_database));
+    // Background work (audit sealing, the session listener) ends with the runtime, before
+    // clinic's own PostgreSQL, if any, stops when dropped: no errors from cut connections.
+    drop(runtime);
+    drop(own_database);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -124,13 +130,17 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli, url_given: bool) -> Result<(), String> {
+async fn run(
+    cli: Cli,
+    url_given: bool,
+    own_database: &mut Option<database::private_cluster::PrivateCluster>,
+) -> Result<(), String> {
     let mut config = cli.config;
-    // Held to the end of this function: dropping it stops clinic's own PostgreSQL, if any.
-    let (pool, _own_database) =
+    let (pool, cluster) =
         database::connect_or_start_own(&mut config, url_given, cli.own_database.data_dir)
             .await
             .map_err(|e| e.to_string())?;
+    *own_database = cluster;
     // Checking the audit trail must not change the schema it checks.
     if !matches!(cli.command, Command::Audit { .. }) {
         database::migrate(&pool).await.map_err(|e| e.to_string())?;
