@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
 use crate::alerts::model::AlertKind;
+use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentStatus;
 use crate::screening::model::ScreeningStanding;
@@ -312,7 +313,11 @@ pub enum GateProblem {
 }
 
 impl GateProblem {
-    pub fn message(&self) -> String {
+    /// What stops the infusion, said as `reader` may learn it: the reason behind a clinician's
+    /// review (a suicide-risk answer) is clinical, so only clinicians read it; the front desk
+    /// and the patient read that a clinician must see the patient first (minimum necessary).
+    pub fn message(&self, reader: Role) -> String {
+        let clinician = reader == Role::Clinician;
         match self {
             GateProblem::Screening(standing) => format!(
                 "The screening does not clear an infusion: {}.",
@@ -323,8 +328,11 @@ impl GateProblem {
             GateProblem::SuicideRiskOpen => {
                 "A clinician must review the screening first.".to_owned()
             }
-            GateProblem::RiskAnswerOpen => {
+            GateProblem::RiskAnswerOpen if clinician => {
                 "A suicide-risk answer is waiting for a clinician's assessment.".to_owned()
+            }
+            GateProblem::RiskAnswerOpen => {
+                "A clinician must review this patient before the infusion.".to_owned()
             }
             GateProblem::FollowUpReviewOpen => {
                 "A bladder or memory follow-up needs a clinician's review.".to_owned()
@@ -341,7 +349,9 @@ impl GateProblem {
         }
     }
 
-    pub fn what_to_do(&self) -> &'static str {
+    /// What to do about it, for `reader` (see `message`).
+    pub fn what_to_do(&self, reader: Role) -> &'static str {
+        let clinician = reader == Role::Clinician;
         match self {
             GateProblem::Screening(ScreeningStanding::EligibilityExpired { .. }) => {
                 "The patient fills in a new screening; a clinician reviews it."
@@ -353,9 +363,10 @@ impl GateProblem {
                 "The patient completes the screening and a clinician finds them eligible."
             }
             GateProblem::SuicideRiskOpen => "No infusion is booked until then.",
-            GateProblem::RiskAnswerOpen => {
+            GateProblem::RiskAnswerOpen if clinician => {
                 "A clinician assesses the risk with the patient and records it (top of the flowsheet, or the patient's alerts page)."
             }
+            GateProblem::RiskAnswerOpen => "No infusion goes ahead until a clinician has.",
             GateProblem::FollowUpReviewOpen => {
                 "A clinician reviews the follow-up and clears it with a note (the patient's alerts page)."
             }
@@ -754,8 +765,31 @@ mod tests {
             [GateProblem::RiskAnswerOpen, GateProblem::FollowUpReviewOpen]
         );
         assert!(problems.iter().all(|p| !p.clinician_may_override()));
-        assert!(problems[0].message().contains("suicide-risk answer"));
-        assert!(problems[1].what_to_do().contains("note"));
+        // Clinicians read the precise reason; the front desk and the patient never learn
+        // that a suicide-risk answer is why, only that a clinician must see the patient.
+        assert_eq!(
+            problems[0].message(Role::Clinician),
+            "A suicide-risk answer is waiting for a clinician's assessment."
+        );
+        assert!(
+            problems[0]
+                .what_to_do(Role::Clinician)
+                .contains("assesses the risk")
+        );
+        for reader in [Role::FrontDesk, Role::Patient, Role::Admin] {
+            let told = format!(
+                "{} {}",
+                problems[0].message(reader),
+                problems[0].what_to_do(reader)
+            );
+            assert!(told.starts_with("A clinician must review this patient before the infusion."));
+            let lower = told.to_lowercase();
+            assert!(
+                !lower.contains("suicid") && !lower.contains("risk"),
+                "{told}"
+            );
+        }
+        assert!(problems[1].what_to_do(Role::Clinician).contains("note"));
         // Bedside alerts belong to their infusion's discharge, not to the next booking.
         facts.open_alerts = vec![AlertKind::Vitals, AlertKind::DeepSedation];
         assert!(infusion_gate(&facts, SLOT, &rules()).is_empty());
@@ -782,13 +816,22 @@ mod tests {
         assert_eq!(problems.len(), 3);
         assert!(problems.contains(&GateProblem::SuicideRiskOpen));
         assert!(problems.iter().all(|p| !p.clinician_may_override()));
-        assert!(problems.iter().all(|p| !p.what_to_do().is_empty()));
+        assert!(
+            problems
+                .iter()
+                .all(|p| !p.what_to_do(Role::FrontDesk).is_empty())
+        );
         assert_eq!(
-            problems[0].message(),
+            problems[0].message(Role::FrontDesk),
             "A clinician must review the screening first."
         );
         assert!(problems.iter().all(|p| {
-            let text = format!("{} {}", p.message(), p.what_to_do()).to_lowercase();
+            let text = format!(
+                "{} {}",
+                p.message(Role::FrontDesk),
+                p.what_to_do(Role::FrontDesk)
+            )
+            .to_lowercase();
             !text.contains("suicid") && !text.contains("urgent") && !text.contains("risk")
         }));
         let expired = GateFacts {
@@ -798,7 +841,10 @@ mod tests {
             ..cleared()
         };
         let problems = infusion_gate(&expired, SLOT, &rules());
-        assert!(problems[0].message().contains("expired"), "{problems:?}");
+        assert!(
+            problems[0].message(Role::FrontDesk).contains("expired"),
+            "{problems:?}"
+        );
         let outdated = GateFacts {
             consent: ConsentStatus::Outdated {
                 signed: 1,
@@ -808,7 +854,7 @@ mod tests {
         };
         assert!(
             infusion_gate(&outdated, SLOT, &rules())[0]
-                .message()
+                .message(Role::FrontDesk)
                 .contains("outdated")
         );
     }

@@ -534,6 +534,8 @@ pub struct BookPage {
     next: Date,
     days: Vec<DaySlots>,
     problems: Vec<GateProblem>,
+    /// Whose eyes the gate's reasons are for (the precise clinical ones only for clinicians).
+    reader: Role,
     can_override: bool,
     refusal: Option<String>,
     override_reason: String,
@@ -546,6 +548,14 @@ pub struct BookPage {
 }
 
 impl BookPage {
+    fn gate_message(&self, problem: &GateProblem) -> String {
+        problem.message(self.reader)
+    }
+
+    fn gate_to_do(&self, problem: &GateProblem) -> &'static str {
+        problem.what_to_do(self.reader)
+    }
+
     fn is_chosen(&self, id: impl std::borrow::Borrow<i64>) -> bool {
         self.clinician == Some(*id.borrow())
     }
@@ -681,7 +691,9 @@ pub async fn booking_page(
         }
         _ => Vec::new(),
     };
-    let is_clinician = ctx.user.as_ref().is_some_and(|u| u.role == Role::Clinician);
+    // Nobody signed in never reaches here; read as a patient would, the least told.
+    let reader = ctx.user.as_ref().map_or(Role::Patient, |u| u.role);
+    let is_clinician = reader == Role::Clinician;
     let can_override = is_clinician
         && !problems.is_empty()
         && problems.iter().all(GateProblem::clinician_may_override);
@@ -698,6 +710,7 @@ pub async fn booking_page(
         monday,
         days,
         problems,
+        reader,
         can_override,
         refusal: view.refusal.map(Refusal::message),
         override_reason: view.override_reason,

@@ -24,6 +24,7 @@ use crate::alerts::model::AlertKind;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
+use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::scheduling::model::{AppointmentStatus, GateProblem};
@@ -293,6 +294,15 @@ impl FlowsheetPage {
             })
     }
 
+    /// A gate problem with what to do, as clinicians read it (the flowsheet is theirs).
+    fn gate_line(&self, problem: &GateProblem) -> String {
+        format!(
+            "{} {}",
+            problem.message(Role::Clinician),
+            problem.what_to_do(Role::Clinician)
+        )
+    }
+
     fn instrument_label(&self, code: &str) -> &'static str {
         if code == "phq9" { "PHQ-9" } else { "GAD-7" }
     }
@@ -553,7 +563,8 @@ fn start_problems(
     gate: &[GateProblem],
     rules: &TreatmentRules,
 ) -> Vec<String> {
-    let mut problems: Vec<String> = gate.iter().map(GateProblem::message).collect();
+    // The flowsheet is the clinicians' own: they read the gate's precise reasons.
+    let mut problems: Vec<String> = gate.iter().map(|p| p.message(Role::Clinician)).collect();
     if let Some(closed) = model::closed_appointment(&sheet.appointment_status) {
         problems.push(closed.to_owned());
     }

@@ -455,3 +455,78 @@ async fn a_follow_up_needing_review_reaches_clinicians_and_gates_the_next_infusi
     let started = casey.post(&format!("{sheet}/start"), &[]).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
 }
+
+#[tokio::test]
+async fn the_front_desk_learns_only_that_a_clinician_must_review_never_the_risk() {
+    let app = TestApp::spawn().await;
+    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
+    // Working every day, so the booking page offers times and shows the gate for them.
+    app.sql(&format!(
+        "INSERT INTO clinician_hours (clinician_id, weekday, starts, ends)
+         SELECT {casey_id}, d, '00:00', '23:59' FROM generate_series(1, 7) AS d"
+    ))
+    .await;
+    let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
+    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
+    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
+        .bind(ann_user)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    clear_for_infusions(&app, ann_id, casey_id).await;
+    let sheet = infusion_now(&app, ann_id, casey_id).await;
+    let appointment = sheet.trim_start_matches("/infusions/").to_owned();
+    // A risk answer from the patient's phone before the session.
+    let measures = format!("/patient/appointments/{appointment}/measures");
+    ann.post(&measures, &[("phq9_1", "1"), ("phq9_9", "2")])
+        .await;
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM clinical_alerts WHERE kind = 'risk_answer' AND cleared_at IS NULL"
+        )
+        .await,
+        1
+    );
+
+    // Everything the front desk opens about the patient's infusions says a clinician must
+    // review the patient, and never why.
+    let neutral = "A clinician must review this patient before the infusion.";
+    let book = format!("/patients/{ann_id}/book?kind=infusion");
+    let desk_book = desk.get(&book).await;
+    assert_eq!(desk_book.status, StatusCode::OK);
+    desk_book.assert_contains(neutral);
+    let refused = desk.post(&book, &[("slot", "1-1-0")]).await;
+    let check_in = desk
+        .post(&format!("/appointments/{appointment}/check-in"), &[])
+        .await;
+    assert_eq!(check_in.status, StatusCode::SEE_OTHER, "{}", check_in.body);
+    let pages = [
+        desk_book,
+        refused,
+        desk.follow(&check_in).await,
+        desk.get(&format!("/appointments/{appointment}")).await,
+        desk.get(&format!("/patients/{ann_id}/appointments")).await,
+        desk.get("/front-desk").await,
+        desk.get("/schedule").await,
+    ];
+    for page in &pages {
+        let text = page.body.to_lowercase();
+        assert!(
+            !text.contains("suicid") && !text.contains("risk"),
+            "the front desk must not learn the reason: {}",
+            page.body
+        );
+    }
+
+    // The clinician reads the precise reason, on the booking page and on the flowsheet.
+    casey
+        .get(&book)
+        .await
+        .assert_contains("A suicide-risk answer is waiting for a clinician&#39;s assessment.")
+        .assert_lacks(neutral);
+    casey
+        .get(&sheet)
+        .await
+        .assert_contains("A suicide-risk answer is waiting for a clinician");
+}
