@@ -12,6 +12,9 @@
 #   BENCH_ONLY="G H I J"   run only these scenarios (letters as in the README; C0 runs with C)
 #   BENCH_EXPORTS=30       FHIR exports of each patient, one after another, in scenario K
 #   CARGO_TARGET_DIR       where cargo builds (and so where target/release/clinic is found)
+#   BENCH_ANCHOR=../shared/anchors/fortunes   the fortunes anchor's source (built into
+#                          $CARGO_TARGET_DIR/fortunes-anchor, never inside it); BENCH_ANCHOR= skips it
+#   BENCH_ANCHOR_PORT=18089  port of the anchor while it is measured
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +29,12 @@ TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 [[ "$TARGET_DIR" == /* ]] || TARGET_DIR="$ROOT/$TARGET_DIR"
 BIN="$TARGET_DIR/release/clinic"
 PSQL=(psql -X -q -h "$HOST" -p 5432 -U postgres -v ON_ERROR_STOP=1)
+# The stack's ceiling, measured in the same run: the clinic's pages are read as a ratio of it.
+ANCHOR_SRC="${BENCH_ANCHOR-$ROOT/../shared/anchors/fortunes}"
+ANCHOR_TARGET="$TARGET_DIR/fortunes-anchor"
+ANCHOR_BIN="$ANCHOR_TARGET/release/fortunes-anchor"
+ANCHOR_PORT="${BENCH_ANCHOR_PORT:-18089}"
+ANCHOR_DB="${DB}_fortunes"
 
 # Scenarios to run: every one, or those BENCH_ONLY lists. The warmup always runs.
 SCENARIOS="A E F G H I J K L B C0 C D"
@@ -48,10 +57,14 @@ ln -sfn "$(basename "$RESULTS")" "$BENCH_DIR/results/latest"
 
 SERVER_PID=""
 SAMPLER_PID=""
+ANCHOR_PID=""
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
 cleanup() {
+    if [[ -n "$ANCHOR_PID" ]] && kill -0 "$ANCHOR_PID" 2>/dev/null; then
+        kill "$ANCHOR_PID" 2>/dev/null || true
+    fi
     if [[ -n "$SAMPLER_PID" ]] && kill -0 "$SAMPLER_PID" 2>/dev/null; then
         kill "$SAMPLER_PID" 2>/dev/null || true
     fi
@@ -103,6 +116,15 @@ if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
     (cd "$ROOT" && cargo build --release) 2>&1 | tee "$RESULTS/build.log" >&2
 fi
 [[ -x "$BIN" ]] || die "$BIN is missing (build it or unset BENCH_SKIP_BUILD)"
+if [[ -n "$ANCHOR_SRC" ]]; then
+    [[ -f "$ANCHOR_SRC/Cargo.toml" ]] || die "no fortunes anchor at $ANCHOR_SRC (set BENCH_ANCHOR, or BENCH_ANCHOR= to skip it)"
+    if [[ "${BENCH_SKIP_BUILD:-0}" != 1 ]]; then
+        log "cargo build --release the fortunes anchor into $ANCHOR_TARGET"
+        cargo build --release --locked --manifest-path "$ANCHOR_SRC/Cargo.toml" \
+            --target-dir "$ANCHOR_TARGET" 2>&1 | tee -a "$RESULTS/build.log" >&2
+    fi
+    [[ -x "$ANCHOR_BIN" ]] || die "$ANCHOR_BIN is missing (build it or unset BENCH_SKIP_BUILD)"
+fi
 
 if [[ "${BENCH_SKIP_SEED:-0}" != 1 ]]; then
     log "recreating database $DB"
@@ -146,6 +168,28 @@ if wants I || wants J || wants K || wants L; then
             WHERE r.patient_id = $COURSE_PATIENT) AS course
         WHERE n = (total + 1) / 2")
     log "patient $COURSE_PATIENT has $COURSE_INFUSIONS infusions; session: appointment $COURSE_SESSION"
+fi
+
+# --- 1b. the anchor: fortunes on the same stack and machine, alone, just before the clinic ---
+if [[ -n "$ANCHOR_SRC" ]]; then
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$ANCHOR_DB\" WITH (FORCE)" -c "CREATE DATABASE \"$ANCHOR_DB\""
+    "${PSQL[@]}" -d "$ANCHOR_DB" -f "$ANCHOR_SRC/setup.sql" >/dev/null
+    DATABASE_URL="postgres://postgres@$HOST:5432/$ANCHOR_DB" BIND="$HOST:$ANCHOR_PORT" \
+        "$ANCHOR_BIN" >"$RESULTS/anchor.log" 2>&1 &
+    ANCHOR_PID=$!
+    for _ in $(seq 1 100); do
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://$HOST:$ANCHOR_PORT/fortunes" || true)" == 200 ]] && break
+        kill -0 "$ANCHOR_PID" 2>/dev/null || die "the anchor exited at start (log: $RESULTS/anchor.log)"
+        sleep 0.1
+    done
+    log "anchor: GET /fortunes"
+    wrk -t2 -c32 -d"${WARMUP}s" "http://$HOST:$ANCHOR_PORT/fortunes" >/dev/null
+    wrk -t2 -c32 -d"${DURATION}s" --latency -s "$BENCH_DIR/page.lua" \
+        "http://$HOST:$ANCHOR_PORT/fortunes" | tee "$RESULTS/anchor-fortunes.txt" >&2
+    kill "$ANCHOR_PID"
+    wait "$ANCHOR_PID" 2>/dev/null || true
+    ANCHOR_PID=""
+    "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$ANCHOR_DB\" WITH (FORCE)"
 fi
 
 # --- 2. server under test, memory sampler, login -------------------------------------------
@@ -248,7 +292,7 @@ wrk_other() { awk '/^STATUS / {for (i = 2; i <= NF; i++) if ($i ~ /^other=/) {su
 
 phase() { echo "$1" >"$PHASE_FILE"; log "scenario $1"; }
 # Every measured wrk output file, in the order of the summary (those that ran are there).
-WRK_RUNS="A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export L-reports-one L-reports L-summary B-login-page C0-clinician C-clinician C-logins"
+WRK_RUNS="anchor-fortunes A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export L-reports-one L-reports L-summary B-login-page C0-clinician C-clinician C-logins"
 
 # --- 3. scenario A: logged-in home page ---------------------------------------------------
 phase warmup
@@ -492,14 +536,26 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     echo "database: $DB  $("${PSQL[@]}" -d "$DB" -tAc "SELECT format('users=%s patients=%s sessions=%s audit_entries=%s', (SELECT count(*) FROM users), (SELECT count(*) FROM patients), (SELECT count(*) FROM sessions), (SELECT count(*) FROM audit_log))")"
     [[ -n "${SEED_SECONDS:-}" ]] && echo "seeding took ${SEED_SECONDS} s"
     echo
-    # One line per scenario that ran: its label and its wrk output file.
+    # One line per scenario that ran: its label and its wrk output file, with its req/s and
+    # p99 as ratios of the anchor's (bench/README.md, "Reading the ratios").
+    anchor_file="$RESULTS/anchor-fortunes.txt"
+    ratio() { # scenario figure, anchor figure
+        awk -v a="$1" -v b="$2" 'BEGIN {print (a + 0 > 0 && b + 0 > 0) ? sprintf("%.3f", a / b) : "-"}'
+    }
     row() {
         [[ -f "$RESULTS/$2.txt" ]] || return 0
-        printf '%-56s %10s %9s %9s %s\n' "$1" "$(wrk_rps "$RESULTS/$2.txt")" \
-            "$(wrk_pct "$RESULTS/$2.txt" 50)" "$(wrk_pct "$RESULTS/$2.txt" 99)" \
-            "$(wrk_status "$RESULTS/$2.txt")"
+        local rps p99 rps_x="-" p99_x="-"
+        rps=$(wrk_rps "$RESULTS/$2.txt")
+        p99=$(wrk_pct "$RESULTS/$2.txt" 99)
+        if [[ -f "$anchor_file" ]]; then
+            rps_x=$(ratio "$rps" "$(wrk_rps "$anchor_file")")
+            p99_x=$(ratio "$p99" "$(wrk_pct "$anchor_file" 99)")
+        fi
+        printf '%-56s %10s %9s %9s %9s %9s %s\n' "$1" "$rps" "$(wrk_pct "$RESULTS/$2.txt" 50)" \
+            "$p99" "$rps_x" "$p99_x" "$(wrk_status "$RESULTS/$2.txt")"
     }
-    printf '%-56s %10s %9s %9s %s\n' "scenario" "req/s" "p50 ms" "p99 ms" "responses"
+    printf '%-56s %10s %9s %9s %9s %9s %s\n' "scenario" "req/s" "p50 ms" "p99 ms" "req/s:anc" "p99:anc" "responses"
+    row "anchor GET /fortunes (the stack's ceiling)  (t2 c32)" anchor-fortunes
     row "A  GET /clinician  (t2 c32)" A-clinician
     row "E  GET /clinician/screenings  (t2 c32)" E-queue
     row "F  GET /clinician/screenings/{id}  (t2 c32)" F-screening
