@@ -182,7 +182,20 @@ async fn picture(client: &Client, name: &str) {
         .set_window_size(width as u32, tall as u32)
         .await
         .unwrap();
-    js(client, "window.scrollTo(0, 0); return true;").await;
+    // The chair board scrolls in its own box: show the current time a third of the way down,
+    // as someone at the desk would scroll to it.
+    js(
+        client,
+        "window.scrollTo(0, 0);
+         const box = document.querySelector('.board-scroll');
+         const mark = box && (box.querySelector('.board-now') || box.querySelector('.board-block'));
+         if (mark) {
+             box.scrollTop += mark.getBoundingClientRect().top - box.getBoundingClientRect().top
+                 - box.clientHeight / 3;
+         }
+         return true;",
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let png = client.screenshot().await.unwrap();
     std::fs::create_dir_all(&dir).unwrap();
