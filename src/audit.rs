@@ -262,6 +262,31 @@ pub async fn record(db: impl PgExecutor<'_>, entry: Entry<'_>) -> sqlx::Result<(
     Ok(())
 }
 
+/// Appends the entry of a read: a page, list or download that showed patient data and
+/// changed nothing else. Its commit does not wait for the disk (as the screening review's
+/// does): a database crash could lose at most the last fraction of a second of view entries,
+/// never a clinical write, and a page pays no disk flush for being read. Call it on the pool,
+/// never inside a transaction that writes anything else (the setting would cover its commit).
+pub async fn record_view(db: impl PgExecutor<'_>, entry: Entry<'_>) -> sqlx::Result<()> {
+    sqlx::query!(
+        "WITH read_only AS (SELECT set_config('synchronous_commit', 'off', true))
+         INSERT INTO audit_inbox
+            (actor_id, actor_role, action, patient_id, outcome, client_addr, request_id, detail)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM read_only",
+        entry.actor_id,
+        entry.actor_role,
+        entry.action,
+        entry.patient_id,
+        entry.outcome.unwrap_or(Outcome::Success).as_str(),
+        entry.client_addr,
+        entry.request_id,
+        entry.detail,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 #[derive(Clone, Debug)]
 pub struct AuditRow {
     pub id: i64,

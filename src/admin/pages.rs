@@ -42,7 +42,7 @@ pub async fn overview(
     )
     .await?;
     // The latest activity names patients and who saw them.
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::AUDIT_VIEW, Some(&admin), &meta)
             .detail(format!("overview: latest {} entries", rows.len())),
@@ -434,7 +434,7 @@ pub async fn audit_log(
     if let Some(patient_id) = filter.patient_id {
         entry = entry.patient(patient_id);
     }
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     render(&AuditPage {
         ctx,
         query,

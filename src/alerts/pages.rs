@@ -57,7 +57,7 @@ pub async fn list(
         alerts.len(),
         alerts.iter().map(|a| a.patient_id),
     );
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta).detail(shown),
     )

@@ -40,7 +40,7 @@ pub async fn patient_home(
         let entry = audit::Entry::new(action::PROFILE_VIEW, Some(&user), &meta)
             .patient(r.id)
             .detail("home");
-        audit::record(&state.db, entry).await?;
+        audit::record_view(&state.db, entry).await?;
     }
     let consent = match &record {
         Some(r) => Some(consent_status(&consent::db::facts(&state.db, r.id).await?)),
@@ -80,7 +80,7 @@ pub async fn front_desk_home(
         withdrawals.len(),
         withdrawals.iter().map(|(id, _)| *id),
     );
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::PATIENT_LIST, Some(&user), &meta).detail(shown),
     )

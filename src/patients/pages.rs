@@ -43,7 +43,7 @@ pub async fn profile_form(
     let entry = audit::Entry::new(action::PROFILE_VIEW, Some(&user), &meta)
         .patient(record.id)
         .detail("details form");
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     let page = ProfilePage {
         ctx,
         form: record.form(),

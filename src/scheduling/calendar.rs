@@ -89,7 +89,7 @@ async fn one(
     row: &AppointmentRow,
     reader: Reader,
 ) -> AppResult<Response> {
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
             .patient(row.patient_id)

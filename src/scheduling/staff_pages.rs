@@ -281,7 +281,7 @@ async fn audit_view(
     meta: &RequestMeta,
     what: String,
 ) -> AppResult<()> {
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::SCHEDULE_VIEW, Some(user), meta).detail(what),
     )
@@ -746,7 +746,7 @@ pub async fn audit_booking_form(
     let entry = audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
         .patient(patient_id)
         .detail(what);
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     Ok(())
 }
 

@@ -72,7 +72,7 @@ pub async fn overview(
     let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&user), &meta)
         .patient(profile.id)
         .detail("screening history");
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     let mut history: Vec<_> = db::summaries_for_patient(&state.db, profile.id, None, 20)
         .await?
         .into_iter()
@@ -259,7 +259,7 @@ pub async fn step_form(
     let entry = audit::Entry::new(action::SCREENING_VIEW, Some(&user), &meta)
         .patient(profile.id)
         .detail(format!("screening {} step {slug}", draft.id));
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     let values = stored_values(&draft.intake, &draft.draft_answers, step);
     render(&step_page(ctx, &steps, step, values, FormErrors::default()))
 }

@@ -93,7 +93,7 @@ pub async fn queue(
         rows.len(),
         rows.iter().map(|r| r.patient_id),
     );
-    audit::record(
+    audit::record_view(
         &state.db,
         audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta).detail(shown),
     )

@@ -109,7 +109,7 @@ pub async fn form(
         .detail(format!(
             "pre-session measures of appointment {appointment_id}"
         ));
-    audit::record(&state.db, entry).await?;
+    audit::record_view(&state.db, entry).await?;
     let done = db::pre_session_scores(&state.db, appointment_id)
         .await?
         .len()
