@@ -249,26 +249,49 @@ pub const QUEUE_PAGE: usize = 25;
 pub async fn review_queue_after(
     db: impl PgExecutor<'_>,
     after: Option<i64>,
+    viewer: &Viewer<'_>,
 ) -> sqlx::Result<Vec<QueueRow>> {
-    // The page is cut first and then joined to its patients: a lookup per row shown.
+    // The page is cut first and then joined to its patients: a lookup per row shown. The
+    // view's audit entry (the 25 rows shown; the 26th only tells whether there is more) is
+    // written by the same statement, committed without waiting for the disk like every read's.
     sqlx::query_as!(
         QueueRow,
-        r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
+        r#"WITH page AS (
+               SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
+                      phq9_total, phq9_band, gad7_total, gad7_band
+               FROM screenings
+               WHERE status = 'submitted'
+                 AND (NOT urgent, submitted_at, id) > (
+                     SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1
+                     UNION ALL SELECT false, '-infinity', 0
+                     LIMIT 1)
+               ORDER BY NOT urgent, submitted_at, id
+               LIMIT 26
+           ), seen AS (
+               INSERT INTO audit_inbox
+                   (actor_id, actor_role, action, outcome, client_addr, request_id, detail)
+               SELECT $2, $3, $6, 'success', $4, $5,
+                      'review queue: ' || shown.n || ' shown'
+                          || coalesce('; patients ' || shown.ids, '')
+               FROM (SELECT count(*) AS n, string_agg(DISTINCT patient_id::text, ' ') AS ids
+                     FROM (SELECT patient_id FROM page
+                           ORDER BY NOT urgent, submitted_at, id LIMIT 25) first) shown,
+                    (SELECT set_config('synchronous_commit', 'off', true)) read_only
+               RETURNING id
+           )
+           SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
                   s.flag_count AS "flag_count!",
                   s.phq9_total, s.phq9_band, s.gad7_total, s.gad7_band
-           FROM (SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
-                        phq9_total, phq9_band, gad7_total, gad7_band
-                 FROM screenings
-                 WHERE status = 'submitted'
-                   AND (NOT urgent, submitted_at, id) > (
-                       SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1
-                       UNION ALL SELECT false, '-infinity', 0
-                       LIMIT 1)
-                 ORDER BY NOT urgent, submitted_at, id
-                 LIMIT 26) s
+           FROM page s
            JOIN patients p ON p.id = s.patient_id
+           WHERE (SELECT count(*) FROM seen) = 1
            ORDER BY NOT s.urgent, s.submitted_at, s.id"#,
         after.unwrap_or(0),
+        viewer.user_id,
+        viewer.role,
+        viewer.client_addr,
+        viewer.request_id,
+        crate::audit::action::PATIENT_LIST,
     )
     .fetch_all(db)
     .await
@@ -279,23 +302,44 @@ pub async fn review_queue_after(
 pub async fn review_queue_before(
     db: impl PgExecutor<'_>,
     before: i64,
+    viewer: &Viewer<'_>,
 ) -> sqlx::Result<Vec<QueueRow>> {
     let mut rows = sqlx::query_as!(
         QueueRow,
-        r#"SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
+        r#"WITH page AS (
+               SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
+                      phq9_total, phq9_band, gad7_total, gad7_band
+               FROM screenings
+               WHERE status = 'submitted'
+                 AND (NOT urgent, submitted_at, id) < (
+                     SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1)
+               ORDER BY NOT urgent DESC, submitted_at DESC, id DESC
+               LIMIT 26
+           ), seen AS (
+               INSERT INTO audit_inbox
+                   (actor_id, actor_role, action, outcome, client_addr, request_id, detail)
+               SELECT $2, $3, $6, 'success', $4, $5,
+                      'review queue: ' || shown.n || ' shown'
+                          || coalesce('; patients ' || shown.ids, '')
+               FROM (SELECT count(*) AS n, string_agg(DISTINCT patient_id::text, ' ') AS ids
+                     FROM (SELECT patient_id FROM page
+                           ORDER BY NOT urgent DESC, submitted_at DESC, id DESC LIMIT 25) first) shown,
+                    (SELECT set_config('synchronous_commit', 'off', true)) read_only
+               RETURNING id
+           )
+           SELECT s.id, s.patient_id, p.legal_name, p.date_of_birth, s.submitted_at, s.urgent,
                   s.flag_count AS "flag_count!",
                   s.phq9_total, s.phq9_band, s.gad7_total, s.gad7_band
-           FROM (SELECT id, patient_id, submitted_at, urgent, jsonb_array_length(flags) AS flag_count,
-                        phq9_total, phq9_band, gad7_total, gad7_band
-                 FROM screenings
-                 WHERE status = 'submitted'
-                   AND (NOT urgent, submitted_at, id) < (
-                       SELECT NOT urgent, submitted_at, id FROM screenings WHERE id = $1)
-                 ORDER BY NOT urgent DESC, submitted_at DESC, id DESC
-                 LIMIT 26) s
+           FROM page s
            JOIN patients p ON p.id = s.patient_id
+           WHERE (SELECT count(*) FROM seen) = 1
            ORDER BY NOT s.urgent DESC, s.submitted_at DESC, s.id DESC"#,
         before,
+        viewer.user_id,
+        viewer.role,
+        viewer.client_addr,
+        viewer.request_id,
+        crate::audit::action::PATIENT_LIST,
     )
     .fetch_all(db)
     .await?;

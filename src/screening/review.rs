@@ -74,7 +74,8 @@ pub async fn queue(
 ) -> AppResult<Response> {
     let (rows, more_before, more_after) = match (query.before, query.after) {
         (Some(before), _) => {
-            let mut rows = db::review_queue_before(&state.db, before).await?;
+            let mut rows =
+                db::review_queue_before(&state.db, before, &viewer(&clinician, &meta)).await?;
             let more = rows.len() > db::QUEUE_PAGE;
             if more {
                 rows.remove(0);
@@ -82,22 +83,13 @@ pub async fn queue(
             (rows, more, true)
         }
         (None, after) => {
-            let mut rows = db::review_queue_after(&state.db, after).await?;
+            let mut rows =
+                db::review_queue_after(&state.db, after, &viewer(&clinician, &meta)).await?;
             let more = rows.len() > db::QUEUE_PAGE;
             rows.truncate(db::QUEUE_PAGE);
             (rows, after.is_some(), more)
         }
     };
-    let shown = audit::list_detail(
-        "review queue",
-        rows.len(),
-        rows.iter().map(|r| r.patient_id),
-    );
-    audit::record_view(
-        &state.db,
-        audit::Entry::new(action::PATIENT_LIST, Some(&clinician), &meta).detail(shown),
-    )
-    .await?;
     render(&QueuePage {
         ctx,
         previous_before: rows.first().map(|r| r.id).filter(|_| more_before),

@@ -328,6 +328,28 @@ async fn every_view_of_patient_data_is_audited() {
             }
         }
     }
+    // The review queue's entry names the patients on the page, going forwards and back.
+    let clinician = &callers[4].1;
+    let last_waiting = scalar(
+        &app,
+        "SELECT max(id) FROM screenings WHERE status = 'submitted' AND $1 = 1",
+        1,
+    )
+    .await;
+    for path in [
+        "/clinician/screenings".to_owned(),
+        format!("/clinician/screenings?before={last_waiting}"),
+    ] {
+        let page = clinician.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let entries = entries_of(&app, &page).await;
+        assert_eq!(entries.len(), 1, "{path}: {entries:?}");
+        let detail = entries[0].2.clone().unwrap_or_default();
+        assert!(
+            detail.starts_with("review queue: ") && detail.contains(" shown; patients "),
+            "{path}: {detail}"
+        );
+    }
     assert!(
         failures.is_empty(),
         "views not audited as they should be:\n{}",
