@@ -1,11 +1,10 @@
 //! Application state, the route table, the middleware stack and the server loop.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -66,7 +65,8 @@ impl AppState {
             cookies: Cookies {
                 secure: config.https,
             },
-            passwords: Passwords::new(config.password_hash_permits()),
+            passwords: Passwords::new(config.password_hash_permits())
+                .with_max_wait(config.limits.hash_wait),
             mailer: Mailer::from_config(&config)?,
             sessions: Arc::default(),
             scheduling_reference: Remembered::default(),
@@ -139,6 +139,8 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
         .layer(CatchPanicLayer::custom(panic_page))
         .layer(from_fn_with_state(state.clone(), auth::session::load))
         .layer(from_fn_with_state(state.clone(), web::csrf::protect))
+        .layer(from_fn_with_state(state.clone(), web::edge::limits))
+        .layer(DefaultBodyLimit::max(state.config.limits.body_limit))
         .layer(from_fn(web::error_pages::render))
         .layer(from_fn_with_state(state.clone(), web::security::headers))
         .layer(from_fn_with_state(state.clone(), web::request_meta))
@@ -160,12 +162,8 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         tokio::spawn(crate::notify::run_worker(state.db.clone(), mailer));
     }
     tracing::info!(address = %listener.local_addr()?, "clinic is listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    let limits = state.config.limits.clone();
+    web::edge::serve(listener, app(state), &limits, shutdown_signal()).await?;
     tracing::info!("clinic stopped");
     Ok(())
 }

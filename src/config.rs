@@ -2,6 +2,7 @@
 //! Clinic policy (timeouts, lockouts) lives in the `clinic_settings` table instead: see settings.rs.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -83,6 +84,104 @@ pub struct Config {
         global = true
     )]
     pub hash_concurrency: usize,
+
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// What one client can make this process spend: time, memory, connections and password
+/// hashes. Each has a default that suits a clinic; tests shorten them.
+#[derive(Clone, Debug, Args)]
+pub struct Limits {
+    /// How long a client may take to send a request's headers (slow or idle connections are
+    /// closed after it), e.g. `30s`, `500ms`.
+    #[arg(long, env = "CLINIC_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub header_timeout: Duration,
+
+    /// How long a request may take before it is answered 503 (the work itself still finishes).
+    #[arg(long, env = "CLINIC_REQUEST_TIMEOUT", default_value = "60s", value_parser = parse_duration, global = true)]
+    pub request_timeout: Duration,
+
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    #[arg(
+        long,
+        env = "CLINIC_BODY_LIMIT",
+        default_value_t = Limits::DEFAULT_BODY_LIMIT,
+        global = true
+    )]
+    pub body_limit: usize,
+
+    /// Most client connections open at once; further clients wait to be accepted.
+    #[arg(
+        long,
+        env = "CLINIC_MAX_CONNECTIONS",
+        default_value_t = Limits::DEFAULT_MAX_CONNECTIONS,
+        global = true
+    )]
+    pub max_connections: usize,
+
+    /// Longest wait for a password-hashing slot; a request that would wait longer gets 503
+    /// with Retry-After.
+    #[arg(long, env = "CLINIC_HASH_WAIT", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub hash_wait: Duration,
+
+    /// Registrations one client address may make per hour.
+    #[arg(
+        long,
+        env = "CLINIC_REGISTRATIONS_PER_HOUR",
+        default_value_t = Limits::DEFAULT_REGISTRATIONS_PER_HOUR,
+        global = true
+    )]
+    pub registrations_per_hour: u32,
+
+    /// Password-reset requests one client address may make per hour.
+    #[arg(
+        long,
+        env = "CLINIC_RESET_REQUESTS_PER_HOUR",
+        default_value_t = Limits::DEFAULT_RESET_REQUESTS_PER_HOUR,
+        global = true
+    )]
+    pub reset_requests_per_hour: u32,
+}
+
+impl Limits {
+    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+    pub const DEFAULT_REGISTRATIONS_PER_HOUR: u32 = 20;
+    pub const DEFAULT_RESET_REQUESTS_PER_HOUR: u32 = 20;
+}
+
+impl Default for Limits {
+    /// The same values as the command line's defaults.
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(60),
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            hash_wait: Duration::from_secs(5),
+            registrations_per_hour: Self::DEFAULT_REGISTRATIONS_PER_HOUR,
+            reset_requests_per_hour: Self::DEFAULT_RESET_REQUESTS_PER_HOUR,
+        }
+    }
+}
+
+/// A duration as an operator writes it: `30s`, `500ms`, `2m`, or bare seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration (e.g. 30s, 500ms, 2m)"))?;
+    match unit.trim() {
+        "" | "s" => Ok(Duration::from_secs(number)),
+        "ms" => Ok(Duration::from_millis(number)),
+        "m" => Ok(Duration::from_secs(number.saturating_mul(60))),
+        _ => Err(format!("{text:?}: use ms, s or m (e.g. 30s, 500ms, 2m)")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -106,6 +205,7 @@ impl std::fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("public_url", &self.public_url)
             .field("hash_concurrency", &self.hash_concurrency)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -229,6 +329,33 @@ fn percent_decoded_lossy(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_as_operators_write_them() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn the_command_lines_limits_are_the_defaults() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            limits: Limits,
+        }
+        let parsed = <Cli as clap::Parser>::try_parse_from(["clinic"])
+            .unwrap()
+            .limits;
+        let default = Limits::default();
+        assert_eq!(parsed.header_timeout, default.header_timeout);
+        assert_eq!(parsed.request_timeout, default.request_timeout);
+        assert_eq!(parsed.hash_wait, default.hash_wait);
+    }
 
     #[test]
     fn passwords_in_the_user_part_are_hidden() {

@@ -14,6 +14,8 @@ use super::model::{self, RESET_VALID_MINUTES};
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::auth::CurrentUser;
+use crate::auth::attempts;
+use crate::auth::model::CostlyRequest;
 use crate::auth::model::normalize_email;
 use crate::error::AppResult;
 use crate::notify;
@@ -25,6 +27,7 @@ struct ForgotPage {
     ctx: PageContext,
     email: String,
     sent: bool,
+    error: Option<&'static str>,
 }
 
 pub async fn forgot_form(ctx: PageContext) -> AppResult<Response> {
@@ -32,6 +35,7 @@ pub async fn forgot_form(ctx: PageContext) -> AppResult<Response> {
         ctx,
         email: String::new(),
         sent: false,
+        error: None,
     };
     render_with_status(StatusCode::OK, &page)
 }
@@ -50,6 +54,17 @@ pub async fn forgot(
 ) -> AppResult<Response> {
     let email = normalize_email(&form.email);
     let sent = !email.is_empty();
+    let kind = CostlyRequest::PasswordReset;
+    let per_hour = state.config.limits.reset_requests_per_hour;
+    if sent && !attempts::reserve_costly(&state.db, kind, &meta.client_addr, per_hour).await? {
+        let page = ForgotPage {
+            ctx,
+            email: form.email.trim().to_owned(),
+            sent: false,
+            error: Some(kind.refusal()),
+        };
+        return render_with_status(StatusCode::TOO_MANY_REQUESTS, &page);
+    }
     if sent {
         // Done after answering, so the answer's timing says nothing about the address.
         let state = state.clone();
@@ -63,6 +78,7 @@ pub async fn forgot(
         ctx,
         email: form.email.trim().to_owned(),
         sent,
+        error: None,
     };
     render_with_status(StatusCode::OK, &page)
 }

@@ -6,7 +6,9 @@
 use sqlx::PgPool;
 
 use super::db;
-use super::model::{LockoutPolicy, LoginFailures, LoginGate, login_gate};
+use super::model::{
+    CostlyRequest, LockoutPolicy, LoginFailures, LoginGate, login_gate, within_hourly_limit,
+};
 use crate::error::AppResult;
 
 /// The outcome of asking to check one guess.
@@ -47,4 +49,24 @@ pub async fn release(pool: &PgPool, reservation: Reservation) -> AppResult<()> {
         db::forget_attempt(pool, attempt_id).await?;
     }
     Ok(())
+}
+
+/// Counts one registration or password-reset request from `client_addr` if the address has
+/// not used its hour's share; false means refuse it. Counted before the work, under a lock,
+/// so parallel requests cannot overshoot the limit either.
+pub async fn reserve_costly(
+    pool: &PgPool,
+    kind: CostlyRequest,
+    client_addr: &str,
+    per_hour: u32,
+) -> AppResult<bool> {
+    let mut tx = pool.begin().await?;
+    db::lock_address_requests(&mut tx, kind.as_str(), client_addr).await?;
+    let made = db::address_requests_last_hour(&mut *tx, kind.as_str(), client_addr).await?;
+    if !within_hourly_limit(per_hour, made) {
+        return Ok(false);
+    }
+    db::record_address_request(&mut *tx, kind.as_str(), client_addr).await?;
+    tx.commit().await?;
+    Ok(true)
 }

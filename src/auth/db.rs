@@ -186,6 +186,54 @@ pub async fn lock_attempts(
     Ok(())
 }
 
+/// Serialises counting one kind of request from one client address until the caller's
+/// transaction ends.
+pub async fn lock_address_requests(
+    tx: &mut sqlx::PgConnection,
+    kind: &str,
+    client_addr: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('address requests ' || $1 || ' ' || $2, 0))",
+        kind,
+        client_addr
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// How many requests of `kind` came from `client_addr` in the last hour.
+pub async fn address_requests_last_hour(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    client_addr: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"SELECT count(*) AS "made!" FROM address_requests
+           WHERE client_addr = $2 AND kind = $1 AND at > now() - interval '1 hour'"#,
+        kind,
+        client_addr
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn record_address_request(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    client_addr: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO address_requests (kind, client_addr) VALUES ($1, $2)",
+        kind,
+        client_addr
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn forget_attempt(db: impl PgExecutor<'_>, attempt_id: i64) -> sqlx::Result<()> {
     sqlx::query!("DELETE FROM login_failures WHERE id = $1", attempt_id)
         .execute(db)
@@ -247,6 +295,9 @@ pub async fn purge_stale(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<u64> {
     .await?
     .rows_affected();
     sqlx::query!("DELETE FROM login_failures WHERE at < now() - interval '1 day'")
+        .execute(db)
+        .await?;
+    sqlx::query!("DELETE FROM address_requests WHERE at < now() - interval '1 day'")
         .execute(db)
         .await?;
     Ok(sessions)

@@ -315,6 +315,40 @@ pub fn safe_return_path(target: &str) -> Option<&str> {
     ok.then_some(target)
 }
 
+/// Requests anyone may make that cost the server a password hash or an email, so each
+/// client address may make only so many an hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CostlyRequest {
+    Registration,
+    PasswordReset,
+}
+
+impl CostlyRequest {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostlyRequest::Registration => "registration",
+            CostlyRequest::PasswordReset => "password_reset",
+        }
+    }
+
+    /// What the person is told when their address has made its hour's share.
+    pub fn refusal(self) -> &'static str {
+        match self {
+            CostlyRequest::Registration => {
+                "Too many accounts were created from your network in the last hour. Please wait a while and try again, or phone the clinic."
+            }
+            CostlyRequest::PasswordReset => {
+                "Too many password reset links were asked for from your network in the last hour. Please wait a while and try again, or phone the clinic."
+            }
+        }
+    }
+}
+
+/// Whether one more is allowed from an address that made `made` in the last hour.
+pub fn within_hourly_limit(per_hour: u32, made: i64) -> bool {
+    made < i64::from(per_hour)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,5 +560,14 @@ mod tests {
         ] {
             assert_eq!(safe_return_path(bad), None, "{bad:?} must be refused");
         }
+    }
+
+    #[test]
+    fn an_address_gets_its_hourly_share_and_no_more() {
+        assert!(within_hourly_limit(3, 0));
+        assert!(within_hourly_limit(3, 2));
+        assert!(!within_hourly_limit(3, 3));
+        assert!(!within_hourly_limit(3, 40));
+        assert!(!within_hourly_limit(0, 0), "0 switches the request off");
     }
 }

@@ -12,8 +12,8 @@ use super::accounts::{self, AccountForm, CreateError};
 use super::attempts::{self, Reservation};
 use super::db::{self, AccountStatus, LoginRow};
 use super::model::{
-    LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd, locks_account,
-    normalize_email, safe_return_path,
+    CostlyRequest, LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd,
+    locks_account, normalize_email, safe_return_path,
 };
 use super::{CurrentUser, session, two_factor};
 use crate::app::AppState;
@@ -325,6 +325,18 @@ pub async fn register(
             );
         }
     };
+    // Only a well-formed request is counted, and only then is the password hashed: each
+    // address gets a share of hashing per hour, so registrations cannot crowd out logins.
+    let per_hour = state.config.limits.registrations_per_hour;
+    let kind = CostlyRequest::Registration;
+    if !attempts::reserve_costly(&state.db, kind, &meta.client_addr, per_hour).await? {
+        let mut errors = FormErrors::default();
+        errors.add("email", kind.refusal());
+        return render_with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &register_page(ctx, form, errors),
+        );
+    }
     let password_hash = state.passwords.hash(account.password.clone()).await?;
     let mut tx = state.db.begin().await?;
     let created = match accounts::create(

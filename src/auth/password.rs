@@ -7,6 +7,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
@@ -108,19 +109,33 @@ fn lower_this_threads_priority() {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// Longest wait for a slot: past it the request is refused (503) rather than queued, so
+    /// a flood of hashing requests cannot build a queue that every login then waits behind.
+    max_wait: Duration,
     /// How many passwords were checked since start (tests prove the lockout with it).
     checked: Arc<AtomicU64>,
+    /// How many new passwords were hashed since start.
+    hashed: Arc<AtomicU64>,
     work_areas: Arc<Mutex<Vec<WorkArea>>>,
 }
 
 impl Passwords {
+    /// The wait for a slot unless [`Passwords::with_max_wait`] sets another.
+    pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(5);
+
     pub fn new(concurrency: usize) -> Self {
         let slots = concurrency.max(1);
         Self {
             permits: Arc::new(Semaphore::new(slots)),
+            max_wait: Self::DEFAULT_MAX_WAIT,
             checked: Arc::default(),
+            hashed: Arc::default(),
             work_areas: Arc::new(Mutex::new((0..slots).map(|_| WorkArea::new()).collect())),
         }
+    }
+
+    pub fn with_max_wait(self, max_wait: Duration) -> Self {
+        Self { max_wait, ..self }
     }
 
     /// Runs `job` on the blocking pool with a work area. The permit and the work area travel
@@ -130,9 +145,12 @@ impl Passwords {
         &self,
         job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
     ) -> AppResult<T> {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
+        let waiting = Arc::clone(&self.permits).acquire_owned();
+        let permit = tokio::time::timeout(self.max_wait, waiting)
             .await
+            .map_err(|_| {
+                AppError::Unavailable("no password-hashing slot came free in time".into())
+            })?
             .map_err(|e| AppError::Internal(format!("hash permits closed: {e}")))?;
         let pool = Arc::clone(&self.work_areas);
         tokio::task::spawn_blocking(move || {
@@ -156,7 +174,13 @@ impl Passwords {
         self.checked.load(Ordering::Relaxed)
     }
 
+    /// How many new passwords this process has hashed (one per `hash`).
+    pub fn hashes_done(&self) -> u64 {
+        self.hashed.load(Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: String) -> AppResult<String> {
+        self.hashed.fetch_add(1, Ordering::Relaxed);
         self.run_blocking(move |area| hash_in(&password, area))
             .await?
     }
@@ -265,6 +289,26 @@ mod tests {
         let areas = passwords.work_areas.lock().unwrap();
         assert_eq!(areas.len(), 1);
         assert_eq!(areas[0].len(), 19 * 1024);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_get_a_slot_in_time_is_refused_not_queued() {
+        let passwords = Passwords::new(1).with_max_wait(Duration::from_millis(5));
+        let busy = tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.hash("the one being hashed".into()).await }
+        });
+        while passwords.permits.available_permits() == 1 {
+            tokio::task::yield_now().await;
+        }
+        let refused = passwords.hash("waits too long".into()).await;
+        assert!(
+            matches!(refused, Err(AppError::Unavailable(_))),
+            "{refused:?}"
+        );
+        assert!(busy.await.unwrap().is_ok());
+        // Once the slot is free again, hashing works as before.
+        assert!(passwords.hash("after the wait".into()).await.is_ok());
     }
 
     #[tokio::test]

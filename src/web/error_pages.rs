@@ -42,6 +42,8 @@ pub async fn render(request: Request, next: Next) -> Response {
             }
             AppError::NotFound.page()
         }
+        // A body over the limit, refused by an extractor before any handler ran.
+        None if status == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.page(),
         None => return response,
     };
 

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod cookies;
 pub mod csrf;
+pub mod edge;
 pub mod error_pages;
 pub mod forms;
 pub mod routes;

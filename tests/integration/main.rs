@@ -18,6 +18,7 @@ mod cli;
 mod consent;
 mod demo;
 mod demo_tour;
+mod edge;
 mod errors;
 mod fhir;
 mod flowsheet;

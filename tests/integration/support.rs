@@ -143,6 +143,7 @@ pub fn test_config(database_url: String) -> Config {
         mail_dir: String::new(),
         mail_from: "Clinic <clinic@localhost>".to_owned(),
         public_url: None,
+        limits: Default::default(),
     }
 }
 
@@ -194,6 +195,7 @@ impl TestApp {
     ) -> TestApp {
         let mut config = test_config(database_url());
         tweak(&mut config);
+        let limits = config.limits.clone();
         let state = AppState::new(db.clone(), config).unwrap();
         let sessions = state.sessions.clone();
         let clock = state.clock.clone();
@@ -215,12 +217,10 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            // The server loop `clinic serve` runs, with its limits at the edge.
+            clinic::web::edge::serve(listener, router, &limits, std::future::pending())
+                .await
+                .unwrap();
         });
         TestApp {
             base: format!("http://{addr}"),
