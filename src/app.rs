@@ -118,6 +118,20 @@ pub fn routes() -> Vec<Route> {
     .collect()
 }
 
+/// Every (method, path pattern, access rule) the app answers, in table order: what tests walk
+/// so that a new route is covered without being listed by hand.
+pub fn route_list() -> Vec<(axum::http::Method, &'static str, Access)> {
+    routes()
+        .iter()
+        .flat_map(|route| {
+            route
+                .methods
+                .iter()
+                .map(move |method| (method.clone(), route.path, route.access))
+        })
+        .collect()
+}
+
 async fn not_found() -> AppError {
     AppError::NotFound
 }
