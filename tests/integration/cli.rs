@@ -40,8 +40,9 @@ fn an_unreachable_database_gets_one_clear_line_without_the_password() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(
-        stderr
-            .starts_with("error: cannot reach PostgreSQL at postgres://clinic@127.0.0.1:1/clinic"),
+        stderr.starts_with(
+            "error: cannot reach PostgreSQL at postgres://clinic:***@127.0.0.1:1/clinic"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("Start PostgreSQL"), "{stderr}");
@@ -49,6 +50,26 @@ fn an_unreachable_database_gets_one_clear_line_without_the_password() {
         !stderr.contains("hunter2secret") && !stderr.contains("panicked"),
         "{stderr}"
     );
+}
+
+#[test]
+fn passwords_holding_at_signs_or_given_as_a_query_parameter_are_not_printed() {
+    for url in [
+        "postgres://clinic:hun@ter2@127.0.0.1:1/clinic",
+        "postgres://clinic@127.0.0.1:1/clinic?sslmode=disable&password=hunter2query",
+    ] {
+        let output = clinic()
+            .args(["migrate"])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+        for secret in ["hun@ter2", "ter2", "hunter2query"] {
+            assert!(!stderr.contains(secret), "{secret} printed: {stderr}");
+        }
+    }
 }
 
 #[tokio::test]
