@@ -37,19 +37,23 @@ ANCHOR_PORT="${BENCH_ANCHOR_PORT:-18089}"
 ANCHOR_DB="${DB}_fortunes"
 
 # Scenarios to run: every one, or those BENCH_ONLY lists. The warmup always runs.
-SCENARIOS="A E F G H I J K L B C0 C D"
+SCENARIOS="A E F G H I J K L B C0 C D M0 M1 M"
 ONLY="${BENCH_ONLY:-}"
 read -ra ONLY_LIST <<<"${ONLY^^}"
 for s in "${ONLY_LIST[@]}"; do
     [[ " $SCENARIOS " == *" $s "* ]] || { echo "BENCH_ONLY: no scenario $s (there are $SCENARIOS)" >&2; exit 2; }
 done
-wants() { # is scenario $1 to run? (C0, the baseline of C, runs with C)
-    (( ${#ONLY_LIST[@]} == 0 )) || [[ " ${ONLY_LIST[*]} " == *" $1 "* ]] || { [[ "$1" == C0 ]] && wants C; }
+wants() { # is scenario $1 to run? (C0, the baseline of C, runs with C; M0 and M1 with M)
+    (( ${#ONLY_LIST[@]} == 0 )) || [[ " ${ONLY_LIST[*]} " == *" $1 "* ]] || { [[ "$1" == C0 ]] && wants C; } ||
+        { [[ "$1" == M0 || "$1" == M1 ]] && wants M; }
 }
 
 export DATABASE_URL="postgres://postgres@$HOST:5432/$DB"
 export CLINIC_LISTEN="$HOST:$PORT"
 export RUST_LOG="${RUST_LOG:-warn}"
+# Scenario M's flood names its client address in X-Forwarded-For, as a proxy would; requests
+# without the header are still counted by their socket address.
+export CLINIC_TRUST_PROXY=true
 
 RESULTS="$BENCH_DIR/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RESULTS"
@@ -304,7 +308,7 @@ wrk_other() { awk '/^STATUS / {for (i = 2; i <= NF; i++) if ($i ~ /^other=/) {su
 
 phase() { echo "$1" >"$PHASE_FILE"; log "scenario $1"; }
 # Every measured wrk output file, in the order of the summary (those that ran are there).
-WRK_RUNS="anchor-fortunes A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export L-reports-one L-reports L-summary B-login-page C0-clinician C-clinician C-logins"
+WRK_RUNS="anchor-fortunes A-clinician E-queue F-screening G-day H-week I-course J-flowsheet K-export L-reports-one L-reports L-summary B-login-page C0-clinician C-clinician C-logins M0-logins M1-logins M-logins"
 
 # --- 3. scenario A: logged-in home page ---------------------------------------------------
 phase warmup
@@ -514,6 +518,31 @@ if wants D; then
     done
     "${PSQL[@]}" -d "$DB" -c "UPDATE clinic_settings SET lockout_failures = 5, address_failures = 30; DELETE FROM login_failures" >/dev/null
 fi
+# --- 5c. scenario M: logins during a registration flood -----------------------------------
+# M0: 4 clients log in continuously (correct passwords), nothing else. M1: the same logins while
+# 64 connections send registrations from one address (the per-address throttle answers 429
+# before any hashing). M: the same from 1,000 addresses (a botnet the throttle cannot stop:
+# every registration hashes; new hashes may hold only half the hashing slots, and a wait for
+# a slot past CLINIC_HASH_WAIT is refused with 503). Logins must stay within a few seconds.
+flood() { # label, number of client addresses
+    phase "$1"
+    wrk -t2 -c64 -d"$((DURATION + 2))s" --timeout 30s --latency -s "$BENCH_DIR/register.lua" \
+        "$BASE/register" -- "$LOGIN_CSRF" "$2" >"$RESULTS/$1-registrations.txt" &
+    local flood_wrk=$!
+    sleep 1
+    wrk -t1 -c4 -d"${DURATION}s" --timeout 30s --latency -s "$BENCH_DIR/login.lua" \
+        "$BASE/login" -- "$LOGIN_CSRF" "${BENCH_LOGIN_ACCOUNTS:-1000}" | tee "$RESULTS/$1-logins.txt" >&2
+    wait "$flood_wrk"
+    cat "$RESULTS/$1-registrations.txt" >&2
+}
+if wants M0; then
+    phase M0
+    wrk -t1 -c4 -d"${DURATION}s" --timeout 30s --latency -s "$BENCH_DIR/login.lua" \
+        "$BASE/login" -- "$LOGIN_CSRF" "${BENCH_LOGIN_ACCOUNTS:-1000}" | tee "$RESULTS/M0-logins.txt" >&2
+fi
+wants M1 && flood M1 1
+wants M && flood M 1000
+
 login_ms() { # median and mean of the curl times (s) in milliseconds, and the statuses seen
     awk '{print $2 * 1000}' "$1" | sort -n | awk '{v[NR] = $1; s += $1} END {printf "median %.1f ms, mean %.1f ms", v[int((NR + 1) / 2)], s / NR}'
     printf ', statuses: %s' "$(awk '{print $1}' "$1" | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')"
@@ -585,6 +614,13 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     row "C0 GET /clinician, no logins  (t1 c8)" C0-clinician
     row "C  GET /clinician during logins  (t1 c8)" C-clinician
     row "C  POST /login  (t1 c20, correct passwords)" C-logins
+    row "M0 POST /login, no flood  (t1 c4)" M0-logins
+    row "M1 POST /login during a registration flood, 1 address" M1-logins
+    row "M  POST /login during a registration flood, 1,000 addresses" M-logins
+    for m in M1 M; do
+        [[ -f "$RESULTS/$m-registrations.txt" ]] || continue
+        echo "$m registration flood (t2 c64): $(wrk_rps "$RESULTS/$m-registrations.txt") req/s, p99 $(wrk_pct "$RESULTS/$m-registrations.txt" 99) ms, answers:$(awk '/^REGISTRATIONS/ {sub(/^REGISTRATIONS/, ""); print}' "$RESULTS/$m-registrations.txt")"
+    done
     if wants D; then
         echo "D  failed login, known email + wrong password ($LOGIN_TRIES tries): $(login_ms "$RESULTS/D-wrong.txt")"
         echo "D  failed login, unknown email ($LOGIN_TRIES tries):                $(login_ms "$RESULTS/D-unknown.txt")"
@@ -634,6 +670,7 @@ SERVER_ERRORS=$(grep -Eci '\b(ERROR|WARN)\b' "$RESULTS/server.log" || true)
     fi
     target "a year's clinic report" L-reports-one 100 1
     target "a patient's printable summary" L-summary 15
+    target "logins during a registration flood from 1,000 addresses" M-logins 3000 4
     echo "target: server RSS < 64 MiB: peak $peak MiB, VmHWM $hwm MiB -> $(verdict "$hwm" 64)"
     busy=$(awk 'FNR > 7 && $9 + 0 >= 10 && $12 !~ /^(clinic|wrk|postgres|top)$/ {printf "%s(%s%%) ", $12, $9}' "$RESULTS/top-before.txt" "$RESULTS/top-after.txt")
     [[ -z "$busy" ]] || echo "other busy processes seen (top at start and end): $busy"

@@ -109,6 +109,10 @@ fn lower_this_threads_priority() {
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// New hashes (registrations, password changes) take one of these before a slot, so they
+    /// hold or queue for at most half the slots (one when there is one): a flood of
+    /// registrations from many addresses waits here, not in the queue logins stand in.
+    new_hash_permits: Arc<Semaphore>,
     /// Longest wait for a slot: past it the request is refused (503) rather than queued, so
     /// a flood of hashing requests cannot build a queue that every login then waits behind.
     max_wait: Duration,
@@ -127,6 +131,7 @@ impl Passwords {
         let slots = concurrency.max(1);
         Self {
             permits: Arc::new(Semaphore::new(slots)),
+            new_hash_permits: Arc::new(Semaphore::new(slots.div_ceil(2))),
             max_wait: Self::DEFAULT_MAX_WAIT,
             checked: Arc::default(),
             hashed: Arc::default(),
@@ -141,20 +146,33 @@ impl Passwords {
     /// Runs `job` on the blocking pool with a work area. The permit and the work area travel
     /// with the blocking task and are given back when it ends, even if the request that
     /// asked for it was abandoned meanwhile (a closed connection must not leak 19 MiB).
-    async fn run_blocking<T: Send + 'static>(
-        &self,
-        job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
-    ) -> AppResult<T> {
-        let waiting = Arc::clone(&self.permits).acquire_owned();
-        let permit = tokio::time::timeout(self.max_wait, waiting)
+    /// Waits for a permit of `permits` until `deadline`; past it the request is refused.
+    async fn permit_by(
+        permits: &Arc<Semaphore>,
+        deadline: tokio::time::Instant,
+    ) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+        tokio::time::timeout_at(deadline, Arc::clone(permits).acquire_owned())
             .await
             .map_err(|_| {
                 AppError::Unavailable("no password-hashing slot came free in time".into())
             })?
-            .map_err(|e| AppError::Internal(format!("hash permits closed: {e}")))?;
+            .map_err(|e| AppError::Internal(format!("hash permits closed: {e}")))
+    }
+
+    async fn run_blocking<T: Send + 'static>(
+        &self,
+        new_hash: bool,
+        job: impl FnOnce(&mut WorkArea) -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let deadline = tokio::time::Instant::now() + self.max_wait;
+        let new_hash_permit = match new_hash {
+            true => Some(Self::permit_by(&self.new_hash_permits, deadline).await?),
+            false => None,
+        };
+        let permit = Self::permit_by(&self.permits, deadline).await?;
         let pool = Arc::clone(&self.work_areas);
         tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+            let _permits = (permit, new_hash_permit);
             lower_this_threads_priority();
             let mut area = pool
                 .lock()
@@ -181,7 +199,7 @@ impl Passwords {
 
     pub async fn hash(&self, password: String) -> AppResult<String> {
         self.hashed.fetch_add(1, Ordering::Relaxed);
-        self.run_blocking(move |area| hash_in(&password, area))
+        self.run_blocking(true, move |area| hash_in(&password, area))
             .await?
     }
 
@@ -192,7 +210,7 @@ impl Passwords {
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.to_owned());
         let matches = self
-            .run_blocking(move |area| verify_in(&password, &stored, area))
+            .run_blocking(false, move |area| verify_in(&password, &stored, area))
             .await?;
         Ok(exists && matches)
     }
@@ -309,6 +327,32 @@ mod tests {
         assert!(busy.await.unwrap().is_ok());
         // Once the slot is free again, hashing works as before.
         assert!(passwords.hash("after the wait".into()).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn new_hashes_hold_at_most_half_the_slots_so_logins_keep_the_rest() {
+        let passwords = Passwords::new(2).with_max_wait(Duration::from_millis(20));
+        let busy = tokio::spawn({
+            let passwords = passwords.clone();
+            async move { passwords.hash("a registration being hashed".into()).await }
+        });
+        while passwords.new_hash_permits.available_permits() == 1 {
+            tokio::task::yield_now().await;
+        }
+        // A second registration waits for the new-hash half and is refused in time...
+        let refused = passwords.hash("a second registration".into()).await;
+        assert!(
+            matches!(refused, Err(AppError::Unavailable(_))),
+            "{refused:?}"
+        );
+        // ...while a login's check still finds the other slot.
+        assert!(
+            !passwords
+                .verify("a login".into(), Some(DUMMY_HASH.to_owned()))
+                .await
+                .unwrap()
+        );
+        assert!(busy.await.unwrap().is_ok());
     }
 
     #[tokio::test]
