@@ -322,6 +322,38 @@ async fn running_infusion(app: &TestApp) -> Running {
     }
 }
 
+/// Puts an infusion that has ended but is not yet signed (the patient recovering) on a new
+/// chair at the running infusion's time: a copy of the running record's order, ended at once.
+async fn add_recovering_block(app: &TestApp, running: &Running) {
+    app.sql("INSERT INTO chairs (name) VALUES ('Chair 7')")
+        .await;
+    let kim = app.add_user(Role::Clinician, "kim.extra@demo.clinic").await;
+    sqlx::query(
+        "WITH recovering AS (
+             INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, status, booked_by)
+             SELECT (SELECT p.id FROM patients p
+                     WHERE NOT EXISTS (SELECT 1 FROM appointments a WHERE a.patient_id = p.id)
+                     ORDER BY p.id LIMIT 1),
+                    'infusion', $1, c.id, a.during, 'checked_in', $1
+             FROM chairs c, appointments a WHERE c.name = 'Chair 7' AND a.id = $2
+             RETURNING id, patient_id)
+         INSERT INTO infusion_records (appointment_id, patient_id, opened_by, checked_in_by,
+             checked_in_at, fasting_confirmed, escort_confirmed, weight_kg, protocol_id,
+             mg_per_kg, dose_mg, route, minutes, lot_number, ordered_by, ordered_at,
+             order_weight_kg, started_at, ended_at, given_mg)
+         SELECT n.id, n.patient_id, r.opened_by, r.checked_in_by, r.checked_in_at, true, true,
+                r.weight_kg, r.protocol_id, r.mg_per_kg, r.dose_mg, r.route, r.minutes,
+                r.lot_number, r.ordered_by, r.ordered_at, r.order_weight_kg, r.started_at,
+                r.started_at, r.dose_mg
+         FROM recovering n, infusion_records r WHERE r.appointment_id = $2",
+    )
+    .bind(kim)
+    .bind(running.appointment)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
 /// The states of the chair board's blocks (`state-…` classes), each once.
 async fn board_states(client: &Client) -> BTreeSet<String> {
     let states = js(
@@ -492,9 +524,9 @@ async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
 async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_opens_a_block() {
     let axe = axe_core();
     let app = demo_app().await;
-    // Six chairs: wider than a tablet held upright, so the board must scroll in its box. The
-    // new ones hold, beside the demo's running infusion, the states today's demo may lack.
-    app.sql("INSERT INTO chairs (name) VALUES ('Chair 4'), ('Chair 5'), ('Chair 6')")
+    // Eight chairs: wider than a tablet held upright, so the board must scroll in its box. The
+    // new ones hold, beside the demo's running infusion, every state the board draws.
+    app.sql("INSERT INTO chairs (name) VALUES ('Chair 4'), ('Chair 5'), ('Chair 6'), ('Chair 8')")
         .await;
     let running = running_infusion(&app).await;
     let robin = app
@@ -503,11 +535,13 @@ async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_o
     let sasha = app
         .add_user(Role::Clinician, "sasha.extra@demo.clinic")
         .await;
+    let lee = app.add_user(Role::Clinician, "lee.extra@demo.clinic").await;
     for (chair, status, clinician) in [
         ("Chair 4", "cancelled", robin),
         ("Chair 4", "no_show", robin),
         ("Chair 5", "completed", robin),
         ("Chair 6", "booked", sasha),
+        ("Chair 8", "checked_in", lee),
     ] {
         // Each for a patient with no appointment yet, at the running infusion's time.
         sqlx::query(
@@ -526,6 +560,7 @@ async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_o
         .await
         .unwrap();
     }
+    add_recovering_block(&app, &running).await;
     let Some(browser) = browser(TABLET.0, TABLET.1).await else {
         return;
     };
@@ -533,7 +568,18 @@ async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_o
     log_in_as(client, &app, Role::FrontDesk).await;
     visit(client, &app, &running.board).await;
     let states = board_states(client).await;
-    assert!(states.len() >= 5, "blocks in several states: {states:?}");
+    let every_state = [
+        "state-booked",
+        "state-checked-in",
+        "state-infusing",
+        "state-recovering",
+        "state-done",
+        "state-no-show",
+        "state-cancelled",
+    ];
+    for state in every_state {
+        assert!(states.contains(state), "{state} on the board: {states:?}");
+    }
 
     // The page itself does not scroll sideways (checked by `visit`); the board does, in its box.
     let board = js(
@@ -546,7 +592,7 @@ async fn browser_the_chair_board_on_a_tablet_passes_axe_scrolls_in_its_box_and_o
     .await;
     assert!(
         board["scroll"].as_u64() > board["width"].as_u64(),
-        "six chairs are wider than the box: {board}"
+        "eight chairs are wider than the box: {board}"
     );
     assert!(
         board["right"].as_f64() <= board["window"].as_f64(),
