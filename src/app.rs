@@ -151,6 +151,10 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
     web::routes::router(routes, &state)
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_page))
+        .layer(from_fn_with_state(
+            state.clone(),
+            web::unstorable::refuse_nul,
+        ))
         .layer(from_fn_with_state(state.clone(), auth::session::load))
         .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::edge::limits))

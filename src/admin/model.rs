@@ -1,8 +1,7 @@
 //! Rules for the admin's forms.
 
 use serde::Deserialize;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, Time};
+use time::{OffsetDateTime, Time};
 
 use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
@@ -326,16 +325,6 @@ pub struct AuditQuery {
     pub before: String,
 }
 
-fn parse_day(value: &str) -> Result<Option<Date>, ()> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Ok(None);
-    }
-    Date::parse(value, format_description!("[year]-[month]-[day]"))
-        .map(Some)
-        .map_err(|_| ())
-}
-
 /// Turns the typed filters into a query filter; `to` includes the whole day (UTC).
 pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter, FormErrors> {
     let mut errors = FormErrors::default();
@@ -354,11 +343,14 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
     };
     let patient_id = optional_id(&mut errors, "patient", &query.patient);
     let before_id = optional_id(&mut errors, "before", &query.before);
-    let day = |errors: &mut FormErrors, field: &'static str, value: &str| match parse_day(value) {
-        Ok(day) => day,
-        Err(()) => {
-            errors.add(field, "Enter a date as year-month-day.");
-            None
+    // Bounded to the clinic's years, so the day after `to` always exists.
+    let day = |errors: &mut FormErrors, field: &'static str, value: &str| {
+        match crate::web::params::optional_clinic_date(Some(value)) {
+            Ok(day) => day,
+            Err(message) => {
+                errors.add(field, message);
+                None
+            }
         }
     };
     let from = day(&mut errors, "from", &query.from);

@@ -83,7 +83,7 @@ pub async fn staff_list(
     ctx: PageContext,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = query.page.unwrap_or(1).max(1);
+    let page = crate::web::params::page_number(query.page).map_err(AppError::BadRequest)?;
     let sessions_notice = match (query.sessions, query.patient.as_deref()) {
         (Some(ended), _) => Some(match ended.as_str() {
             "unknown" => "No active account has that email address.".to_owned(),

@@ -316,8 +316,7 @@ pub struct TimeOffForm {
 }
 
 fn parse_local(text: &str) -> Option<PrimitiveDateTime> {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    PrimitiveDateTime::parse(text.trim(), format).ok()
+    crate::web::params::clinic_date_time(text).ok()
 }
 
 pub async fn add_time_off(

@@ -218,6 +218,11 @@ impl SlotChoice {
         let clinician = parts.next()?.parse::<i64>().ok()?;
         let chair = parts.next()?.parse::<i64>().ok()?;
         let starts = OffsetDateTime::from_unix_timestamp(starts).ok()?;
+        // A forged value far in the past or future would overflow the slot arithmetic.
+        let years = crate::web::params::EARLIEST_YEAR..=crate::web::params::LATEST_YEAR;
+        if !years.contains(&starts.year()) {
+            return None;
+        }
         Some((starts, clinician, (chair != 0).then_some(chair)))
     }
 }

@@ -139,10 +139,12 @@ fn view<'a>(
     }
 }
 
-fn week_of(text: Option<&str>, zone: crate::clinic_time::ClinicZone) -> time::Date {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    text.and_then(|t| time::Date::parse(t.trim(), format).ok())
-        .unwrap_or_else(|| zone.date_of(OffsetDateTime::now_utc()))
+/// The week a `?week=` names (this week when absent or empty); a malformed or out-of-range
+/// date is refused (400).
+fn week_of(text: Option<&str>, zone: crate::clinic_time::ClinicZone) -> AppResult<time::Date> {
+    Ok(crate::web::params::optional_clinic_date(text)
+        .map_err(AppError::BadRequest)?
+        .unwrap_or_else(|| zone.date_of(OffsetDateTime::now_utc())))
 }
 
 pub async fn book_form(
@@ -158,7 +160,7 @@ pub async fn book_form(
     let kind = kind_of(query.kind.as_deref());
     let unverified = Refusal::EmailUnverified;
     let refusal = (!user.email_verified).then_some(&unverified);
-    let week = week_of(query.week.as_deref(), zone);
+    let week = week_of(query.week.as_deref(), zone)?;
     booking_page(
         &state,
         ctx,
@@ -258,7 +260,7 @@ pub async fn reschedule_form(
     audit_booking_form(&state, (&user, &meta), patient_id, Some(id)).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
-        Some(text) => week_of(Some(text), zone),
+        Some(text) => week_of(Some(text), zone)?,
         None => zone.date_of(row.from),
     };
     booking_page(

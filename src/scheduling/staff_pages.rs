@@ -22,7 +22,7 @@ use crate::auth::CurrentUser;
 use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
-use crate::web::{PageContext, RequestMeta, render, render_with_status, see_other};
+use crate::web::{PageContext, RequestMeta, params, render, render_with_status, see_other};
 
 /// `?date=2026-11-30`; today (in the clinic) when absent or unreadable.
 #[derive(Debug, Default, Deserialize)]
@@ -74,10 +74,12 @@ impl DayLayout {
     }
 }
 
-fn parse_day(text: Option<&str>, zone: ClinicZone) -> Date {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    text.and_then(|t| Date::parse(t.trim(), format).ok())
-        .unwrap_or_else(|| zone.date_of(OffsetDateTime::now_utc()))
+/// The day a `?date=` or `?week=` names; today in the clinic when absent or empty. A date
+/// that is malformed or outside the clinic's years is refused (400), not guessed at.
+fn parse_day(text: Option<&str>, zone: ClinicZone, now: OffsetDateTime) -> AppResult<Date> {
+    Ok(params::optional_clinic_date(text)
+        .map_err(AppError::BadRequest)?
+        .unwrap_or_else(|| zone.date_of(now)))
 }
 
 /// An appointment as a schedule shows it.
@@ -300,10 +302,7 @@ pub async fn day(
     let reference = reference::current(&state).await?;
     let zone = reference.settings.zone();
     let now = state.clock.now();
-    let day = match query.date.as_deref() {
-        Some(_) => parse_day(query.date.as_deref(), zone),
-        None => zone.date_of(now),
-    };
+    let day = parse_day(query.date.as_deref(), zone, now)?;
     let from = zone.to_utc(day, time::Time::MIDNIGHT);
     let until = zone.to_utc(day + Duration::days(1), time::Time::MIDNIGHT);
     let layout = DayLayout::parse(query.by.as_deref());
@@ -399,7 +398,11 @@ pub async fn week(
 ) -> AppResult<Response> {
     let reference = reference::current(&state).await?;
     let zone = reference.settings.zone();
-    let monday = booking::week_start(parse_day(query.date.as_deref(), zone));
+    let monday = booking::week_start(parse_day(
+        query.date.as_deref(),
+        zone,
+        OffsetDateTime::now_utc(),
+    )?);
     let from = zone.to_utc(monday, time::Time::MIDNIGHT);
     let until = zone.to_utc(monday + Duration::days(7), time::Time::MIDNIGHT);
     let board = reference::board(
@@ -764,7 +767,7 @@ pub async fn book_form(
     audit_booking_form(&state, (&user, &meta), patient_id, None).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let kind = kind_of(query.kind.as_deref());
-    let week = parse_day(query.week.as_deref(), zone);
+    let week = parse_day(query.week.as_deref(), zone, OffsetDateTime::now_utc())?;
     let view = BookingView {
         clinician: query.clinician(),
         ..BookingView::for_staff(patient_id, patient.legal_name, kind, week, None)
@@ -982,7 +985,7 @@ pub async fn reschedule_form(
     audit_booking_form(&state, (&user, &meta), row.patient_id, Some(id)).await?;
     let zone = reference::current(&state).await?.settings.zone();
     let week = match query.week.as_deref() {
-        Some(_) => parse_day(query.week.as_deref(), zone),
+        Some(_) => parse_day(query.week.as_deref(), zone, OffsetDateTime::now_utc())?,
         None => zone.date_of(row.from),
     };
     let view = BookingView {

@@ -287,17 +287,17 @@ pub async fn desk_patients(
     meta: RequestMeta,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = query.page.unwrap_or(1).max(1);
+    let page = crate::web::params::page_number(query.page).map_err(AppError::BadRequest)?;
     let typed = |text: Option<String>| -> String {
         text.unwrap_or_default().trim().chars().take(100).collect()
     };
     let search = typed(query.q);
     let phone = typed(query.phone);
     let born = typed(query.born);
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let born_date = time::Date::parse(&born, format).ok();
-    let born_error = (!born.is_empty() && born_date.is_none())
-        .then_some("Enter the date of birth as year-month-day, like 1984-03-27.");
+    let born_date = crate::web::params::clinic_date(&born).ok();
+    let born_error = (!born.is_empty() && born_date.is_none()).then_some(
+        "Enter the date of birth as year-month-day between 1900 and 2200, like 1984-03-27.",
+    );
     let filter = db::PatientSearch {
         name: search.clone(),
         phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),

@@ -23,27 +23,40 @@ struct ErrorTemplate<'a> {
     request_id: &'a str,
 }
 
+/// What an extractor's refusal says to the person.
+pub const UNREADABLE: &str = "Part of this address or form could not be read: a number, date or choice in it is malformed or out of range, so nothing was done. Go back, check what was entered and try again.";
+
 pub async fn render(request: Request, next: Next) -> Response {
     let meta = request.extensions().get::<RequestMeta>().cloned();
     let path = request.uri().path().to_owned();
     let response = next.run(request).await;
 
     let status = response.status();
+    let is_html = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let page = match response.extensions().get::<ErrorPage>() {
         Some(page) => page.clone(),
+        None if is_html => return response,
         None if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED => {
-            let is_html = response
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/html"));
-            if is_html {
-                return response;
-            }
             AppError::NotFound.page()
         }
         // A body over the limit, refused by an extractor before any handler ran.
         None if status == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.page(),
+        // An extractor's refusal (a path, query or form that does not read as the handler's
+        // types: a word for a number, a number past its range); its plain-text reason is
+        // for developers and may echo the input, so the page says it in the clinic's words.
+        None if matches!(
+            status,
+            StatusCode::BAD_REQUEST
+                | StatusCode::UNPROCESSABLE_ENTITY
+                | StatusCode::UNSUPPORTED_MEDIA_TYPE
+        ) =>
+        {
+            AppError::BadRequest(UNREADABLE.to_owned()).page()
+        }
         None => return response,
     };
 

@@ -7,8 +7,10 @@ pub mod csrf;
 pub mod edge;
 pub mod error_pages;
 pub mod forms;
+pub mod params;
 pub mod routes;
 pub mod security;
+pub mod unstorable;
 
 use std::net::SocketAddr;
 

@@ -23,6 +23,7 @@ mod errors;
 mod fhir;
 mod flowsheet;
 mod hardening;
+mod hostile_input;
 mod notify;
 mod own_database;
 mod privacy;
