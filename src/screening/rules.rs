@@ -5,6 +5,7 @@
 //! blanks is caught by the form's own completeness check, not here).
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::instruments::{InstrumentId, cssrs_yes, instrument, phq9_item9_positive};
 
@@ -305,6 +306,158 @@ fn medication_interactions(intake: &IntakeAnswers) -> Vec<Flag> {
         .into_iter()
         .filter(|(takes, _, _)| *takes)
         .map(|(_, code, reason)| Flag::new(FlagKind::MedicationInteraction, code, reason))
+        .collect()
+}
+
+/// What the patient wrote about allergies, as it stands beside the dose order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Allergies {
+    /// Nothing written (or no screening sent yet): someone must ask.
+    NotRecorded,
+    /// "none", "NKDA" and the like.
+    NoneKnown,
+    /// Each allergy in the patient's own words, in the order written.
+    Listed(Vec<String>),
+}
+
+/// The longest allergy kept whole; a longer one is cut with "…". The box beside the dose
+/// order and a FHIR `code.text` stay readable; the screening keeps the full text.
+pub const ALLERGY_CHARS: usize = 120;
+
+/// Ways of writing "no allergies", compared with case, spaces and punctuation removed
+/// ("N/A" is "na", "None known." is "noneknown").
+const NO_KNOWN_ALLERGY: [&str; 13] = [
+    "none",
+    "noneknown",
+    "no",
+    "nil",
+    "nkda",
+    "nka",
+    "na",
+    "noallergies",
+    "noknownallergies",
+    "noknownallergy",
+    "noknowndrugallergies",
+    "nothing",
+    "notapplicable",
+];
+
+fn letters_and_digits(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads the free text of the screening's allergies question: empty is not recorded, "none"
+/// (however written) is no known allergies, anything else a list split on new lines, `;` and
+/// `,` (not inside brackets, so "penicillin (rash, hives)" stays one allergy), each piece
+/// trimmed and kept as written. A piece with no letter or digit ("-") is dropped.
+pub fn allergies(text: &str) -> Allergies {
+    let mut pieces = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '\n' | '\r' | ';' | ',' if depth == 0 => {
+                pieces.push(&text[start..at]);
+                start = at + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&text[start..]);
+    let pieces: Vec<&str> = pieces
+        .into_iter()
+        .map(str::trim)
+        .filter(|piece| piece.chars().any(char::is_alphanumeric))
+        .collect();
+    if pieces.is_empty() {
+        Allergies::NotRecorded
+    } else if pieces
+        .iter()
+        .all(|piece| NO_KNOWN_ALLERGY.contains(&letters_and_digits(piece).as_str()))
+    {
+        Allergies::NoneKnown
+    } else {
+        Allergies::Listed(pieces.into_iter().map(bounded).collect())
+    }
+}
+
+fn bounded(piece: &str) -> String {
+    if piece.chars().count() <= ALLERGY_CHARS {
+        return piece.to_owned();
+    }
+    let mut cut: String = piece.chars().take(ALLERGY_CHARS - 1).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
+}
+
+impl Allergies {
+    /// The words of a state without a list; `None` for a list.
+    pub fn state(&self) -> Option<&'static str> {
+        match self {
+            Allergies::NotRecorded => Some("Not recorded — ask the patient"),
+            Allergies::NoneKnown => Some("No known allergies"),
+            Allergies::Listed(_) => None,
+        }
+    }
+
+    /// The allergies listed (empty for the other states).
+    pub fn listed(&self) -> &[String] {
+        match self {
+            Allergies::Listed(items) => items,
+            _ => &[],
+        }
+    }
+}
+
+/// What stands beside the dose order: the allergies and the interacting medicines of the
+/// patient's latest sent screening, and when it was sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllergiesAndInteractions {
+    pub allergies: Allergies,
+    pub interactions: Vec<Flag>,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+impl AllergiesAndInteractions {
+    /// From the screening's allergies text, flags and sending time; none sent: not recorded.
+    pub fn of(screening: Option<(&str, &[Flag], OffsetDateTime)>) -> Self {
+        match screening {
+            Some((text, flags, sent_at)) => AllergiesAndInteractions {
+                allergies: allergies(text),
+                interactions: interactions(flags),
+                sent_at: Some(sent_at),
+            },
+            None => AllergiesAndInteractions {
+                allergies: Allergies::NotRecorded,
+                interactions: Vec::new(),
+                sent_at: None,
+            },
+        }
+    }
+
+    /// How loudly the box speaks: allergies listed are an alert; not knowing, or an
+    /// interacting medicine, a caution; nothing known and nothing taken, calm.
+    pub fn tone(&self) -> &'static str {
+        match (&self.allergies, self.interactions.is_empty()) {
+            (Allergies::Listed(_), _) => "alert",
+            (Allergies::NotRecorded, _) | (_, false) => "caution",
+            (Allergies::NoneKnown, true) => "calm",
+        }
+    }
+}
+
+/// The medication-interaction flags among `flags`, in their order.
+pub fn interactions(flags: &[Flag]) -> Vec<Flag> {
+    flags
+        .iter()
+        .filter(|flag| flag.kind == FlagKind::MedicationInteraction)
+        .cloned()
         .collect()
 }
 
@@ -792,6 +945,152 @@ mod tests {
                 "{flag:?}"
             );
         }
+    }
+
+    fn listed(items: &[&str]) -> Allergies {
+        Allergies::Listed(items.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn empty_allergies_are_not_recorded() {
+        for text in ["", "   ", "\n\n", " ; , \n", "-", "—", "?", "..."] {
+            assert_eq!(allergies(text), Allergies::NotRecorded, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn none_however_written_is_no_known_allergies() {
+        for text in [
+            "none",
+            "None",
+            "NONE.",
+            " none \n",
+            "None known",
+            "none-known",
+            "no",
+            "No.",
+            "nil",
+            "NKDA",
+            "nkda!",
+            "n/a",
+            "N/A",
+            "N.A.",
+            "No known allergies",
+            "no allergies",
+            "none; nil",
+            "None, none",
+        ] {
+            assert_eq!(allergies(text), Allergies::NoneKnown, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_word_only_like_none_is_an_allergy() {
+        assert_eq!(allergies("nuts"), listed(&["nuts"]));
+        assert_eq!(
+            allergies("none known to me but latex?"),
+            listed(&["none known to me but latex?"])
+        );
+        assert_eq!(allergies("nickel"), listed(&["nickel"]));
+        // "none" beside a real allergy: the list is shown as written, nothing dropped.
+        assert_eq!(allergies("none; latex"), listed(&["none", "latex"]));
+    }
+
+    #[test]
+    fn allergies_split_on_new_lines_semicolons_and_commas() {
+        assert_eq!(
+            allergies("penicillin; latex"),
+            listed(&["penicillin", "latex"])
+        );
+        assert_eq!(
+            allergies("Penicillin\r\nLatex gloves,  peanuts ;;\n\nsulfa "),
+            listed(&["Penicillin", "Latex gloves", "peanuts", "sulfa"])
+        );
+        assert_eq!(allergies("codeine"), listed(&["codeine"]));
+        // Kept as the patient wrote them: case, inner spaces and punctuation.
+        assert_eq!(
+            allergies("Co-trimoxazole - rash!"),
+            listed(&["Co-trimoxazole - rash!"])
+        );
+    }
+
+    #[test]
+    fn a_comma_inside_brackets_does_not_split() {
+        assert_eq!(
+            allergies("Penicillin (rash, hives), latex [itching; swelling]"),
+            listed(&["Penicillin (rash, hives)", "latex [itching; swelling]"])
+        );
+        // An unclosed bracket keeps the rest together rather than losing it.
+        assert_eq!(
+            allergies("amoxicillin (rash, hives; latex"),
+            listed(&["amoxicillin (rash, hives; latex"])
+        );
+        // A stray closing bracket does not stop later splits.
+        assert_eq!(allergies("latex), nuts"), listed(&["latex)", "nuts"]));
+    }
+
+    #[test]
+    fn a_long_allergy_is_bounded() {
+        let exact = "a".repeat(ALLERGY_CHARS);
+        assert_eq!(allergies(&exact), listed(&[exact.as_str()]));
+        let long = format!("{} tail", "é".repeat(ALLERGY_CHARS));
+        let Allergies::Listed(items) = allergies(&long) else {
+            panic!("not listed");
+        };
+        assert_eq!(items[0].chars().count(), ALLERGY_CHARS);
+        assert!(items[0].ends_with('…'));
+        assert!(items[0].starts_with("éé"));
+    }
+
+    #[test]
+    fn interactions_are_the_medication_flags_only() {
+        let intake = IntakeAnswers {
+            takes_opioid: true,
+            takes_maoi: true,
+            hypertension: Some(true),
+            ..IntakeAnswers::default()
+        };
+        let all = flags(&intake, &[Some(1); 9], NO_CSSRS);
+        assert_eq!(codes(&interactions(&all)), ["maoi", "opioid"]);
+        assert!(interactions(&[]).is_empty());
+    }
+
+    #[test]
+    fn the_box_reads_the_screening_and_says_how_loudly() {
+        let sent = time::macros::datetime!(2026-03-01 10:00 UTC);
+        let opioid = flags(
+            &IntakeAnswers {
+                takes_opioid: true,
+                stroke: Some(true),
+                ..IntakeAnswers::default()
+            },
+            NO_PHQ9,
+            NO_CSSRS,
+        );
+        let none_sent = AllergiesAndInteractions::of(None);
+        assert_eq!(none_sent.allergies, Allergies::NotRecorded);
+        assert_eq!((none_sent.sent_at, none_sent.tone()), (None, "caution"));
+        let calm = AllergiesAndInteractions::of(Some(("None", &[], sent)));
+        assert_eq!(
+            (calm.allergies.clone(), calm.tone()),
+            (Allergies::NoneKnown, "calm")
+        );
+        assert_eq!(calm.sent_at, Some(sent));
+        let taking = AllergiesAndInteractions::of(Some(("nkda", &opioid, sent)));
+        assert_eq!(codes(&taking.interactions), ["opioid"]);
+        assert_eq!(taking.tone(), "caution");
+        let blank = AllergiesAndInteractions::of(Some(("", &[], sent)));
+        assert_eq!(blank.tone(), "caution");
+        let allergic = AllergiesAndInteractions::of(Some(("latex", &opioid, sent)));
+        assert_eq!(allergic.tone(), "alert");
+        assert_eq!(allergic.allergies.listed(), ["latex"]);
+        assert_eq!(allergic.allergies.state(), None);
+        assert_eq!(calm.allergies.state(), Some("No known allergies"));
+        assert!(calm.allergies.listed().is_empty());
+        assert_eq!(
+            Allergies::NotRecorded.state(),
+            Some("Not recorded — ask the patient")
+        );
     }
 
     #[test]
