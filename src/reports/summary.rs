@@ -19,7 +19,7 @@ use crate::scheduling::db::AppointmentRow;
 use crate::scheduling::model::AppointmentStatus;
 use crate::screening::instruments::Band;
 use crate::screening::model::{Decision, ScreeningStanding};
-use crate::screening::rules::{Flag, FlagKind};
+use crate::screening::rules::{AllergiesAndInteractions, Flag, FlagKind};
 use crate::treatment::db::CourseTotals;
 use crate::treatment::model::{Phq9Course, ScorePoint, phq9_course, plain_number};
 use crate::web::{PageContext, RequestMeta, render};
@@ -168,6 +168,15 @@ impl SummaryPage {
             .unwrap_or_default()
     }
 
+    /// Interacting medicines not already among the risk flags above (they differ when the
+    /// latest screening was recorded without the patient's answers).
+    pub fn other_interactions(&self) -> Vec<&Flag> {
+        let flagged = &self.record.eligibility.flags;
+        (self.record.allergies.interactions.iter())
+            .filter(|i| !flagged.iter().any(|f| f.kind == i.kind && f.code == i.code))
+            .collect()
+    }
+
     pub fn total_mg(&self) -> String {
         plain_number(self.record.totals.total_mg)
     }
@@ -184,6 +193,8 @@ impl SummaryPage {
 pub struct SummaryRecord {
     patient: SummaryPatient,
     eligibility: Eligibility,
+    /// From the latest screening that holds the patient's answers (see `latest_medicines`).
+    allergies: AllergiesAndInteractions,
     consent_facts: ConsentFacts,
     totals: CourseTotals,
     phq9: Phq9Course,
@@ -203,6 +214,10 @@ pub async fn read_summary(
         .ok_or(AppError::NotFound)?;
     let now = OffsetDateTime::now_utc();
     let eligibility = eligibility(state, patient_id, zone.date_of(now)).await?;
+    let medicines = crate::screening::db::latest_medicines(&state.db, patient_id).await?;
+    let allergies = AllergiesAndInteractions::of(
+        (medicines.as_ref()).map(|m| (m.allergies.as_str(), m.flags.0.as_slice(), m.submitted_at)),
+    );
     let consent_facts = crate::consent::db::facts(&state.db, patient_id).await?;
     let totals = crate::treatment::db::course_totals(&state.db, patient_id).await?;
     let phq9: Vec<ScorePoint> = (crate::treatment::db::scores(&state.db, patient_id).await?)
@@ -228,6 +243,7 @@ pub async fn read_summary(
     Ok(SummaryRecord {
         patient,
         eligibility,
+        allergies,
         consent_facts,
         totals,
         phq9: phq9_course(&phq9),

@@ -101,6 +101,38 @@ async fn screening_of_patient(
     .await
 }
 
+/// What the patient's latest sent screening says of allergies and medicines.
+#[derive(Clone, Debug)]
+pub struct MedicinesRow {
+    pub screening_id: i64,
+    pub submitted_at: OffsetDateTime,
+    /// The allergies question's free text, as typed.
+    pub allergies: String,
+    pub flags: Json<Vec<Flag>>,
+}
+
+/// The latest sent screening that holds intake answers. One without any (`{}`: a decision
+/// recorded without the questionnaire) says nothing about allergies, so the one before it
+/// speaks rather than "not recorded" hiding what the patient wrote.
+pub async fn latest_medicines(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<Option<MedicinesRow>> {
+    sqlx::query_as!(
+        MedicinesRow,
+        r#"SELECT id AS screening_id, submitted_at AS "submitted_at!",
+                  coalesce(intake ->> 'allergies', '') AS "allergies!",
+                  flags AS "flags: Json<Vec<Flag>>"
+           FROM screenings
+           WHERE patient_id = $1 AND status <> 'draft' AND intake <> '{}'::jsonb
+           ORDER BY submitted_at DESC, id DESC
+           LIMIT 1"#,
+        patient_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Starts a draft, pre-filled with the intake answers of the patient's last screening.
 /// Returns `None` when a draft already exists (one draft per patient).
 pub async fn start_draft(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<Option<i64>> {

@@ -28,6 +28,7 @@ use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::scheduling::model::{AppointmentStatus, GateProblem};
+use crate::screening::rules::AllergiesAndInteractions;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 /// What a clinician's signature on the discharge means.
@@ -152,6 +153,7 @@ struct FlowsheetPage {
     alerts: Vec<AlertRow>,
     gate: Vec<GateProblem>,
     start_problems: Vec<String>,
+    allergies: AllergiesAndInteractions,
     bp_held: bool,
     pregnancy_relevant: bool,
     discharge_problems: Vec<String>,
@@ -364,6 +366,8 @@ pub struct SheetRecord {
     gate: Vec<GateProblem>,
     /// The vitals chart, drawn once per change.
     chart: String,
+    /// Beside the dose order: allergies and interacting medicines from the latest screening.
+    allergies: AllergiesAndInteractions,
 }
 
 /// Reads the rest of the flowsheet of `sheet`.
@@ -379,7 +383,12 @@ pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<Shee
         ),
         None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
     };
+    let medicines = crate::screening::db::latest_medicines(&state.db, sheet.patient_id).await?;
     Ok(SheetRecord {
+        allergies: AllergiesAndInteractions::of(
+            (medicines.as_ref())
+                .map(|m| (m.allergies.as_str(), m.flags.0.as_slice(), m.submitted_at)),
+        ),
         chart: vitals_chart(&readings, &treatment.rules, clinic.settings.zone()),
         pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
         alerts: crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50)
@@ -420,6 +429,7 @@ async fn flowsheet_page(
         alerts,
         gate,
         chart,
+        allergies,
     } = record;
     let now = state.clock.now();
     let baseline = latest_of(&readings, "baseline");
@@ -482,6 +492,7 @@ async fn flowsheet_page(
             alerts,
             gate,
             start_problems,
+            allergies,
             bp_held,
             pregnancy_relevant,
             discharge_problems,

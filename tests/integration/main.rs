@@ -7,6 +7,7 @@ mod account_hardening;
 mod account_security;
 mod accounts;
 mod admin;
+mod allergies;
 mod audit_every_view;
 mod audit_guard;
 mod audit_trail;
