@@ -6,8 +6,8 @@
 //! same however long the record is.
 //!
 //! Order: the patient, the staff named, the questionnaires' definitions, each questionnaire
-//! response followed by its scores, consents, appointments, each infusion's administration
-//! and weight, then every vitals reading.
+//! response followed by its scores, the allergies of the latest screening, consents,
+//! appointments, each infusion's administration and weight, then every vitals reading.
 
 use std::io::{self, Write};
 use std::pin::pin;
@@ -208,6 +208,17 @@ async fn write(db: &PgPool, sink: &mut Sink, patient_id: i64) -> Result<(), Fail
             for score in model::scores(patient_id, &row) {
                 sink.put(&score).await?;
             }
+        }
+    }
+
+    if let Some(row) = crate::screening::db::latest_medicines(&mut *tx, patient_id).await? {
+        let row = model::AllergyRow {
+            screening_id: row.screening_id,
+            submitted_at: row.submitted_at,
+            allergies: crate::screening::rules::allergies(&row.allergies),
+        };
+        for allergy in model::allergy_intolerances(patient_id, &row) {
+            sink.put(&allergy).await?;
         }
     }
 

@@ -1,5 +1,5 @@
 //! A patient's record as FHIR R4 (JSON): one Bundle of type `collection` with the patient,
-//! their questionnaires and scores, consents, appointments, infusions and vital signs.
+//! their questionnaires and scores, allergies, consents, appointments, infusions and vital signs.
 //! Clinicians and admins export any patient; a patient downloads their own. Every export is
 //! audited; the bundle is streamed, so memory does not grow with the record.
 

@@ -139,6 +139,11 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             ("phq9", "item2", "2"),
             ("gad7", "item1", "1"),
             ("cssrs", "item1", "1"),
+            (
+                "medications",
+                "allergies",
+                "Penicillin (rash, hives); latex",
+            ),
         ],
     )
     .await;
@@ -220,6 +225,8 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
         ("Consent", 2),
         ("Appointment", 3),
         ("MedicationAdministration", 1),
+        // The two allergies of the screening, in the patient's words.
+        ("AllergyIntolerance", 2),
     ]
     .into_iter()
     .map(|(k, n)| (k.to_owned(), n))
@@ -341,6 +348,40 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             given["id"].as_str().unwrap()
         ))
     );
+
+    // Allergies: as the patient wrote them, active but unconfirmed, recorded when the
+    // screening was sent; ids from the screening and the position.
+    let (screening, sent): (i64, time::OffsetDateTime) = sqlx::query_as(
+        "SELECT id, submitted_at FROM screenings WHERE patient_id = $1 AND status = 'submitted'",
+    )
+    .bind(ann_id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let allergies = resources(&exported, "AllergyIntolerance");
+    let words: Vec<&str> = allergies
+        .iter()
+        .map(|a| a["code"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(words, ["Penicillin (rash, hives)", "latex"]);
+    for (n, allergy) in allergies.iter().enumerate() {
+        assert_eq!(allergy["id"], format!("allergy-{screening}-{}", n + 1));
+        assert_eq!(
+            allergy["patient"]["reference"],
+            format!("Patient/patient-{ann_id}")
+        );
+        assert_eq!(allergy["clinicalStatus"]["coding"][0]["code"], "active");
+        assert_eq!(
+            allergy["verificationStatus"]["coding"][0]["code"],
+            "unconfirmed"
+        );
+        let recorded = allergy["recordedDate"].as_str().unwrap();
+        let rfc3339 = time::format_description::well_known::Rfc3339;
+        assert_eq!(
+            time::OffsetDateTime::parse(recorded, &rfc3339).unwrap(),
+            sent
+        );
+    }
 
     // Consent: the signature ended by the withdrawal, and the withdrawal itself.
     let consents = resources(&exported, "Consent");
