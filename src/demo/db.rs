@@ -50,7 +50,6 @@ pub struct PastRecord {
     pub lot_number: String,
     pub ordered: OffsetDateTime,
     pub started: OffsetDateTime,
-    pub ended: Option<OffsetDateTime>,
 }
 
 pub async fn past_record(db: impl PgExecutor<'_>, record: &PastRecord) -> sqlx::Result<i64> {
@@ -59,9 +58,9 @@ pub async fn past_record(db: impl PgExecutor<'_>, record: &PastRecord) -> sqlx::
              (appointment_id, patient_id, opened_by, opened_at, checked_in_by, checked_in_at,
               fasting_confirmed, escort_confirmed, pregnancy_test, weight_kg, protocol_id,
               mg_per_kg, dose_mg, route, minutes, lot_number, ordered_by, ordered_at,
-              started_at, ended_at)
+              started_at)
          VALUES ($1, $2, $3, $4, $3, $4, true, true, 'not_applicable', $5, $6, $7, $8,
-                 $9::text::dose_route, $10, $11, $3, $12, $13, $14)
+                 $9::text::dose_route, $10, $11, $3, $12, $13)
          RETURNING id",
         record.appointment_id,
         record.patient_id,
@@ -76,7 +75,6 @@ pub async fn past_record(db: impl PgExecutor<'_>, record: &PastRecord) -> sqlx::
         record.lot_number,
         record.ordered,
         record.started,
-        record.ended,
     )
     .fetch_one(db)
     .await

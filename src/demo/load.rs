@@ -30,7 +30,9 @@ use crate::screening::model::{DecisionForm, DraftAnswers, check_decision};
 use crate::screening::rules::{self, IntakeAnswers};
 use crate::settings::{self, ClinicSettings};
 use crate::treatment::db::{self as treatment_db, CheckIn, PreSessionResult};
-use crate::treatment::model::{Event, Severity, SideEffect, Vitals, dose_mg};
+use crate::treatment::model::{
+    Event, GivenForm, Severity, SideEffect, Vitals, check_amount_given, dose_mg,
+};
 use crate::treatment::pages::DISCHARGE_MEANING;
 
 /// A staff login's authenticator key, to type or scan into an app.
@@ -751,6 +753,7 @@ async fn infusion_record(
     lot: usize,
 ) -> Result<i64, AccountCliError> {
     let mg_per_kg = 0.5;
+    let ordered_mg = dose_mg(mg_per_kg, patient.weight_kg);
     let record = db::past_record(
         &mut *tx,
         &PastRecord {
@@ -761,17 +764,28 @@ async fn infusion_record(
             weight_kg: patient.weight_kg,
             protocol_id: cast.protocol_id,
             mg_per_kg,
-            dose_mg: dose_mg(mg_per_kg, patient.weight_kg),
+            dose_mg: ordered_mg,
             route: "iv",
             minutes: i32::try_from(model::INFUSION_MINUTES).unwrap_or(40),
             lot_number: format!("DEMO-{:04}", 1000 + lot),
             ordered: checked_in + Duration::minutes(7),
             started,
-            ended,
         },
     )
     .await
     .map_err(failed)?;
+    // Ended as the flowsheet ends one: the amount given goes through the same check (left
+    // blank, the whole order was given).
+    if let Some(ended) = ended {
+        let (given_mg, reason) = check_amount_given(&GivenForm::default(), ordered_mg)
+            .map_err(|_| failed("the demo's amount given was refused"))?;
+        let done = treatment_db::end(&mut *tx, record, ended, given_mg, reason.as_deref())
+            .await
+            .map_err(failed)?;
+        if !done {
+            return Err(failed("a demo infusion could not be ended"));
+        }
+    }
     for reading in readings {
         db::past_reading(
             &mut *tx,

@@ -132,6 +132,13 @@ async fn the_demo_is_a_clinic_in_mid_week_loaded_once() {
                        WHERE q.appointment_id = r.appointment_id AND q.instrument = 'phq9')
          GROUP BY r.patient_id HAVING count(*) >= 6) c";
     assert!(count(&app, courses).await >= 2);
+    // Each signed infusion records the amount given, as the flowsheet's end does.
+    let without_amount = "SELECT count(*) FROM infusion_records
+                          WHERE signed_at IS NOT NULL AND given_mg IS NULL";
+    assert_eq!(count(&app, without_amount).await, 0);
+    let given_in_full = "SELECT count(*) FROM infusion_records
+                         WHERE signed_at IS NOT NULL AND given_mg = dose_mg";
+    assert!(count(&app, given_in_full).await >= 12);
     let quarter = "SELECT count(*) FROM infusion_records
                    WHERE signed_at IS NOT NULL AND started_at < now() - interval '60 days'";
     assert!(count(&app, quarter).await >= 1);
