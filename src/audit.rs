@@ -38,6 +38,8 @@ pub mod action {
     pub const SESSION_TIMEOUT: &str = "session.timeout";
     pub const SESSION_PURGE: &str = "session.purge";
     pub const REGISTER: &str = "account.register";
+    /// A registration form was accepted: a link was sent, or the address's owner was told.
+    pub const REGISTER_REQUEST: &str = "account.register_request";
     pub const STAFF_CREATE: &str = "staff.create";
     pub const STAFF_DISABLE: &str = "staff.disable";
     pub const STAFF_ENABLE: &str = "staff.enable";
@@ -116,6 +118,7 @@ pub mod action {
         SESSION_TIMEOUT,
         SESSION_PURGE,
         REGISTER,
+        REGISTER_REQUEST,
         STAFF_CREATE,
         STAFF_DISABLE,
         STAFF_ENABLE,

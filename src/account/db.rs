@@ -351,10 +351,102 @@ pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str) -> 
     Ok(())
 }
 
-/// Changes the login email; the new address is unverified until its link is followed.
-pub async fn set_email(db: impl PgExecutor<'_>, user_id: i64, email: &str) -> sqlx::Result<()> {
+/// Stores a change of address waiting for the new address to confirm it, replacing the
+/// account's earlier one (whose link stops working).
+pub async fn save_pending_email_change(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    new_email: &str,
+    token_hash: &[u8],
+    valid_minutes: i32,
+) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE users SET email = $2, email_verified_at = NULL, updated_at = now() WHERE id = $1",
+        "INSERT INTO pending_email_changes (user_id, new_email, token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(mins => $4))
+         ON CONFLICT (user_id) DO UPDATE
+         SET new_email = EXCLUDED.new_email, token_hash = EXCLUDED.token_hash,
+             created_at = now(), expires_at = EXCLUDED.expires_at",
+        user_id,
+        new_email,
+        token_hash,
+        valid_minutes
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The address the account is waiting to move to, if a live request waits.
+pub async fn waiting_email_change(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!(
+        "SELECT new_email FROM pending_email_changes WHERE user_id = $1 AND expires_at > now()",
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A change of address and the active account it is for.
+#[derive(Clone, Debug)]
+pub struct PendingEmailChange {
+    pub user_id: i64,
+    pub role: Role,
+    pub display_name: String,
+    pub old_email: String,
+    pub new_email: String,
+}
+
+/// The change a live link is for, without using it up (to show the confirmation page).
+pub async fn pending_email_change(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<PendingEmailChange>> {
+    sqlx::query_as!(
+        PendingEmailChange,
+        r#"SELECT u.id AS user_id, u.role AS "role: Role", u.display_name, u.email AS old_email,
+                  p.new_email
+           FROM pending_email_changes p JOIN users u ON u.id = p.user_id
+           WHERE p.token_hash = $1 AND p.expires_at > now() AND u.status = 'active'"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses up a live link, returning its change; `None` if it is unknown, used or expired.
+pub async fn take_pending_email_change(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+) -> sqlx::Result<Option<PendingEmailChange>> {
+    sqlx::query_as!(
+        PendingEmailChange,
+        r#"WITH taken AS (
+               DELETE FROM pending_email_changes
+               WHERE token_hash = $1 AND expires_at > now()
+               RETURNING user_id, new_email
+           )
+           SELECT u.id AS user_id, u.role AS "role: Role", u.display_name, u.email AS old_email,
+                  taken.new_email
+           FROM taken JOIN users u ON u.id = taken.user_id
+           WHERE u.status = 'active'"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Changes the login email to an address its owner has just confirmed.
+pub async fn set_confirmed_email(
+    db: impl PgExecutor<'_>,
+    user_id: i64,
+    email: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE users SET email = $2, email_verified_at = now(), updated_at = now()
+         WHERE id = $1",
         user_id,
         email
     )

@@ -2,6 +2,7 @@
 //! email changes (each needing the current password), password reset and email confirmation.
 
 pub mod db;
+mod email_change;
 pub mod model;
 pub mod pages;
 mod recovery;
@@ -24,6 +25,9 @@ pub fn routes() -> Vec<Route> {
         Route::new("/account", SIGNED_IN).get(pages::overview),
         Route::new("/account/password", SIGNED_IN).post(pages::change_password),
         Route::new("/account/email", SIGNED_IN).post(pages::change_email),
+        Route::new("/account/email/confirm/{token}", Access::Everyone)
+            .get(email_change::confirm_form)
+            .post(email_change::confirm),
         Route::new("/account/email/verification", SIGNED_IN).post(pages::resend_verification),
         Route::new("/account/sessions/{id}/end", SIGNED_IN).post(pages::end_session),
         Route::new("/account/sessions/end-others", SIGNED_IN).post(pages::end_other_sessions),

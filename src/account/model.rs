@@ -11,6 +11,12 @@ use crate::web::FormErrors;
 pub const RESET_VALID_MINUTES: i32 = 30;
 /// An email-verification link works for two days, once.
 pub const VERIFY_VALID_MINUTES: i32 = 48 * 60;
+/// A registration link works for a day; so does the link confirming a new email address.
+pub const REGISTRATION_VALID_MINUTES: i32 = 24 * 60;
+pub const EMAIL_CHANGE_VALID_MINUTES: i32 = 24 * 60;
+/// Wrong passwords allowed on a registration's confirmation page before its link stops
+/// working (each costs a hash).
+pub const REGISTRATION_CONFIRM_ATTEMPTS: i32 = 5;
 /// A login waiting for its second factor lapses after five minutes or five wrong codes.
 pub const CHALLENGE_MINUTES: i32 = 5;
 pub const CHALLENGE_ATTEMPTS: i32 = 5;
@@ -46,6 +52,64 @@ pub fn verification_email(link: &str) -> (String, String) {
         "Confirm your email address".to_owned(),
         format!(
             "Please confirm that this is your email address for your clinic account by opening this link within two days:\n\n{link}\n\nIf you did not create an account or change your email, ignore this message.\n"
+        ),
+    )
+}
+
+/// An address shown to people who may not own it: the first character of the name and the
+/// domain ("n***@example.org"), enough to recognise one's own.
+pub fn masked_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+pub fn registration_email(link: &str) -> (String, String) {
+    (
+        "Finish creating your clinic account".to_owned(),
+        format!(
+            "Someone asked to create a patient account at the clinic with this email address. If it was you, open this link within 24 hours and enter the password you chose to finish:\n\n{link}\n\nThe link works once. If it was not you, ignore this message: no account is created.\n"
+        ),
+    )
+}
+
+/// To the owner of an address that already has an account, instead of a second account.
+pub fn registration_attempt_email(login_link: &str, reset_link: &str) -> (String, String) {
+    (
+        "Someone tried to create a clinic account with your address".to_owned(),
+        format!(
+            "Someone tried to create a new clinic account with this email address, which already has an account. No new account was created and nothing was changed.\n\nIf it was you, log in here:\n\n{login_link}\n\nor, if you have forgotten your password, reset it here:\n\n{reset_link}\n\nIf it was not you, you can ignore this message.\n"
+        ),
+    )
+}
+
+pub fn email_change_email(link: &str) -> (String, String) {
+    (
+        "Confirm your new email address".to_owned(),
+        format!(
+            "Someone asked to use this address for their clinic account. If it was you, open this link within 24 hours to confirm it; the account's address changes only then:\n\n{link}\n\nThe link works once. If it was not you, ignore this message.\n"
+        ),
+    )
+}
+
+/// To the owner of an address someone tried to move their account to: nothing about who.
+pub fn email_change_taken_email() -> (String, String) {
+    (
+        "Someone tried to use your address at the clinic".to_owned(),
+        "Someone asked to use this email address for another clinic account. This address already has an account, so nothing was changed. You need do nothing.\n".to_owned(),
+    )
+}
+
+/// To the old address once a change is confirmed.
+pub fn email_changed_email(masked_new: &str) -> (String, String) {
+    (
+        "Your clinic email address was changed".to_owned(),
+        format!(
+            "The email address of your clinic account was changed to {masked_new}. From now on, log in with that address.\n\nIf this was not you, contact the clinic at once.\n"
         ),
     )
 }
@@ -166,6 +230,29 @@ mod tests {
         let (subject, body) = password_reset_email("https://clinic.example/reset-password/abc");
         assert!(subject.contains("Reset"));
         assert!(body.contains("30 minutes") && body.contains("/reset-password/abc"));
+    }
+
+    #[test]
+    fn addresses_are_masked_to_their_first_letter_and_domain() {
+        assert_eq!(masked_email("nina@example.org"), "n***@example.org");
+        assert_eq!(masked_email("é@example.org"), "é***@example.org");
+        assert_eq!(masked_email("a.b@c@example.org"), "a***@example.org");
+        assert_eq!(masked_email("no-at-sign"), "***");
+    }
+
+    #[test]
+    fn account_emails_carry_their_links_and_the_old_address_sees_only_a_masked_new_one() {
+        let (_, body) = registration_email("https://clinic.example/register/confirm/abc");
+        assert!(body.contains("/register/confirm/abc") && body.contains("24 hours"));
+        let (_, body) = registration_attempt_email(
+            "https://clinic.example/login",
+            "https://clinic.example/forgot-password",
+        );
+        assert!(body.contains("/login") && body.contains("/forgot-password"));
+        let (_, body) = email_change_email("https://clinic.example/account/email/confirm/abc");
+        assert!(body.contains("/account/email/confirm/abc"));
+        let (_, body) = email_changed_email(&masked_email("nina@example.org"));
+        assert!(body.contains("n***@example.org") && !body.contains("nina"));
     }
 
     #[test]

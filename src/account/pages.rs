@@ -10,7 +10,8 @@ use time::OffsetDateTime;
 
 use super::db::{self, SessionListRow, TokenPurpose};
 use super::model::{
-    self, EmailChangeForm, EnrolForm, PasswordChangeForm, PasswordOnlyForm, VERIFY_VALID_MINUTES,
+    self, EMAIL_CHANGE_VALID_MINUTES, EmailChangeForm, EnrolForm, PasswordChangeForm,
+    PasswordOnlyForm, VERIFY_VALID_MINUTES,
 };
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
@@ -18,6 +19,7 @@ use crate::auth::CurrentUser;
 use crate::auth::attempts::{self, Reservation};
 use crate::auth::two_factor;
 use crate::error::{AppError, AppResult};
+use crate::notify::db::kind;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 use crate::{notify, settings};
 
@@ -76,6 +78,8 @@ struct AccountPage {
     ctx: PageContext,
     email: String,
     email_verified: bool,
+    /// A change of address waiting for confirmation, masked.
+    waiting_email: Option<String>,
     is_patient: bool,
     two_factor_on: bool,
     two_factor_required: bool,
@@ -94,9 +98,9 @@ pub struct NoticeQuery {
 fn notice(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "password" => Some("Your password is changed. Your other sessions were ended."),
-        "email" => Some(
-            "Your email is changed. We sent a link to the new address: open it to confirm the address.",
-        ),
+        "email-sent" => {
+            Some("We sent a link to the new address. Your address changes when you open it.")
+        }
         "verification-sent" => Some("We sent a new confirmation link. It works for two days."),
         "session-ended" => Some("That session is ended."),
         "others-ended" => Some("All your other sessions are ended."),
@@ -141,6 +145,9 @@ async fn account_page(
         ctx,
         email: user.email.clone(),
         email_verified: user.email_verified,
+        waiting_email: db::waiting_email_change(&state.db, user.id)
+            .await?
+            .map(|email| model::masked_email(&email)),
         is_patient: user.role == crate::auth::model::Role::Patient,
         two_factor_on: second.enabled_at.is_some(),
         two_factor_required: two_factor::required_for(
@@ -244,16 +251,6 @@ async fn send_verification(
     Ok(())
 }
 
-/// Queues the confirmation email for a newly registered patient.
-pub async fn welcome_verification(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    user_id: i64,
-    email: &str,
-) -> AppResult<()> {
-    send_verification(tx, state, user_id, email).await
-}
-
 pub async fn change_email(
     State(state): State<AppState>,
     ctx: PageContext,
@@ -280,26 +277,33 @@ pub async fn change_email(
         Ok(email) if errors.is_empty() => email,
         _ => return account_page(&state, ctx, &user, show(errors, form)).await,
     };
+    // The same answer whether or not the address is free: only its owner learns which.
+    let taken = crate::auth::db::account_exists(&state.db, &email).await?;
+    let (token, token_hash) = model::new_token();
     let mut tx = state.db.begin().await?;
-    match db::set_email(&mut *tx, user.id, &email).await {
-        Ok(()) => {}
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
-            drop(tx);
-            let mut errors = FormErrors::default();
-            errors.add("new_email", "Another account uses that address.");
-            return account_page(&state, ctx, &user, show(errors, form)).await;
-        }
-        Err(e) => return Err(e.into()),
-    }
-    send_verification(&mut tx, &state, user.id, &email).await?;
+    db::save_pending_email_change(
+        &mut *tx,
+        user.id,
+        &email,
+        &token_hash,
+        EMAIL_CHANGE_VALID_MINUTES,
+    )
+    .await?;
+    let (email_kind, (subject, body)) = if taken {
+        (kind::EMAIL_CHANGE_TAKEN, model::email_change_taken_email())
+    } else {
+        let path = format!("/account/email/confirm/{token}");
+        let link = model::link(&state.config.link_base(), &path);
+        (kind::EMAIL_CHANGE, model::email_change_email(&link))
+    };
+    notify::db::enqueue(&mut *tx, email_kind, &email, &subject, &body).await?;
     audit::record(
         &mut *tx,
-        audit::Entry::new(action::EMAIL_CHANGE, Some(&user), &meta),
+        audit::Entry::new(action::EMAIL_CHANGE_REQUEST, Some(&user), &meta),
     )
     .await?;
     tx.commit().await?;
-    state.sessions.forget_user(user.id);
-    Ok(see_other("/account?notice=email"))
+    Ok(see_other("/account?notice=email-sent"))
 }
 
 /// A new confirmation link for the current address.

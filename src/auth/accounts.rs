@@ -98,9 +98,6 @@ impl From<sqlx::Error> for CreateError {
     }
 }
 
-pub const EMAIL_TAKEN: &str =
-    "An account with this email already exists. Log in instead, or use another email.";
-
 #[derive(Clone, Debug)]
 pub struct Created {
     pub user: CurrentUser,

@@ -6,6 +6,7 @@ pub mod db;
 pub mod model;
 pub(crate) mod pages;
 pub mod password;
+mod registration;
 pub mod session;
 pub mod session_cache;
 pub mod two_factor;
@@ -69,8 +70,11 @@ pub fn routes() -> Vec<Route> {
             .get(pages::login_form)
             .post(pages::login),
         Route::new("/register", Access::Everyone)
-            .get(pages::register_form)
-            .post(pages::register),
+            .get(registration::register_form)
+            .post(registration::register),
+        Route::new("/register/confirm/{token}", Access::Everyone)
+            .get(registration::confirm_form)
+            .post(registration::confirm),
         Route::new("/logout", SIGNED_IN).post(pages::logout),
     ]
 }

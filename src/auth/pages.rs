@@ -1,4 +1,4 @@
-//! Login, logout and patient self-registration.
+//! Login and logout.
 
 use askama::Template;
 use axum::Form;
@@ -8,20 +8,16 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::accounts::{self, AccountForm, CreateError};
 use super::attempts::{self, Reservation};
 use super::db::{self, AccountStatus, LoginRow};
-use super::model::{
-    CostlyRequest, LoginGate, PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS, Role, SessionEnd,
-    locks_account, normalize_email, safe_return_path,
-};
+use super::model::{LoginGate, SessionEnd, locks_account, normalize_email, safe_return_path};
 use super::{CurrentUser, session, two_factor};
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::error::AppResult;
 use crate::settings;
 use crate::web::routes::TWO_FACTOR_SETUP;
-use crate::web::{FormErrors, PageContext, RequestMeta, csrf, render_with_status, see_other};
+use crate::web::{PageContext, RequestMeta, csrf, render_with_status, see_other};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LoginQuery {
@@ -267,117 +263,5 @@ pub async fn logout(
     state
         .cookies
         .clear(response.headers_mut(), state.cookies.session_name());
-    Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "auth/register.html")]
-struct RegisterPage {
-    ctx: PageContext,
-    form: AccountForm,
-    errors: FormErrors,
-    password_hint: String,
-}
-
-fn register_page(ctx: PageContext, form: AccountForm, errors: FormErrors) -> RegisterPage {
-    // The password is never sent back into the page.
-    let form = AccountForm {
-        password: String::new(),
-        ..form
-    };
-    let password_hint = format!(
-        "At least {PASSWORD_MIN_CHARS} characters; {PASSWORD_RECOMMENDED_CHARS} or more is better. A few unrelated words make a strong, memorable password."
-    );
-    RegisterPage {
-        ctx,
-        form,
-        errors,
-        password_hint,
-    }
-}
-
-pub async fn register_form(ctx: PageContext) -> AppResult<Response> {
-    if let Some(user) = &ctx.user {
-        return Ok(see_other(user.role.home()));
-    }
-    render_with_status(
-        StatusCode::OK,
-        &register_page(ctx, AccountForm::default(), FormErrors::default()),
-    )
-}
-
-pub async fn register(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    headers: HeaderMap,
-    Form(form): Form<AccountForm>,
-) -> AppResult<Response> {
-    let settings = settings::load(&state.db).await?;
-    let today = OffsetDateTime::now_utc().date();
-    let account = match accounts::validate(&form, Some(Role::Patient), today, settings.allow_minors)
-    {
-        Ok(account) => account,
-        Err(errors) => {
-            return render_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &register_page(ctx, form, errors),
-            );
-        }
-    };
-    // Only a well-formed request is counted, and only then is the password hashed: each
-    // address gets a share of hashing per hour, so registrations cannot crowd out logins.
-    let per_hour = state.config.limits.registrations_per_hour;
-    let kind = CostlyRequest::Registration;
-    if !attempts::reserve_costly(&state.db, kind, &meta.client_addr, per_hour).await? {
-        let mut errors = FormErrors::default();
-        errors.add("email", kind.refusal());
-        return render_with_status(
-            StatusCode::TOO_MANY_REQUESTS,
-            &register_page(ctx, form, errors),
-        );
-    }
-    let password_hash = state.passwords.hash(account.password.clone()).await?;
-    let mut tx = state.db.begin().await?;
-    let created = match accounts::create(
-        &mut tx,
-        &account,
-        &password_hash,
-        None,
-        action::REGISTER,
-        Some(&meta),
-    )
-    .await
-    {
-        Ok(created) => created,
-        Err(CreateError::EmailTaken) => {
-            let mut errors = FormErrors::default();
-            errors.add("email", accounts::EMAIL_TAKEN);
-            return render_with_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &register_page(ctx, form, errors),
-            );
-        }
-        Err(CreateError::Failed(e)) => return Err(e),
-    };
-    crate::account::pages::welcome_verification(
-        &mut tx,
-        &state,
-        created.user.id,
-        &created.user.email,
-    )
-    .await?;
-    let token = session::begin(&mut tx, state.cookies, &headers, &meta, created.user.id).await?;
-    tx.commit().await?;
-    session::forget_presented(&state, &headers);
-
-    let mut response = see_other(Role::Patient.home());
-    let cookies = state.cookies;
-    cookies.set(response.headers_mut(), cookies.session_name(), &token);
-    cookies.set(
-        response.headers_mut(),
-        cookies.csrf_name(),
-        &csrf::new_token(),
-    );
     Ok(response)
 }

@@ -25,7 +25,27 @@ pub async fn enqueue_for_role(
 
 /// Kinds whose body holds a secret link: emptied once delivered, so the database keeps no
 /// usable link.
-pub const SECRET_KINDS: [&str; 2] = ["password_reset", "email_verification"];
+pub const SECRET_KINDS: [&str; 4] = [
+    "password_reset",
+    "email_verification",
+    kind::REGISTRATION,
+    kind::EMAIL_CHANGE,
+];
+
+/// Kinds of the emails that stand in for an answer a form no longer gives (whether an
+/// address has an account).
+pub mod kind {
+    /// The link that finishes a registration (secret).
+    pub const REGISTRATION: &str = "registration";
+    /// To an address that already has an account, instead of creating a second one.
+    pub const REGISTRATION_ATTEMPT: &str = "registration_attempt";
+    /// The link that confirms a new address for an account (secret).
+    pub const EMAIL_CHANGE: &str = "email_change";
+    /// To an address that already has an account, instead of the link.
+    pub const EMAIL_CHANGE_TAKEN: &str = "email_change_taken";
+    /// To the old address once a change is confirmed.
+    pub const EMAIL_CHANGED: &str = "email_changed";
+}
 
 /// Queues one message to one address.
 pub async fn enqueue(

@@ -95,9 +95,13 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("GET" | "POST", "/login/two-factor") => [Login, Login, Login, Login, Login],
         ("GET" | "POST", "/forgot-password") => [Page, Page, Page, Page, Page],
         // An unknown link: not found, whoever follows it.
-        ("GET" | "POST", "/reset-password/{token}") | ("GET", "/verify-email/{token}") => {
-            [Missing, Missing, Missing, Missing, Missing]
-        }
+        (
+            "GET" | "POST",
+            "/reset-password/{token}"
+            | "/register/confirm/{token}"
+            | "/account/email/confirm/{token}",
+        )
+        | ("GET", "/verify-email/{token}") => [Missing, Missing, Missing, Missing, Missing],
         ("GET", "/account" | "/account/two-factor") => [Login, Page, Page, Page, Page],
         ("POST", "/account/password" | "/account/email") => {
             [Login, Invalid, Invalid, Invalid, Invalid]

@@ -48,6 +48,8 @@ fn shows(path: &str) -> Option<Shows> {
         | "/login/two-factor"
         | "/forgot-password"
         | "/reset-password/{token}"
+        | "/register/confirm/{token}"
+        | "/account/email/confirm/{token}"
         | "/verify-email/{token}" => Nothing,
         // One's own login: email, devices, second factor, the feed address (not its events).
         "/account" | "/account/two-factor" | "/calendar-feed" => Nothing,

@@ -240,6 +240,11 @@ pub(crate) async fn assert_fits_width(client: &Client, page: &str) {
     }
 }
 
+/// An emailed link, pointed at the test server (links start with the configured address).
+fn link_here(app: &TestApp, link: &str) -> String {
+    format!("{}{}", app.base, crate::support::path_of(link))
+}
+
 async fn screenshot(client: &Client, name: &str) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -297,7 +302,24 @@ async fn browser_a_patient_registers_and_logs_in_on_a_phone() {
         .await
         .unwrap();
     assert_eq!(kind.as_deref(), Some("text"));
-    submit(client, "/register").await;
+    submit_and_wait(client, "/register").await;
+    // The same answer whoever owns the address: the account waits for the emailed link.
+    assert_eq!(heading(client).await, "Check your email");
+    assert_fits_width(client, "/register sent").await;
+    let link = crate::support::emailed_link(&app, "registration", "ann@example.com").await;
+    client.goto(&link_here(&app, &link)).await.unwrap();
+    assert_eq!(heading(client).await, "Finish creating your account");
+    assert_fits_width(client, "/register/confirm").await;
+    fill(client, "password", "correct horse battery staple").await;
+    client
+        .find(Locator::Css(
+            "form[action^='/register/confirm/'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for_path(client, "/patient").await;
     assert_eq!(heading(client).await, "Welcome, Ann Example");
     assert_fits_width(client, "/patient").await;

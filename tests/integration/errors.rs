@@ -114,7 +114,7 @@ async fn logs_carry_ids_but_no_patient_data() {
         ("password", "zelda's secret passphrase"),
     ];
     assert_eq!(
-        client.post("/register", &fields).await.status,
+        app.register_patient(&client, &fields).await.status,
         StatusCode::SEE_OTHER
     );
     client

@@ -34,3 +34,4 @@ mod screening;
 mod security;
 mod sessions;
 mod support;
+mod who_is_a_patient;

@@ -291,6 +291,30 @@ impl TestApp {
         self.sessions.forget_all();
     }
 
+    /// Registers a patient through the form, as a person would: posts it, reads the link
+    /// from the queued email, opens it and confirms with the password typed at registration.
+    /// Returns the confirmation's answer (on success 303 to `/patient`, `client` logged in).
+    pub async fn register_patient(&self, client: &Client, fields: &[(&str, &str)]) -> Page {
+        let field = |name: &str| {
+            fields
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| *value)
+                .unwrap_or_default()
+        };
+        let sent = client.post("/register", fields).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        sent.assert_contains("Check your email");
+        let email = field("email").trim().to_lowercase();
+        let link = emailed_link(self, "registration", &email).await;
+        let path = path_of(&link);
+        client
+            .get(&path)
+            .await
+            .assert_contains("Finish creating your account");
+        client.post(&path, &[("password", field("password"))]).await
+    }
+
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
             .fetch_all(&self.db)
@@ -532,4 +556,31 @@ impl Client {
         self.post("/login/two-factor", &[("code", &totp_now())])
             .await
     }
+}
+
+/// The link in the newest queued email of `kind` to `to`, waiting for it to be queued.
+pub async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
+    for _ in 0..100 {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT body FROM outbox WHERE kind = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(kind)
+        .bind(to)
+        .fetch_optional(&app.db)
+        .await
+        .unwrap();
+        if let Some(body) = body {
+            let start = body.find("http").unwrap();
+            let end = start + body[start..].find('\n').unwrap();
+            return body[start..end].to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no {kind} email to {to}");
+}
+
+/// The path of an absolute link (the tests' server has its own address).
+pub fn path_of(link: &str) -> String {
+    let after_scheme = &link[link.find("://").unwrap() + 3..];
+    after_scheme[after_scheme.find('/').unwrap()..].to_owned()
 }
