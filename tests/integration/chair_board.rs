@@ -4,12 +4,13 @@
 
 use clinic::auth::model::Role;
 use clinic::clinic_time::ClinicZone;
+use time::format_description::well_known::Rfc3339;
 
 use crate::scheduling::{clinician_working_every_day, patient};
 use crate::support::TestApp;
 
-/// Books `patient` on `chair` from `from` to `until` minutes after now, in `status`;
-/// returns the appointment's id.
+/// Books `patient` on `chair` from `from` to `until` minutes after the app's clock, in
+/// `status`; returns the appointment's id.
 async fn appointment(
     app: &TestApp,
     patient: i64,
@@ -21,7 +22,7 @@ async fn appointment(
     sqlx::query_scalar(
         "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, status, booked_by)
          SELECT $1, 'infusion', $2, c.id,
-                tstzrange(now() + make_interval(mins => $4::int), now() + make_interval(mins => $5::int)),
+                tstzrange($7 + make_interval(mins => $4::int), $7 + make_interval(mins => $5::int)),
                 $6::appointment_status, $2
          FROM chairs c WHERE c.name = $3 RETURNING id",
     )
@@ -31,6 +32,7 @@ async fn appointment(
     .bind(from as i32)
     .bind(until as i32)
     .bind(status)
+    .bind(app.clock.now())
     .fetch_one(&app.db)
     .await
     .unwrap()
@@ -54,9 +56,15 @@ async fn the_day_is_a_board_of_chairs_in_natural_order_with_states_and_the_time_
     let cy = patient(&app, "cy@clinic.test").await;
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
 
-    // Today, as the clinic reads it (the app's clock), nothing is booked yet: the board says so.
+    // The board is read at 10:00 clinic time (the app's clock), whatever the hour the suite
+    // runs at, so the appointments around it never cross midnight into another clinic day.
     let zone = ClinicZone::named("America/New_York").unwrap();
     let today = zone.date_of(app.clock.now());
+    let ten = zone.to_utc(today, time::Time::from_hms(10, 0, 0).unwrap());
+    app.clock.advance(ten - app.clock.now());
+    let now = app.clock.now().format(&Rfc3339).unwrap();
+
+    // Today nothing is booked yet: the board says so.
     let empty = desk.get(&format!("/schedule?date={today}")).await;
     empty
         .assert_contains(&format!(
@@ -73,8 +81,8 @@ async fn the_day_is_a_board_of_chairs_in_natural_order_with_states_and_the_time_
         "INSERT INTO infusion_records (appointment_id, patient_id, opened_by, checked_in_by,
              checked_in_at, weight_kg, dose_mg, mg_per_kg, route, minutes, lot_number,
              ordered_by, ordered_at, started_at)
-         VALUES ({running}, {ann}, {casey}, {casey}, now(), 70, 35, 0.5, 'iv', 40, 'LOT-1',
-                 {casey}, now(), now())"
+         VALUES ({running}, {ann}, {casey}, {casey}, '{now}', 70, 35, 0.5, 'iv', 40, 'LOT-1',
+                 {casey}, '{now}', '{now}')"
     ))
     .await;
 
@@ -106,7 +114,7 @@ async fn the_day_is_a_board_of_chairs_in_natural_order_with_states_and_the_time_
 
     // The flowsheet moves on: the kept board is drawn again.
     app.sql(&format!(
-        "UPDATE infusion_records SET ended_at = now() WHERE appointment_id = {running}"
+        "UPDATE infusion_records SET ended_at = '{now}' WHERE appointment_id = {running}"
     ))
     .await;
     desk.get("/schedule")
