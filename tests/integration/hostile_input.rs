@@ -1,12 +1,406 @@
-//! No 5xx from hostile input (issue 16 item 4): the requests the issue reported.
+//! No 5xx from hostile input (issue 16 item 4). For every role, walks the route table and the
+//! pages it reaches, then sends hostile values (huge and negative numbers, dates far out of
+//! range, NUL bytes, 100 KB strings, malformed percent-encoding) in every path parameter,
+//! every query parameter the app reads and every form field its pages carry, one at a time,
+//! and fails listing every request answered with a 5xx.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
 
 use clinic::auth::model::Role;
+use clinic::web::routes::Access;
 use reqwest::StatusCode;
+use tokio::sync::Mutex;
 
-use crate::support::{Client, TestApp};
+use crate::support::{Client, Page, TestApp};
+
+/// A value as sent: `Plain` is percent-encoded as a browser would; `Raw` goes into the query
+/// or body exactly as written (to send malformed percent-encoding).
+#[derive(Clone, Debug)]
+enum Hostile {
+    Plain(String),
+    Raw(&'static str),
+}
+
+impl Hostile {
+    fn encoded(&self) -> String {
+        match self {
+            Hostile::Plain(text) => encode(text),
+            Hostile::Raw(raw) => (*raw).to_owned(),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Hostile::Plain(text) if text.len() > 40 => format!("<{} chars>", text.len()),
+            Hostile::Plain(text) => format!("{text:?}"),
+            Hostile::Raw(raw) => format!("raw {raw}"),
+        }
+    }
+}
+
+fn plain(text: impl Into<String>) -> Hostile {
+    Hostile::Plain(text.into())
+}
+
+/// Every hostile value, for the fields and query names a page itself carries.
+fn all_values() -> Vec<Hostile> {
+    vec![
+        plain(i64::MAX.to_string()),
+        plain(i64::MIN.to_string()),
+        plain("99999999999999999999"),
+        plain("-1"),
+        plain("0"),
+        plain("9999-12-31"),
+        plain("-9999-01-01"),
+        plain("0000-00-00"),
+        plain("2024-02-30"),
+        plain("9999-12-31T23:59"),
+        plain("a\0b"),
+        Hostile::Raw("%00"),
+        Hostile::Raw("%zz"),
+        Hostile::Raw("%"),
+        Hostile::Raw("%ff%fe"),
+        plain("x".repeat(100_000)),
+    ]
+}
+
+/// For query strings: the same, with the long text cut to what an address can carry (the
+/// client library refuses a URI past 64 KB).
+fn query_values() -> Vec<Hostile> {
+    let mut values = all_values();
+    values.pop();
+    values.push(plain("x".repeat(60_000)));
+    values
+}
+
+/// Fewer values for the query names sent to every page whether it reads them or not.
+fn some_values() -> Vec<Hostile> {
+    vec![
+        plain("99999999999999999999"),
+        plain("-9999-01-01"),
+        Hostile::Raw("%00"),
+        Hostile::Raw("%zz"),
+    ]
+}
+
+/// Hostile path parameters (already as they go into the path).
+const HOSTILE_IDS: [&str; 9] = [
+    "0",
+    "-1",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "99999999999999999999",
+    "abc",
+    "%00",
+    "%zz",
+    "%",
+];
+
+/// The query names the app's handlers read (every `Query<..>` struct's fields), sent to
+/// every page in case a page reads one its links never carry.
+const QUERY_NAMES: [&str; 25] = [
+    "action",
+    "actor",
+    "after",
+    "before",
+    "born",
+    "by",
+    "clinician",
+    "date",
+    "decided",
+    "draft",
+    "ended",
+    "from",
+    "kind",
+    "next",
+    "notice",
+    "page",
+    "patient",
+    "phone",
+    "q",
+    "saved",
+    "scores",
+    "sessions",
+    "to",
+    "until",
+    "week",
+];
+
+fn encode(text: &str) -> String {
+    serde_urlencoded::to_string([("", text)]).unwrap()[1..].to_owned()
+}
+
+fn body_of(fields: &[(String, String)], hostile: Option<(&str, &Hostile)>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (name, value) in fields {
+        match hostile {
+            Some((field, value)) if field == name => {
+                parts.push(format!("{}={}", encode(name), value.encoded()));
+            }
+            _ => parts.push(format!("{}={}", encode(name), encode(value))),
+        }
+    }
+    parts.join("&")
+}
+
+/// Turns the HTML entities askama writes back into text.
+fn unescape(text: &str) -> String {
+    text.replace("&#38;", "&")
+        .replace("&amp;", "&")
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+}
+
+/// The value of attribute `name` in the tag text `tag` (between `<` and `>`).
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let mut rest = tag;
+    let needle = format!("{name}=\"");
+    while let Some(at) = rest.find(&needle) {
+        let before = rest[..at].chars().last();
+        let start = at + needle.len();
+        if before.is_none_or(char::is_whitespace) {
+            let end = rest[start..].find('"')?;
+            return Some(unescape(&rest[start..start + end]));
+        }
+        rest = &rest[start..];
+    }
+    None
+}
+
+fn has_flag(tag: &str, flag: &str) -> bool {
+    tag.split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .any(|word| word == flag)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Form {
+    method: String,
+    /// Path and query, as in the form's action.
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
+/// The forms of a page: action, method and the fields a browser would send unchanged.
+fn forms_of(html: &str, page_path: &str) -> Vec<Form> {
+    let mut forms = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<form") {
+        let after = &rest[start..];
+        let end = after.find("</form>").unwrap_or(after.len());
+        let body = &after[..end];
+        let tag_end = body.find('>').unwrap_or(body.len());
+        let tag = &body[..tag_end];
+        let action = attribute(tag, "action").unwrap_or_else(|| page_path.to_owned());
+        let method = attribute(tag, "method")
+            .unwrap_or_else(|| "get".to_owned())
+            .to_uppercase();
+        forms.push(Form {
+            method,
+            action,
+            fields: fields_of(&body[tag_end..]),
+        });
+        rest = &after[end..];
+    }
+    forms
+}
+
+fn push(fields: &mut Vec<(String, String)>, name: String, value: String) {
+    if !fields.iter().any(|(n, _)| *n == name) {
+        fields.push((name, value));
+    }
+}
+
+fn fields_of(form: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut rest = form;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let tag_end = after.find('>').unwrap_or(after.len());
+        let tag = &after[..tag_end];
+        let word = tag.split_whitespace().next().unwrap_or("");
+        match word {
+            "input" => {
+                if let Some(name) = attribute(tag, "name") {
+                    let kind = attribute(tag, "type").unwrap_or_else(|| "text".to_owned());
+                    let value = attribute(tag, "value").unwrap_or_default();
+                    match kind.as_str() {
+                        "checkbox" if !has_flag(tag, "checked") => {
+                            // Sent as if ticked, so the field is walked too.
+                            push(
+                                &mut fields,
+                                name,
+                                if value.is_empty() { "on".into() } else { value },
+                            );
+                        }
+                        "radio" if has_flag(tag, "checked") => {
+                            fields.retain(|(n, _)| *n != name);
+                            fields.push((name, value));
+                        }
+                        "submit" | "button" | "image" | "reset" | "file" => {}
+                        _ => push(&mut fields, name, value),
+                    }
+                }
+            }
+            "button" => {
+                if let (Some(name), Some(value)) = (attribute(tag, "name"), attribute(tag, "value"))
+                {
+                    push(&mut fields, name, value);
+                }
+            }
+            "textarea" => {
+                if let Some(name) = attribute(tag, "name") {
+                    let content = after.get(tag_end + 1..).unwrap_or("");
+                    let close = content.find("</textarea>").unwrap_or(0);
+                    push(&mut fields, name, unescape(&content[..close]));
+                }
+            }
+            "select" => {
+                if let Some(name) = attribute(tag, "name") {
+                    let content = &after[tag_end..];
+                    let close = content.find("</select>").unwrap_or(content.len());
+                    let options = &content[..close];
+                    let mut first = None;
+                    let mut chosen = None;
+                    for option in options.split("<option").skip(1) {
+                        let option_tag = &option[..option.find('>').unwrap_or(option.len())];
+                        let value = attribute(option_tag, "value").unwrap_or_default();
+                        if first.is_none() {
+                            first = Some(value.clone());
+                        }
+                        if has_flag(option_tag, "selected") {
+                            chosen = Some(value);
+                        }
+                    }
+                    push(&mut fields, name, chosen.or(first).unwrap_or_default());
+                }
+            }
+            _ => {}
+        }
+        rest = &after[tag_end.min(after.len())..];
+    }
+    fields
+}
+
+/// Same-site links of a page: (path, query pairs).
+fn links_of(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut links = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find("href=\"") {
+        let start = at + 6;
+        let end = rest[start..].find('"').map_or(rest.len(), |e| start + e);
+        let href = unescape(&rest[start..end]);
+        rest = &rest[end.min(rest.len())..];
+        if !href.starts_with('/') || href.starts_with("//") {
+            continue;
+        }
+        let href = href.split('#').next().unwrap_or("").to_owned();
+        let (path, query) = href.split_once('?').unwrap_or((&href, ""));
+        let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query).unwrap_or_default();
+        links.push((path.to_owned(), pairs));
+    }
+    links
+}
+
+/// A request that answered 5xx (a panic is caught and answered 500, so it shows here too).
+#[derive(Debug)]
+struct Failure {
+    role: &'static str,
+    method: &'static str,
+    url: String,
+    field: String,
+    value: String,
+    status: u16,
+}
+
+struct Walker {
+    client: Client,
+    /// Never follows redirects, like the test client.
+    raw: reqwest::Client,
+    role: &'static str,
+    token: String,
+    failures: Arc<Mutex<Vec<Failure>>>,
+    sent: Arc<std::sync::atomic::AtomicUsize>,
+    /// How many requests got each status, to show the walk reached the handlers.
+    statuses: Arc<std::sync::Mutex<BTreeMap<u16, usize>>>,
+}
+
+impl Walker {
+    async fn check(&self, method: &'static str, url: &str, field: &str, value: &str, page: &Page) {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        *self
+            .statuses
+            .lock()
+            .unwrap()
+            .entry(page.status.as_u16())
+            .or_default() += 1;
+        if page.status.is_server_error() {
+            self.failures.lock().await.push(Failure {
+                role: self.role,
+                method,
+                url: url.chars().take(200).collect(),
+                field: field.to_owned(),
+                value: value.to_owned(),
+                status: page.status.as_u16(),
+            });
+        }
+    }
+
+    async fn get(&self, url: &str, field: &str, value: &str) -> Page {
+        let page = self.client.get(url).await;
+        self.check("GET", url, field, value, &page).await;
+        page
+    }
+
+    /// Posts a body exactly as given, with the anti-forgery token in the header (so a body
+    /// that does not parse still reaches the handler's own reading of it).
+    async fn post(&self, url: &str, body: String, field: &str, value: &str) -> Page {
+        let request = self
+            .raw
+            .post(self.client.url(url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-csrf-token", &self.token)
+            .body(body);
+        let page = self.client.send(request).await;
+        self.check("POST", url, field, value, &page).await;
+        page
+    }
+}
+
+/// One request (or a few) on its way.
+type Sending = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Runs `send` for each item, six at a time (the server's pool and the two cores set the pace).
+async fn in_parallel<T: Send + 'static>(
+    walker: &Arc<Walker>,
+    items: Vec<T>,
+    send: impl Fn(Arc<Walker>, T) -> Sending + Send + Sync + 'static,
+) {
+    let send = Arc::new(send);
+    let queue = Arc::new(std::sync::Mutex::new(VecDeque::from(items)));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..6 {
+        let queue = queue.clone();
+        let walker = walker.clone();
+        let send = send.clone();
+        workers.spawn(async move {
+            loop {
+                let next = queue.lock().unwrap().pop_front();
+                let Some(item) = next else { break };
+                send(walker.clone(), item).await;
+            }
+        });
+    }
+    while let Some(done) = workers.join_next().await {
+        done.unwrap();
+    }
+}
 
 /// Ids that resolve, per path pattern, as the access walk picks them.
-#[allow(dead_code)] // the route walker that reads them lands next
 struct Seeded {
     patient: i64,
     clinician_user: i64,
@@ -15,6 +409,52 @@ struct Seeded {
     version: i64,
     appointment: i64,
     infusion: i64,
+}
+
+fn real_path(pattern: &str, ids: &Seeded) -> String {
+    let id = if pattern.starts_with("/infusions/") {
+        ids.infusion
+    } else if pattern.contains("appointments/{id}") {
+        ids.appointment
+    } else if pattern.contains("consent/signatures") {
+        ids.signature
+    } else if pattern.contains("/clinician/patients/") || pattern.starts_with("/patients/") {
+        ids.patient
+    } else if pattern.contains("consent/") {
+        ids.version
+    } else if pattern.contains("screening") {
+        ids.screening
+    } else if pattern.contains("/chairs/") {
+        1
+    } else {
+        ids.clinician_user
+    };
+    pattern
+        .replace("{id}", &id.to_string())
+        .replace("{step}", "medical")
+        .replace("{alert}", "999999999")
+        .replace("{token}", "not-a-real-token")
+}
+
+/// The path with one parameter hostile and the others real.
+fn hostile_paths(pattern: &str, ids: &Seeded) -> Vec<(String, String)> {
+    let params: Vec<&str> = pattern.split('/').filter(|s| s.starts_with('{')).collect();
+    let mut paths = Vec::new();
+    for param in params {
+        for hostile in HOSTILE_IDS {
+            let path = real_path(&pattern.replacen(param, hostile, 1), ids);
+            paths.push((param.to_owned(), path));
+        }
+    }
+    paths
+}
+
+fn may_use(access: Access, role: Option<Role>) -> bool {
+    match (access, role) {
+        (Access::Everyone, _) => true,
+        (Access::Roles(roles), Some(role)) => roles.contains(&role),
+        (Access::Roles(_), None) => false,
+    }
 }
 
 async fn seed(app: &TestApp) -> (Seeded, Client) {
@@ -89,6 +529,308 @@ async fn seed(app: &TestApp) -> (Seeded, Client) {
         infusion,
     };
     (seeded, patient_client)
+}
+
+/// Pages a role reaches: the route table's GET routes with real ids, then links from those
+/// pages (each path once), up to a bound.
+async fn crawl(
+    walker: &Walker,
+    starts: Vec<String>,
+) -> (Vec<Form>, BTreeMap<String, BTreeMap<String, String>>) {
+    const MOST_PAGES: usize = 120;
+    let mut queue: VecDeque<String> = starts.into();
+    let mut seen = BTreeSet::new();
+    let mut forms = BTreeSet::new();
+    let mut queries: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    while let Some(path) = queue.pop_front() {
+        if seen.len() >= MOST_PAGES || !seen.insert(path.clone()) {
+            continue;
+        }
+        let page = walker.get(&path, "-", "-").await;
+        let is_html = page.header("content-type").starts_with("text/html");
+        if page.status != StatusCode::OK || !is_html {
+            continue;
+        }
+        for form in forms_of(&page.body, &path) {
+            if form.method == "GET" {
+                let (target, _) = form.action.split_once('?').unwrap_or((&form.action, ""));
+                let names = queries.entry(target.to_owned()).or_default();
+                for (name, value) in &form.fields {
+                    names.entry(name.clone()).or_insert_with(|| value.clone());
+                }
+            }
+            forms.insert(form);
+        }
+        for (target, pairs) in links_of(&page.body) {
+            if target.starts_with("/static") || target.ends_with(".json") {
+                continue;
+            }
+            let names = queries.entry(target.clone()).or_default();
+            for (name, value) in pairs {
+                names.entry(name).or_insert(value);
+            }
+            queue.push_back(target);
+        }
+    }
+    (forms.into_iter().collect(), queries)
+}
+
+async fn walk(
+    client: Client,
+    role: Option<Role>,
+    email: &str,
+    ids: &Seeded,
+    failures: &Arc<Mutex<Vec<Failure>>>,
+) -> usize {
+    let name = role.map_or("anonymous", |r| r.as_str());
+    let token = client.csrf_token().await;
+    let walker = Arc::new(Walker {
+        client,
+        raw: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+        role: name,
+        token,
+        failures: failures.clone(),
+        sent: Arc::default(),
+        statuses: Arc::default(),
+    });
+    let routes: Vec<_> = clinic::app::route_list()
+        .into_iter()
+        // Logging out would end the walk.
+        .filter(|(_, path, _)| *path != "/logout")
+        .collect();
+    let own: Vec<_> = routes
+        .iter()
+        .filter(|(_, _, access)| may_use(*access, role))
+        .cloned()
+        .collect();
+
+    // Path parameters: the role's own routes; anonymous callers try every route (they are
+    // answered at the door, but must be answered).
+    let mut path_cases = Vec::new();
+    let doors = if role.is_none() { &routes } else { &own };
+    for (method, pattern, _) in doors {
+        for (param, path) in hostile_paths(pattern, ids) {
+            path_cases.push((method.clone(), path, param));
+        }
+    }
+    in_parallel(&walker, path_cases, |walker, (method, path, param)| {
+        Box::pin(async move {
+            if method == axum::http::Method::GET {
+                walker.get(&path, &param, "path").await;
+            } else {
+                walker.post(&path, String::new(), &param, "path").await;
+            }
+        })
+    })
+    .await;
+
+    // The pages this role reaches, their forms and the query names their links carry.
+    let starts: Vec<String> = own
+        .iter()
+        .filter(|(method, _, _)| *method == axum::http::Method::GET)
+        .map(|(_, pattern, _)| real_path(pattern, ids))
+        .collect();
+    let (forms, mut queries) = crawl(&walker, starts.clone()).await;
+
+    // Query parameters: the names a page's links and forms carry get every value; the names
+    // any handler reads go to every GET route of the role with the shorter list.
+    for start in &starts {
+        queries.entry(start.clone()).or_default();
+    }
+    let mut query_cases = Vec::new();
+    for (path, names) in &queries {
+        if !starts.contains(path) && names.is_empty() {
+            continue;
+        }
+        let mut all: BTreeMap<String, (String, bool)> = names
+            .iter()
+            .map(|(n, v)| (n.clone(), (v.clone(), true)))
+            .collect();
+        if starts.contains(path) {
+            for name in QUERY_NAMES {
+                all.entry(name.to_owned())
+                    .or_insert_with(|| (String::new(), false));
+            }
+        }
+        for (name, (_, carried)) in &all {
+            let values = if *carried {
+                query_values()
+            } else {
+                some_values()
+            };
+            for value in values {
+                let others: Vec<(String, String)> = all
+                    .iter()
+                    .filter(|(n, (_, c))| *c && *n != name)
+                    .map(|(n, (v, _))| (n.clone(), v.clone()))
+                    .collect();
+                let mut query = body_of(&others, None);
+                if !query.is_empty() {
+                    query.push('&');
+                }
+                query.push_str(&format!("{}={}", encode(name), value.encoded()));
+                query_cases.push((format!("{path}?{query}"), name.clone(), value.label()));
+            }
+        }
+    }
+    in_parallel(&walker, query_cases, |walker, (url, name, value)| {
+        Box::pin(async move {
+            walker.get(&url, &name, &value).await;
+        })
+    })
+    .await;
+
+    // Form fields: each field of each posted form, one hostile value at a time.
+    let mut form_cases = Vec::new();
+    for form in forms.iter().filter(|f| f.method == "POST") {
+        // Logging out, or ending this very session from the account page, would end the walk.
+        let own_session = form.action.starts_with("/account/sessions/")
+            && form.action.ends_with("/end")
+            && !form.action.contains("end-others");
+        if form.action == "/logout" || own_session {
+            continue;
+        }
+        for (name, _) in &form.fields {
+            if name == clinic::web::csrf::FIELD {
+                continue;
+            }
+            for value in all_values() {
+                form_cases.push((
+                    form.action.clone(),
+                    body_of(&form.fields, Some((name, &value))),
+                    name.clone(),
+                    value.label(),
+                ));
+            }
+        }
+        // And the form as the page has it, unless it names the walker itself (the admin's
+        // own "end sessions" button would log the walk out).
+        if form.fields.iter().any(|(_, value)| value == email) {
+            continue;
+        }
+        form_cases.push((
+            form.action.clone(),
+            body_of(&form.fields, None),
+            "-".into(),
+            "page values".into(),
+        ));
+    }
+    // Posting routes no page has a form for still get the hostile names as fields.
+    for (method, pattern, _) in &own {
+        let path = real_path(pattern, ids);
+        if *method != axum::http::Method::POST || path == "/logout" {
+            continue;
+        }
+        if forms
+            .iter()
+            .any(|f| f.action.split('?').next() == Some(&path))
+        {
+            continue;
+        }
+        for value in some_values() {
+            let body = format!("text={}&id={}", value.encoded(), value.encoded());
+            form_cases.push((path.clone(), body, "text,id".into(), value.label()));
+        }
+    }
+    in_parallel(&walker, form_cases, |walker, (url, body, name, value)| {
+        Box::pin(async move {
+            walker.post(&url, body, &name, &value).await;
+        })
+    })
+    .await;
+
+    // Still signed in at the end, so the whole walk ran as this role.
+    if let Some(role) = role {
+        let home = match role {
+            Role::Patient => "/patient",
+            Role::FrontDesk => "/front-desk",
+            Role::Clinician => "/clinician",
+            Role::Admin => "/admin",
+        };
+        let page = walker.client.get(home).await;
+        if page.status != StatusCode::OK {
+            failures.lock().await.push(Failure {
+                role: name,
+                method: "GET",
+                url: home.to_owned(),
+                field: "signed out by the walk".to_owned(),
+                value: page.location().to_owned(),
+                status: page.status.as_u16(),
+            });
+        }
+    }
+    let posted: BTreeSet<&str> = forms
+        .iter()
+        .filter(|f| f.method == "POST")
+        .map(|f| f.action.as_str())
+        .collect();
+    eprintln!(
+        "{name}: {} forms posted {posted:?}; statuses {:?}",
+        posted.len(),
+        walker.statuses.lock().unwrap()
+    );
+    walker.sent.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_values_in_every_parameter_of_every_route_never_get_a_5xx() {
+    // Password checks wait their turn rather than answer 503 under the walk's load.
+    let app = TestApp::spawn_with(
+        |config| config.limits.hash_wait = Duration::from_secs(300),
+        Vec::new(),
+    )
+    .await;
+    let (ids, patient) = seed(&app).await;
+    let clinician = app.client();
+    let login = clinician
+        .login("walker-clinician@clinic.test", crate::support::PASSWORD)
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let (desk, _) = app
+        .logged_in(Role::FrontDesk, "walker-desk@clinic.test")
+        .await;
+    let (admin, _) = app.logged_in(Role::Admin, "walker-admin@clinic.test").await;
+
+    // A consent draft, so its editor's form is walked too.
+    let draft = admin.post("/admin/consent/drafts", &[]).await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
+    let failures = Arc::new(Mutex::new(Vec::new()));
+    let started = std::time::Instant::now();
+    let mut sent = 0;
+    for (client, role, email) in [
+        (app.client(), None, ""),
+        (patient, Some(Role::Patient), "walker-patient@clinic.test"),
+        (desk, Some(Role::FrontDesk), "walker-desk@clinic.test"),
+        (
+            clinician,
+            Some(Role::Clinician),
+            "walker-clinician@clinic.test",
+        ),
+        (admin, Some(Role::Admin), "walker-admin@clinic.test"),
+    ] {
+        sent += walk(client, role, email, &ids, &failures).await;
+    }
+    let failures = failures.lock().await;
+    let listed: Vec<String> = failures
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} [{} = {}] -> {}",
+                f.role, f.method, f.url, f.field, f.value, f.status
+            )
+        })
+        .collect();
+    assert!(
+        listed.is_empty(),
+        "{} of {sent} hostile requests answered 5xx:\n{}",
+        listed.len(),
+        listed.join("\n")
+    );
+    eprintln!("{sent} hostile requests in {:?}", started.elapsed());
 }
 
 /// The requests the issue named, each answered with a message rather than a 500.
