@@ -795,6 +795,27 @@ async fn hostile_values_in_every_parameter_of_every_route_never_get_a_5xx() {
         .await;
     let (admin, _) = app.logged_in(Role::Admin, "walker-admin@clinic.test").await;
 
+    // The infusion under way, so the flowsheet's later forms (vitals, events, discharge,
+    // addenda) are walked too.
+    crate::scheduling::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
+    let sheet = format!("/infusions/{}", ids.infusion);
+    let vitals = ["128", "82", "76", "98", "14"];
+    let checked = crate::flowsheet::check_in(&clinician, &sheet, "72.4", vitals).await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
+    let protocol: i64 = sqlx::query_scalar("SELECT min(id) FROM infusion_protocols")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let protocol = protocol.to_string();
+    let ordered = clinician
+        .post(
+            &format!("{sheet}/order"),
+            &[("protocol_id", &protocol), ("lot_number", "KX-1")],
+        )
+        .await;
+    assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.body);
+    let started = clinician.post(&format!("{sheet}/start"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     // A consent draft, so its editor's form is walked too.
     let draft = admin.post("/admin/consent/drafts", &[]).await;
     assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
