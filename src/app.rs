@@ -48,6 +48,8 @@ pub struct Shared {
     pub schedule: RememberedSchedule,
     /// "Now" for time-dependent rules; tests move it (see `clock`).
     pub clock: crate::clock::Clock,
+    /// What shutdown waits for.
+    pub in_flight: web::RequestsInFlight,
 }
 
 impl std::ops::Deref for AppState {
@@ -74,6 +76,7 @@ impl AppState {
             treatment_records: Default::default(),
             schedule: RememberedSchedule::default(),
             clock: crate::clock::Clock::default(),
+            in_flight: web::RequestsInFlight::default(),
             config: Arc::new(config),
         })))
     }
@@ -162,7 +165,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
         .layer(from_fn(web::error_pages::render))
         .layer(from_fn_with_state(state.clone(), web::security::headers))
         .layer(from_fn_with_state(state.clone(), web::request_meta))
-        .layer(from_fn(web::run_to_completion))
+        .layer(from_fn_with_state(state.clone(), web::run_to_completion))
         .with_state(state)
 }
 
@@ -181,7 +184,12 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     }
     tracing::info!(address = %listener.local_addr()?, "clinic is listening");
     let limits = state.config.limits.clone();
+    let in_flight = state.in_flight.clone();
     web::edge::serve(listener, app(state), &limits, shutdown_signal()).await?;
+    // Requests whose client went away are not on any connection; let them end too.
+    if !in_flight.all_done(limits.request_timeout).await {
+        tracing::warn!("stopped with requests still being worked on past the request timeout");
+    }
     tracing::info!("clinic stopped");
     Ok(())
 }

@@ -184,7 +184,11 @@ impl Passwords {
             result
         })
         .await
-        .map_err(|e| AppError::Internal(format!("hashing task failed: {e}")))
+        .map_err(|e| match e.is_cancelled() {
+            // The runtime is stopping: as busy as a full queue, not a fault.
+            true => AppError::Unavailable("the server is stopping".into()),
+            false => AppError::Internal(format!("hashing task failed: {e}")),
+        })
     }
 
     /// How many passwords this process has checked (one per `verify`).

@@ -13,6 +13,7 @@ pub mod security;
 pub mod unstorable;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -66,12 +67,45 @@ fn client_addr(request: &Request, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The requests being worked on, those whose client has gone away included (their work runs
+/// on, see `run_to_completion`): shutdown waits for these, not only for open connections,
+/// or it would cut them off half-way.
+#[derive(Clone, Default)]
+pub struct RequestsInFlight(Arc<tokio::sync::RwLock<()>>);
+
+impl RequestsInFlight {
+    async fn enter(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        Arc::clone(&self.0).read_owned().await
+    }
+
+    /// Waits until no request is being worked on, at most `limit`; false if some still were.
+    pub async fn all_done(&self, limit: std::time::Duration) -> bool {
+        tokio::time::timeout(limit, self.0.write()).await.is_ok()
+    }
+}
+
+impl axum::extract::FromRef<crate::app::AppState> for RequestsInFlight {
+    fn from_ref(state: &crate::app::AppState) -> Self {
+        state.in_flight.clone()
+    }
+}
+
 /// The very outermost layer: runs each request to its end even when the client goes away.
 /// A handler stopped part-way could leave work half done; worse, one stopped between sending
 /// BEGIN and its answer leaves its pooled connection inside a transaction that the
 /// connection's next user would then commit or roll back along with its own work.
-pub async fn run_to_completion(request: Request, next: Next) -> Response {
-    match tokio::spawn(next.run(request)).await {
+pub async fn run_to_completion(
+    State(in_flight): State<RequestsInFlight>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let working = in_flight.enter().await;
+    let work = async move {
+        let response = next.run(request).await;
+        drop(working);
+        response
+    };
+    match tokio::spawn(work).await {
         Ok(response) => response,
         // Panics are caught further in; this is the task itself failing.
         Err(_) => AppError::Internal("a request's task failed".into()).into_response(),

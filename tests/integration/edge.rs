@@ -1,6 +1,7 @@
 //! Security hardening (issue 16, items 2, 3 and the outage part of 9): hashing cannot be
 //! used to starve logins, limits at the edge, and a database outage answers 503.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clinic::auth::model::Role;
@@ -234,6 +235,33 @@ async fn a_request_past_the_request_timeout_gets_503_with_retry_after() {
     assert_retry_later(&page);
     page.assert_contains("Busy");
     assert_eq!(app.client().get("/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_requests_whose_client_went_away() {
+    static FINISHED: AtomicBool = AtomicBool::new(false);
+    async fn slow() -> &'static str {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        FINISHED.store(true, Ordering::SeqCst);
+        "done"
+    }
+    let app = TestApp::spawn_with(
+        |_| {},
+        vec![Route::new("/test/slow-work", Access::Everyone).get(slow)],
+    )
+    .await;
+    let mut stream = TcpStream::connect(address(&app)).await.unwrap();
+    stream
+        .write_all(b"GET /test/slow-work HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(stream);
+    // The client is gone and so is its connection, but the work is still under way...
+    assert!(!app.in_flight.all_done(Duration::from_millis(50)).await);
+    // ...and what shutdown waits for ends only once the work has.
+    assert!(app.in_flight.all_done(Duration::from_secs(5)).await);
+    assert!(FINISHED.load(Ordering::SeqCst));
 }
 
 #[tokio::test]

@@ -158,6 +158,8 @@ pub struct TestApp {
     pub clock: clinic::clock::Clock,
     /// This app process's password hashing (counts the passwords it checked).
     pub passwords: clinic::auth::password::Passwords,
+    /// The requests this app process is working on (what its shutdown waits for).
+    pub in_flight: clinic::web::RequestsInFlight,
 }
 
 impl TestApp {
@@ -200,6 +202,7 @@ impl TestApp {
         let sessions = state.sessions.clone();
         let clock = state.clock.clone();
         let passwords = state.passwords.clone();
+        let in_flight = state.in_flight.clone();
         tokio::spawn(clinic::auth::session_cache::keep_current(
             db.clone(),
             sessions.clone(),
@@ -229,6 +232,7 @@ impl TestApp {
             sessions,
             clock,
             passwords,
+            in_flight,
         }
     }
 
