@@ -333,10 +333,10 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
         if value.is_empty() {
             return None;
         }
-        match value.parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
-            _ => {
-                errors.add(field, "Enter a record number (digits only).");
+        match crate::web::params::record_id(value) {
+            Ok(id) => Some(id),
+            Err(message) => {
+                errors.add(field, message);
                 None
             }
         }

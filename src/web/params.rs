@@ -1,9 +1,9 @@
-//! Bounded values read from addresses and forms: a date, a page number, an id, a piece of
-//! text. Pure rules with no axum in them, so model code can use them too; each refusal is a
-//! sentence the person can act on. Out-of-range input must end here as a 400/422, never as a
-//! panic in date arithmetic or an error from PostgreSQL.
+//! Bounded values read from addresses and forms (a date, a page number, an id) and where a
+//! NUL byte hides in urlencoded text. Pure rules with no axum in them, so model code can use
+//! them too; each refusal is a sentence the person can act on. Out-of-range input must end
+//! here as a 400/422, never as a panic in date arithmetic or an error from PostgreSQL.
 
-use time::{Date, Month};
+use time::Date;
 
 /// The years a date in the clinic can fall in. Wide enough for any date of birth and any
 /// booking; narrow enough that a day or a week either side never leaves what `time` and
@@ -51,11 +51,6 @@ fn check_year(day: Date) -> Result<Date, String> {
     }
 }
 
-/// The first day the clinic's dates allow (for clamping arithmetic near the edges).
-pub fn earliest_date() -> Date {
-    Date::from_calendar_date(EARLIEST_YEAR, Month::January, 1).unwrap_or(Date::MIN)
-}
-
 /// A page number of a list: 1 when absent.
 pub fn page_number(page: Option<i64>) -> Result<i64, String> {
     match page {
@@ -76,19 +71,6 @@ pub fn record_id(text: &str) -> Result<i64, String> {
 /// Whether text holds a character PostgreSQL cannot store in a text column (U+0000).
 pub fn holds_nul(text: &str) -> bool {
     text.contains('\0')
-}
-
-/// Free text from a one-line field: trimmed, at most `max` characters, and refused when it
-/// holds a control character (a NUL cannot be stored; the others are never typed).
-pub fn line_of_text(text: &str, max: usize) -> Result<String, String> {
-    let text = text.trim();
-    if text.chars().any(char::is_control) {
-        return Err("Remove the special characters this holds (it cannot be stored).".to_owned());
-    }
-    if text.chars().count() > max {
-        return Err(format!("Shorten this to at most {max} characters."));
-    }
-    Ok(text.to_owned())
 }
 
 /// The first NUL byte's field among urlencoded pairs (a query string or a form body), with
@@ -179,15 +161,6 @@ mod tests {
         ] {
             assert!(record_id(bad).is_err(), "{bad:?} should be refused");
         }
-    }
-
-    #[test]
-    fn one_line_text_refuses_control_characters_and_length() {
-        assert_eq!(line_of_text("  Ann  ", 10), Ok("Ann".to_owned()));
-        assert!(line_of_text("A\0nn", 10).is_err());
-        assert!(line_of_text("A\u{7}nn", 10).is_err());
-        assert!(line_of_text("elevenchars", 10).is_err());
-        assert_eq!(line_of_text("ténchårsßx", 10), Ok("ténchårsßx".to_owned()));
     }
 
     #[test]
