@@ -121,6 +121,22 @@ pub fn routes() -> Vec<Route> {
     .collect()
 }
 
+/// The routes whose handlers check their text fields for unstorable characters themselves
+/// (`Route::checks_text`), as (method, path pattern): what tests post NUL bytes to.
+pub fn text_checked_routes() -> Vec<(axum::http::Method, &'static str)> {
+    routes()
+        .iter()
+        .filter(|route| route.checks_text)
+        .flat_map(|route| {
+            route
+                .methods
+                .iter()
+                .filter(|method| **method == axum::http::Method::POST)
+                .map(move |method| (method.clone(), route.path))
+        })
+        .collect()
+}
+
 /// Every (method, path pattern, access rule) the app answers, in table order: what tests walk
 /// so that a new route is covered without being listed by hand.
 pub fn route_list() -> Vec<(axum::http::Method, &'static str, Access)> {
@@ -154,10 +170,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
     web::routes::router(routes, &state)
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_page))
-        .layer(from_fn_with_state(
-            state.clone(),
-            web::unstorable::refuse_nul,
-        ))
+        .layer(from_fn(web::unstorable::refuse_nul))
         .layer(from_fn_with_state(state.clone(), auth::session::load))
         .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::edge::limits))

@@ -19,7 +19,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/admin/patient-accounts", ADMIN).post(pages::patient_account_status),
         Route::new("/admin/settings", ADMIN)
             .get(pages::settings_form)
-            .post(pages::settings_save),
+            .post(pages::settings_save)
+            .checks_text(),
         Route::new("/admin/audit", ADMIN).get(pages::audit_log),
     ]
 }

@@ -166,6 +166,36 @@ fn whole_number(
 /// Checks the settings form; the ranges match the database's CHECK constraints.
 pub fn parse_settings(form: &SettingsForm) -> Result<ClinicSettings, FormErrors> {
     let mut errors = FormErrors::default();
+    let ticked = |box_: &Option<String>| box_.clone().unwrap_or_default();
+    errors.check_storable(&[
+        ("clinic_name", &form.clinic_name),
+        ("clinic_phone", &form.clinic_phone),
+        ("staff_idle_minutes", &form.staff_idle_minutes),
+        ("patient_idle_minutes", &form.patient_idle_minutes),
+        ("session_absolute_hours", &form.session_absolute_hours),
+        ("lockout_failures", &form.lockout_failures),
+        ("lockout_minutes", &form.lockout_minutes),
+        ("address_failures", &form.address_failures),
+        ("allow_minors", &ticked(&form.allow_minors)),
+        ("pcl5_enabled", &ticked(&form.pcl5_enabled)),
+        ("eligibility_days", &form.eligibility_days),
+        ("time_zone", &form.time_zone),
+        (
+            "two_factor_front_desk",
+            &ticked(&form.two_factor_front_desk),
+        ),
+        ("two_factor_patients", &ticked(&form.two_factor_patients)),
+        ("consultation_minutes", &form.consultation_minutes),
+        ("infusion_minutes", &form.infusion_minutes),
+        ("follow_up_minutes", &form.follow_up_minutes),
+        (
+            "min_infusion_interval_hours",
+            &form.min_infusion_interval_hours,
+        ),
+        ("max_infusions_per_30_days", &form.max_infusions_per_30_days),
+        ("late_cancel_hours", &form.late_cancel_hours),
+        ("reminder_hours", &form.reminder_hours),
+    ]);
     let clinic_name = form.clinic_name.trim().to_owned();
     if clinic_name.is_empty() || clinic_name.chars().count() > 200 {
         errors.add(

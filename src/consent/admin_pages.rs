@@ -166,9 +166,14 @@ pub async fn save(
         title: form.title,
         body: form.body,
     };
-    let draft = match model::check_draft(&typed) {
-        Ok(draft) => draft,
-        Err(errors) => {
+    // The button's value is only compared, but a NUL in it still gets the field message
+    // rather than a save under an action nobody chose.
+    let action_problem = crate::web::params::unstorable(&form.action);
+    let draft = match (model::check_draft(&typed), action_problem) {
+        (Ok(draft), None) => draft,
+        (checked, action_problem) => {
+            let mut errors = checked.err().unwrap_or_default();
+            errors.check("action", action_problem);
             let body = typed.body.clone();
             return version_page(ctx, version, typed, errors, &body, None, zone);
         }

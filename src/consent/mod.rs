@@ -26,10 +26,14 @@ pub fn routes() -> Vec<Route> {
             .post(clinician_pages::countersign),
         Route::new("/consent/versions/{id}/text", SIGNED_IN).get(signed_copy::exact_text),
         Route::new("/admin/consent", ADMIN).get(admin_pages::list),
-        Route::new("/admin/consent/drafts", ADMIN).post(admin_pages::new_draft),
+        // Reads no text at all.
+        Route::new("/admin/consent/drafts", ADMIN)
+            .post(admin_pages::new_draft)
+            .checks_text(),
         Route::new("/admin/consent/{id}", ADMIN)
             .get(admin_pages::version)
-            .post(admin_pages::save),
+            .post(admin_pages::save)
+            .checks_text(),
         Route::new("/admin/consent/{id}/discard", ADMIN).post(admin_pages::discard),
     ]
 }

@@ -146,6 +146,7 @@ pub struct Draft {
 
 pub fn check_draft(form: &DraftForm) -> Result<Draft, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[("title", &form.title), ("body", &form.body)]);
     let title = form.title.trim().to_owned();
     let body = normalize_text(&form.body);
     if title.is_empty() {

@@ -10,6 +10,7 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/patient/profile", PATIENT)
             .get(pages::profile_form)
-            .post(pages::profile_save),
+            .post(pages::profile_save)
+            .checks_text(),
     ]
 }

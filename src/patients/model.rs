@@ -239,6 +239,22 @@ pub fn parse_profile(
     allow_minors: bool,
 ) -> Result<Profile, crate::web::FormErrors> {
     let mut errors = crate::web::FormErrors::default();
+    errors.check_storable(&[
+        ("legal_name", &form.legal_name),
+        ("preferred_name", &form.preferred_name),
+        ("date_of_birth", &form.date_of_birth),
+        ("sex_at_birth", &form.sex_at_birth),
+        ("phone", &form.phone),
+        ("address", &form.address),
+        ("emergency_contact_name", &form.emergency_contact_name),
+        ("emergency_contact_phone", &form.emergency_contact_phone),
+        ("weight", &form.weight),
+        ("weight_unit", &form.weight_unit),
+        ("height_cm", &form.height_cm),
+        ("height_ft", &form.height_ft),
+        ("height_in", &form.height_in),
+        ("height_unit", &form.height_unit),
+    ]);
     let legal_name = form.legal_name.trim().to_owned();
     errors.check("legal_name", legal_name_problem(&legal_name));
     let preferred_name = form.preferred_name.trim();

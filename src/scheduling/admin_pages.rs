@@ -158,7 +158,8 @@ pub async fn add_chair(
     let name = form.name.trim().to_owned();
     let name = name.as_str();
     let mut errors = FormErrors::default();
-    if name.is_empty() || name.chars().count() > 80 {
+    errors.check_storable(&[("chair_name", &form.name)]);
+    if !errors.is_empty() || name.is_empty() || name.chars().count() > 80 {
         errors.add(
             "chair_name",
             "Name the chair or room (at most 80 characters).",
@@ -241,6 +242,12 @@ pub async fn add_hours(
         hours: form.clone(),
         ..Typed::default()
     };
+    errors.check_storable(&[
+        ("hours_clinician", &form.clinician_id),
+        ("hours_weekday", &form.weekday),
+        ("hours_starts", &form.starts),
+        ("hours_ends", &form.ends),
+    ]);
     let clinician = form.clinician_id.parse::<i64>().ok();
     let weekday = form
         .weekday
@@ -332,6 +339,12 @@ pub async fn add_time_off(
         off: form.clone(),
         ..Typed::default()
     };
+    errors.check_storable(&[
+        ("off_clinician", &form.clinician_id),
+        ("off_from", &form.from),
+        ("off_until", &form.until),
+        ("off_reason", &form.reason),
+    ]);
     let clinician = form.clinician_id.parse::<i64>().ok();
     let from = parse_local(&form.from).map(|t| zone.to_utc(t.date(), t.time()));
     let until = parse_local(&form.until).map(|t| zone.to_utc(t.date(), t.time()));

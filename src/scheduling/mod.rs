@@ -50,11 +50,17 @@ pub fn routes() -> Vec<Route> {
             .post(calendar::new_feed),
         Route::new("/calendar/{token}", Access::Everyone).get(calendar::feed),
         Route::new("/admin/scheduling", ADMIN).get(admin_pages::overview),
-        Route::new("/admin/scheduling/chairs", ADMIN).post(admin_pages::add_chair),
+        Route::new("/admin/scheduling/chairs", ADMIN)
+            .post(admin_pages::add_chair)
+            .checks_text(),
         Route::new("/admin/scheduling/chairs/{id}/active", ADMIN).post(admin_pages::chair_active),
-        Route::new("/admin/scheduling/hours", ADMIN).post(admin_pages::add_hours),
+        Route::new("/admin/scheduling/hours", ADMIN)
+            .post(admin_pages::add_hours)
+            .checks_text(),
         Route::new("/admin/scheduling/hours/{id}/remove", ADMIN).post(admin_pages::remove_hours),
-        Route::new("/admin/scheduling/time-off", ADMIN).post(admin_pages::add_time_off),
+        Route::new("/admin/scheduling/time-off", ADMIN)
+            .post(admin_pages::add_time_off)
+            .checks_text(),
         Route::new("/admin/scheduling/time-off/{id}/remove", ADMIN)
             .post(admin_pages::remove_time_off),
     ]

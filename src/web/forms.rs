@@ -16,6 +16,14 @@ impl FormErrors {
         }
     }
 
+    /// Refuses each field whose text cannot be stored (see `params::unstorable`). Called before
+    /// a form's other checks, so this message is the one shown beside the field.
+    pub fn check_storable(&mut self, fields: &[(&'static str, &str)]) {
+        for (field, text) in fields {
+            self.check(field, super::params::unstorable(text));
+        }
+    }
+
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -252,12 +252,23 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
 
 /// Renders a page template as an HTML response.
 pub fn render(page: &impl Template) -> AppResult<Response> {
-    Ok(Html(page.render()?).into_response())
+    Ok(Html(html_of(page)?).into_response())
 }
 
 /// Renders a page template with a status other than 200 (e.g. a form with errors: 422).
 pub fn render_with_status(status: StatusCode, page: &impl Template) -> AppResult<Response> {
-    Ok((status, Html(page.render()?)).into_response())
+    Ok((status, Html(html_of(page)?)).into_response())
+}
+
+/// A page's HTML. A form refused for a NUL byte shows the rest of the typed text back; the NUL
+/// itself is dropped here, once for every page, since HTML cannot carry it.
+fn html_of(page: &impl Template) -> AppResult<String> {
+    let html = page.render()?;
+    Ok(if html.contains('\0') {
+        html.replace('\0', "")
+    } else {
+        html
+    })
 }
 
 /// The browser's own description of itself, as a signature records it (at most 500 characters).

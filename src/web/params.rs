@@ -73,6 +73,26 @@ pub fn holds_nul(text: &str) -> bool {
     text.contains('\0')
 }
 
+/// What to say beside a text field holding a character PostgreSQL cannot store. U+0000 is the
+/// only one in a UTF-8 database; invalid UTF-8 never gets past the form's reading.
+pub const UNSTORABLE: &str = "This holds a character that cannot be stored (a NUL byte, often from pasted text). Remove it and send again.";
+
+/// The field message for text that cannot be stored, or none when it can.
+pub fn unstorable(text: &str) -> Option<&'static str> {
+    holds_nul(text).then_some(UNSTORABLE)
+}
+
+/// The same for a field that may be absent.
+pub fn unstorable_opt(text: Option<&str>) -> Option<&'static str> {
+    text.and_then(unstorable)
+}
+
+/// Text as typed, without the characters that cannot be stored, to show back in a form that
+/// was refused for them.
+pub fn storable(text: &str) -> String {
+    text.replace('\0', "")
+}
+
 /// The first NUL byte's field among urlencoded pairs (a query string or a form body), with
 /// the pairs decoded as the extractors decode them.
 pub fn field_with_nul(urlencoded: &[u8]) -> Option<String> {
@@ -103,6 +123,18 @@ pub fn path_holds_nul(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_text_with_a_nul_is_unstorable() {
+        assert_eq!(unstorable("Pat Walker"), None);
+        assert_eq!(unstorable(""), None);
+        assert_eq!(unstorable("émoji 🙂 and \u{1}"), None);
+        assert_eq!(unstorable("Pat\0Walker"), Some(UNSTORABLE));
+        assert_eq!(unstorable("\0"), Some(UNSTORABLE));
+        assert_eq!(unstorable_opt(None), None);
+        assert_eq!(unstorable_opt(Some("a\0")), Some(UNSTORABLE));
+        assert_eq!(storable("Pat\0Walker\0"), "PatWalker");
+    }
 
     #[test]
     fn dates_within_the_clinic_years_are_read_and_others_refused() {

@@ -9,6 +9,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
+use super::unstorable::refuse_nul_in_form;
 use super::{RequestMeta, RoutePattern, see_other};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -34,6 +35,9 @@ pub struct Route {
     pub path: &'static str,
     pub access: Access,
     pub methods: Vec<Method>,
+    /// The handler checks every text field it reads for characters that cannot be stored and
+    /// answers beside the field, so the form body is not refused before it.
+    pub checks_text: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -43,8 +47,16 @@ impl Route {
             path,
             access,
             methods: Vec::new(),
+            checks_text: false,
             handler: MethodRouter::new(),
         }
+    }
+
+    /// Marks a route whose handler refuses unstorable text itself, field by field (with
+    /// `params::unstorable`), so its form body reaches the handler even holding a NUL.
+    pub fn checks_text(mut self) -> Self {
+        self.checks_text = true;
+        self
     }
 
     pub fn get<H: Handler<T, AppState>, T: 'static>(mut self, handler: H) -> Self {
@@ -79,11 +91,18 @@ pub fn router(routes: Vec<Route>, state: &AppState) -> Router<AppState> {
             access: route.access,
             path: route.path,
         };
-        router.route(
-            route.path,
+        // Routes whose handler does not check its text fields get the one refusal page for a
+        // NUL in the form body; it runs after the access check (the last layer runs first).
+        let handler = if route.checks_text {
+            route.handler
+        } else {
             route
                 .handler
-                .route_layer(from_fn_with_state(guard, check_access)),
+                .route_layer(from_fn_with_state(state.clone(), refuse_nul_in_form))
+        };
+        router.route(
+            route.path,
+            handler.route_layer(from_fn_with_state(guard, check_access)),
         )
     })
 }

@@ -1,6 +1,8 @@
-//! Refuses, in one place, any request whose address or form holds a NUL byte: PostgreSQL
-//! cannot store U+0000 in text, so without this a NUL typed into any field would end as a
-//! database error (a 500) instead of a message. Runs after the anti-forgery check.
+//! Refuses any request whose address holds a NUL byte, and any form body holding one on a
+//! route whose handler does not check its text fields itself (`Route::checks_text`):
+//! PostgreSQL cannot store U+0000 in text, so without this a NUL typed into any field would end
+//! as a database error (a 500) instead of a message. The address check runs after the
+//! anti-forgery check for every request; the form check runs per route, after the access check.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -33,7 +35,8 @@ fn refused(field: Option<&str>) -> Response {
     .into_response()
 }
 
-pub async fn refuse_nul(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The address: its path and query, for every request.
+pub async fn refuse_nul(request: Request, next: Next) -> Response {
     if path_holds_nul(request.uri().path()) {
         return refused(None);
     }
@@ -44,6 +47,15 @@ pub async fn refuse_nul(State(state): State<AppState>, request: Request, next: N
     {
         return refused(Some(&field));
     }
+    next.run(request).await
+}
+
+/// The form body, on routes whose handler does not check its text fields itself.
+pub async fn refuse_nul_in_form(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !is_form(&request) {
         return next.run(request).await;
     }

@@ -876,16 +876,453 @@ async fn the_reported_requests_get_a_400_page_with_a_message() {
         page.assert_contains("Please check your request")
             .assert_contains("<nav aria-label=\"Main\"");
     }
-    // A NUL typed into a form field: refused with a page saying why, nothing stored.
+    // A NUL typed into a form whose route leaves text to the form-body check: refused with a
+    // page saying why and naming the field, nothing stored.
     let page = patient
-        .post("/patient/profile", &[("legal_name", "Pat\0Walker")])
+        .post("/patient/consent/withdraw", &[("reason", "changed\0mind")])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("cannot be stored (a NUL byte)")
-        .assert_contains("legal_name");
+        .assert_contains("reason");
     // An extractor's refusal is the app's page too, not axum's plain text.
     let page = desk.get("/appointments/99999999999999999999").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.header("content-type").starts_with("text/html"));
     page.assert_contains("could not be read");
+}
+
+/// A walker for one signed-in client (no failures are collected: the caller asserts).
+async fn walker_for(client: Client, role: &'static str) -> Walker {
+    let token = client.csrf_token().await;
+    Walker {
+        client,
+        raw: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .build()
+            .unwrap(),
+        role,
+        token,
+        failures: Arc::default(),
+        sent: Arc::default(),
+        statuses: Arc::default(),
+    }
+}
+
+/// Whether a path (no query) is one the route pattern answers.
+fn same_route(pattern: &str, path: &str) -> bool {
+    let pattern: Vec<&str> = pattern.split('/').collect();
+    let path: Vec<&str> = path.split('/').collect();
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(&path)
+            .all(|(p, s)| p.starts_with('{') || p == s)
+}
+
+/// Every table's content but the sessions' (each request moves their last-seen time), to show
+/// a refused form wrote nothing, not even an audit entry.
+async fn snapshot(db: &sqlx::PgPool) -> BTreeMap<String, String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables
+         WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'sessions'",
+    )
+    .fetch_all(db)
+    .await
+    .unwrap();
+    let mut contents = BTreeMap::new();
+    for table in tables {
+        let content: String = sqlx::query_scalar(&format!(
+            "SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{table}\" t"
+        ))
+        .fetch_one(db)
+        .await
+        .unwrap();
+        contents.insert(table, content);
+    }
+    contents
+}
+
+fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<String> {
+    after
+        .iter()
+        .filter(|(table, content)| before.get(*table) != Some(content))
+        .map(|(table, _)| table.clone())
+        .collect()
+}
+
+/// Posts each field of a form whose route checks its own text with a NUL in it, one at a time:
+/// 422 with the field message, the other typed values shown back, nothing written. Returns
+/// the route's pattern, or none when the form's route leaves text to the form-body check.
+async fn refuse_in_each_field(
+    db: &sqlx::PgPool,
+    walker: &Walker,
+    form: &Form,
+    checked: &[(axum::http::Method, &'static str)],
+) -> Option<&'static str> {
+    let path = form.action.split('?').next().unwrap_or("");
+    let (_, pattern) = checked.iter().find(|(_, p)| same_route(p, path))?;
+    let nul = plain("a\0b");
+    let before = snapshot(db).await;
+    for (field, _) in &form.fields {
+        if field == clinic::web::csrf::FIELD {
+            continue;
+        }
+        let body = body_of(&form.fields, Some((field, &nul)));
+        let page = walker.post(&form.action, body, field, "NUL").await;
+        let said = format!("{} POST {} [{field}]", walker.role, form.action);
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{said}: {}",
+            page.body
+        );
+        page.assert_contains(clinic::web::params::UNSTORABLE);
+        assert!(
+            !page.body.contains('\0'),
+            "{said}: the page carries the NUL"
+        );
+        let shown = unescape(&page.body);
+        for (other, typed) in &form.fields {
+            // Short values ("on", an id) would be found anywhere.
+            if other != field && other != clinic::web::csrf::FIELD && typed.len() >= 3 {
+                assert!(
+                    shown.contains(typed.trim()),
+                    "{said}: typed {other} = {typed:?} not shown back"
+                );
+            }
+        }
+    }
+    let after = snapshot(db).await;
+    assert!(
+        changed(&before, &after).is_empty(),
+        "{} POST {}: refused forms wrote to {:?}",
+        walker.role,
+        form.action,
+        changed(&before, &after)
+    );
+    Some(pattern)
+}
+
+/// The forms of one page, each refused field by field where its route checks its text.
+async fn refuse_on_page(
+    db: &sqlx::PgPool,
+    walker: &Walker,
+    path: &str,
+    checked: &[(axum::http::Method, &'static str)],
+    reached: &mut BTreeSet<&'static str>,
+) {
+    let page = walker.get(path, "-", "-").await;
+    assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    for form in forms_of(&page.body, path)
+        .iter()
+        .filter(|f| f.method == "POST")
+    {
+        reached.extend(refuse_in_each_field(db, walker, form, checked).await);
+    }
+}
+
+async fn posted(client: &Client, path: &str, fields: &[(&str, &str)]) {
+    let page = client.post(path, fields).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}: {}", page.body);
+}
+
+/// Forms whose route checks its own text (`Route::checks_text`): a NUL in any one field is
+/// answered 422 with the field message, the other typed values shown back, nothing written.
+/// Every other posting route still answers a NUL in its body with the 400 page. No 5xx.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_the_400_page() {
+    let app = TestApp::spawn().await;
+    let (ids, patient) = seed(&app).await;
+    let clinician = app.client();
+    let login = clinician
+        .login("walker-clinician@clinic.test", crate::support::PASSWORD)
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let (desk, _) = app.logged_in(Role::FrontDesk, "nul-desk@clinic.test").await;
+    let (admin, _) = app.logged_in(Role::Admin, "nul-admin@clinic.test").await;
+    // A consent draft, so its editor's form is reached too.
+    let draft = admin.post("/admin/consent/drafts", &[]).await;
+    assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
+    crate::scheduling::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
+
+    let checked = clinic::app::text_checked_routes();
+    let mut reached: BTreeSet<&'static str> = BTreeSet::new();
+    let nul = plain("a\0b");
+    for (client, role) in [
+        (patient, Role::Patient),
+        (desk, Role::FrontDesk),
+        (clinician, Role::Clinician),
+        (admin, Role::Admin),
+    ] {
+        let name = role.as_str();
+        let walker = walker_for(client, name).await;
+        let own: Vec<_> = clinic::app::route_list()
+            .into_iter()
+            .filter(|(_, path, access)| *path != "/logout" && may_use(*access, Some(role)))
+            .collect();
+        let starts: Vec<String> = own
+            .iter()
+            .filter(|(method, _, _)| *method == axum::http::Method::GET)
+            .map(|(_, pattern, _)| real_path(pattern, &ids))
+            .collect();
+        let (forms, _) = crawl(&walker, starts).await;
+        for form in forms.iter().filter(|f| f.method == "POST") {
+            reached.extend(refuse_in_each_field(&app.db, &walker, form, &checked).await);
+        }
+
+        if role == Role::Clinician {
+            // The flowsheet shows its forms one stage at a time: each stage's page is walked.
+            let sheet = format!("/infusions/{}", ids.infusion);
+            let client = &walker.client;
+            let vitals = ["128", "82", "76", "98", "14"];
+            let checked_in = crate::flowsheet::check_in(client, &sheet, "72.4", vitals).await;
+            assert_eq!(
+                checked_in.status,
+                StatusCode::SEE_OTHER,
+                "{}",
+                checked_in.body
+            );
+            refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
+            let protocol: i64 = sqlx::query_scalar("SELECT min(id) FROM infusion_protocols")
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+            let protocol = protocol.to_string();
+            let order = format!("{sheet}/order");
+            posted(
+                client,
+                &order,
+                &[("protocol_id", &protocol), ("lot_number", "KX-1")],
+            )
+            .await;
+            refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
+            posted(client, &format!("{sheet}/start"), &[]).await;
+            refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
+            posted(client, &format!("{sheet}/end"), &[]).await;
+            let events = format!("{sheet}/events");
+            posted(client, &events, &[("kind", "moaas"), ("moaas", "5")]).await;
+            posted(
+                client,
+                &format!("{sheet}/vitals"),
+                &crate::flowsheet::NORMAL,
+            )
+            .await;
+            app.clock.advance(time::Duration::minutes(30));
+            let signature = [
+                ("escort_present", "yes"),
+                ("no_driving", "yes"),
+                ("signed_name", "Clinician walker-clinician"),
+                ("meaning", "yes"),
+            ];
+            posted(client, &format!("{sheet}/discharge"), &signature).await;
+            refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
+        }
+
+        // Routes that leave the text to the form-body check: the 400 page, naming the field.
+        for (method, pattern, _) in &own {
+            if *method != axum::http::Method::POST
+                || checked.iter().any(|(_, p)| p == pattern)
+                || pattern.ends_with("/end")
+            {
+                continue;
+            }
+            let path = real_path(pattern, &ids);
+            let body = format!("text={}", nul.encoded());
+            let page = walker.post(&path, body, "text", "NUL").await;
+            assert_eq!(
+                page.status,
+                StatusCode::BAD_REQUEST,
+                "{name} POST {path}: {}",
+                page.body
+            );
+            page.assert_contains("cannot be stored (a NUL byte)")
+                .assert_contains("text");
+        }
+        let statuses = walker.statuses.lock().unwrap().clone();
+        assert!(
+            statuses.keys().all(|status| *status < 500),
+            "{name}: {statuses:?}"
+        );
+    }
+    let missed: Vec<_> = checked
+        .iter()
+        .map(|(_, p)| *p)
+        .filter(|p| !reached.contains(p))
+        .collect();
+    assert!(missed.is_empty(), "no page's form reached {missed:?}");
+}
+
+/// The fields of the first form posting to `action` on the page at `path`.
+async fn form_on(client: &Client, path: &str, action: &str) -> Vec<(String, String)> {
+    let page = client.get(path).await;
+    assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+    forms_of(&page.body, path)
+        .into_iter()
+        .find(|f| f.method == "POST" && f.action == action)
+        .unwrap_or_else(|| panic!("no form to {action} on {path}"))
+        .fields
+}
+
+fn with(fields: &[(String, String)], changes: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let value = changes
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(value.clone(), |(_, v)| (*v).to_owned());
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+async fn post_fields(client: &Client, path: &str, fields: &[(String, String)]) -> Page {
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .filter(|(name, _)| name != clinic::web::csrf::FIELD)
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    client.post(path, &fields).await
+}
+
+/// The message as the field's own error line shows it.
+fn beside(field: &str) -> String {
+    format!(
+        "id=\"{field}-error\"><span class=\"visually-hidden\">Error: </span>{}</p>",
+        clinic::web::params::UNSTORABLE
+    )
+}
+
+#[tokio::test]
+async fn a_nul_in_the_profile_name_is_refused_beside_the_name_keeping_the_typed_phone() {
+    let app = TestApp::spawn().await;
+    let (patient, id) =
+        crate::screening::patient_with_profile(&app, "nul-patient@clinic.test", "Pat Walker").await;
+    let fields = form_on(&patient, "/patient/profile", "/patient/profile").await;
+    let typed = with(
+        &fields,
+        &[("legal_name", "Pat\0Walker"), ("phone", "+1 555 010 9876")],
+    );
+    let page = post_fields(&patient, "/patient/profile", &typed).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(&beside("legal_name"))
+        .assert_contains("value=\"PatWalker\"")
+        .assert_contains("value=\"+1 555 010 9876\"");
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT legal_name, phone FROM patients WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(name, "Pat Walker");
+    assert_ne!(phone, "+1 555 010 9876");
+}
+
+#[tokio::test]
+async fn a_nul_in_the_clinic_name_is_refused_beside_it_and_the_settings_kept() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in(Role::Admin, "nul-admin@clinic.test").await;
+    let fields = form_on(&admin, "/admin/settings", "/admin/settings").await;
+    let before: String = sqlx::query_scalar("SELECT clinic_name FROM clinic_settings")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let typed = with(
+        &fields,
+        &[
+            ("clinic_name", "North\0 Clinic"),
+            ("clinic_phone", "+1 555 010 4444"),
+        ],
+    );
+    let page = post_fields(&admin, "/admin/settings", &typed).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(&beside("clinic_name"))
+        .assert_contains("value=\"North Clinic\"")
+        .assert_contains("value=\"+1 555 010 4444\"");
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT clinic_name, clinic_phone FROM clinic_settings")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(name, before);
+    assert_ne!(phone, "+1 555 010 4444");
+}
+
+#[tokio::test]
+async fn a_nul_in_a_chair_name_is_refused_beside_it_and_no_chair_added() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in(Role::Admin, "nul-admin@clinic.test").await;
+    let chairs = "SELECT count(*) FROM chairs";
+    let before: i64 = sqlx::query_scalar(chairs).fetch_one(&app.db).await.unwrap();
+    let page = admin
+        .post("/admin/scheduling/chairs", &[("name", "Recliner\0 9")])
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(&format!(
+        "id=\"chair_name-error\">{}</p>",
+        clinic::web::params::UNSTORABLE
+    ))
+    .assert_contains("value=\"Recliner 9\"");
+    let after: i64 = sqlx::query_scalar(chairs).fetch_one(&app.db).await.unwrap();
+    assert_eq!(after, before);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_consent_draft_is_refused_beside_the_field_and_the_draft_kept() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.logged_in(Role::Admin, "nul-admin@clinic.test").await;
+    let created = admin.post("/admin/consent/drafts", &[]).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    let editor = created.location().to_owned();
+    let id: i64 = editor.rsplit('/').next().unwrap().parse().unwrap();
+    let saved = "SELECT title || '|' || body FROM consent_versions WHERE id = $1";
+    let before: String = sqlx::query_scalar(saved)
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let fields = form_on(&admin, &editor, &editor).await;
+    for (field, bad) in [("title", "Consent\0 v2"), ("body", "Read\0 this.")] {
+        let typed = with(
+            &fields,
+            // The first change naming a field wins.
+            &[
+                (field, bad),
+                ("title", "Consent v2"),
+                ("body", "Read this."),
+            ],
+        );
+        let page = post_fields(&admin, &editor, &typed).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        page.assert_contains(&beside(field))
+            .assert_contains("Consent v2")
+            .assert_contains("Read this.");
+        let after: String = sqlx::query_scalar(saved)
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+        assert_eq!(after, before, "{field}");
+    }
 }
