@@ -15,7 +15,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/screening/start", PATIENT).post(pages::start),
         Route::new("/patient/screening/step/{step}", PATIENT)
             .get(pages::step_form)
-            .post(pages::step_save),
+            .post(pages::step_save)
+            .checks_text(),
         Route::new("/patient/screening/review", PATIENT).get(pages::review),
         Route::new("/patient/screening/submit", PATIENT).post(pages::submit),
         Route::new("/patient/screening/support", PATIENT).get(pages::support),

@@ -323,6 +323,10 @@ pub fn apply_step(
     require_all: bool,
 ) -> Result<(), FormErrors> {
     let mut errors = FormErrors::default();
+    // Every pair sent, read or not (the button's "action" is read by the page).
+    for (key, value) in form {
+        errors.check(step_field(step, key), crate::web::params::unstorable(value));
+    }
     match step {
         Step::Instrument(id) => {
             let instrument = instruments::instrument(id);
@@ -440,6 +444,29 @@ pub fn apply_step(
     } else {
         Err(errors)
     }
+}
+
+/// A field of a step's form by its name as sent, as the name errors are kept under; a name
+/// the step does not have is the form's.
+fn step_field(step: Step, key: &str) -> &'static str {
+    let known = questions(step)
+        .iter()
+        .map(|q| q.key)
+        .chain(MEDICATION_GROUPS.iter().map(|(k, _)| *k))
+        .chain([
+            "medications",
+            "allergies",
+            "antidepressant_trials",
+            "action",
+        ])
+        .find(|k| *k == key);
+    known
+        .or_else(|| {
+            key.strip_prefix("item")
+                .and_then(|n| n.parse::<u8>().ok())
+                .map(item_key)
+        })
+        .unwrap_or("form")
 }
 
 /// The form field of instrument item `number`.

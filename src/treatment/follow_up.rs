@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::web::params::unstorable_opt;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 /// Form field names, one per item; static so errors can name them.
@@ -79,6 +80,9 @@ pub async fn submit(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();
+    for key in KEYS {
+        errors.check(key, unstorable_opt(typed.get(key).map(String::as_str)));
+    }
     let answers: Vec<Option<i16>> = model::follow_up_items()
         .iter()
         .zip(KEYS)

@@ -30,10 +30,12 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
         Route::new("/patient/appointments/{id}/measures", PATIENT)
             .get(pre_session::form)
-            .post(pre_session::submit),
+            .post(pre_session::submit)
+            .checks_text(),
         Route::new("/patient/follow-up", PATIENT)
             .get(follow_up::form)
-            .post(follow_up::submit),
+            .post(follow_up::submit)
+            .checks_text(),
         Route::new("/admin/treatment", ADMIN)
             .get(admin_pages::show)
             .post(admin_pages::save),

@@ -15,6 +15,7 @@ use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::screening::instruments::{self, Instrument, InstrumentId};
+use crate::web::params::unstorable_opt;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 /// The two instruments taken before each infusion, in the order they are shown.
@@ -136,6 +137,14 @@ pub async fn submit(
 ) -> AppResult<Response> {
     let (patient_id, when) = own_infusion(&state, &user, appointment_id).await?;
     let mut errors = FormErrors::default();
+    // Unstorable text is refused before anything is written, even a risk alert: the answers
+    // are shown back for the patient to send again.
+    for key in PHQ9_KEYS.iter().chain(&GAD7_KEYS) {
+        errors.check(key, unstorable_opt(typed.get(*key).map(String::as_str)));
+    }
+    if !errors.is_empty() {
+        return page(ctx, appointment_id, when, typed, errors, false, false);
+    }
     let mut taken = Vec::new();
     let mut risk = Vec::new();
     for id in MEASURES {
