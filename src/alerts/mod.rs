@@ -23,7 +23,9 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/clinician/alerts", CLINICIAN).get(pages::list),
         Route::new("/clinician/patients/{id}/alerts", CLINICIAN).get(pages::for_patient),
-        Route::new("/clinician/patients/{id}/alerts/{alert}/clear", CLINICIAN).post(pages::clear),
+        Route::new("/clinician/patients/{id}/alerts/{alert}/clear", CLINICIAN)
+            .post(pages::clear)
+            .checks_text(),
     ]
 }
 

@@ -79,15 +79,15 @@ pub const NOTE_MAX: usize = 1000;
 
 /// A clearing note: required, trimmed, bounded, no NUL bytes.
 pub fn check_clearing_note(note: &str, kind: AlertKind) -> Result<String, String> {
+    if let Some(problem) = crate::web::params::unstorable(note) {
+        return Err(problem.to_owned());
+    }
     let note = note.trim();
     if note.is_empty() {
         return Err(format!(
             "{} is needed before this alert is cleared.",
             kind.clearing_prompt()
         ));
-    }
-    if note.contains('\0') {
-        return Err("Remove the invalid character from the note.".to_owned());
     }
     if note.chars().count() > NOTE_MAX {
         return Err(format!("Keep the note to {NOTE_MAX} characters."));

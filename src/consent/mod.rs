@@ -16,7 +16,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/consent/sign", PATIENT).post(patient_pages::sign),
         Route::new("/patient/consent/withdraw", PATIENT)
             .get(patient_pages::withdraw_form)
-            .post(patient_pages::withdraw),
+            .post(patient_pages::withdraw)
+            .checks_text(),
         Route::new("/patient/consent/signatures/{id}", PATIENT).get(patient_pages::signed_copy),
         Route::new("/clinician/consents", CLINICIAN).get(clinician_pages::awaiting),
         Route::new("/clinician/patients/{id}/consent", CLINICIAN).get(clinician_pages::record),

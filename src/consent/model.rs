@@ -243,6 +243,10 @@ pub struct WithdrawForm {
 /// The withdrawal's reason (optional), once the patient has confirmed.
 pub fn check_withdrawal(form: &WithdrawForm) -> Result<Option<String>, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("reason", &form.reason),
+        ("confirm", form.confirm.as_deref().unwrap_or_default()),
+    ]);
     let reason = form.reason.trim();
     if reason.chars().count() > REASON_MAX {
         errors.add(

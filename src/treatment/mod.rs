@@ -17,15 +17,33 @@ use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route};
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/infusions/{id}", CLINICIAN).get(pages::show),
-        Route::new("/infusions/{id}/check-in", CLINICIAN).post(pages::check_in),
-        Route::new("/infusions/{id}/order", CLINICIAN).post(pages::order),
-        Route::new("/infusions/{id}/start", CLINICIAN).post(pages::start),
-        Route::new("/infusions/{id}/vitals", CLINICIAN).post(pages::vitals),
-        Route::new("/infusions/{id}/events", CLINICIAN).post(pages::event),
-        Route::new("/infusions/{id}/end", CLINICIAN).post(pages::end),
-        Route::new("/infusions/{id}/discharge", CLINICIAN).post(pages::discharge),
-        Route::new("/infusions/{id}/addenda", CLINICIAN).post(pages::addendum),
-        Route::new("/infusions/{id}/alerts/{alert}/clear", CLINICIAN).post(pages::clear_alert),
+        Route::new("/infusions/{id}/check-in", CLINICIAN)
+            .post(pages::check_in)
+            .checks_text(),
+        Route::new("/infusions/{id}/order", CLINICIAN)
+            .post(pages::order)
+            .checks_text(),
+        Route::new("/infusions/{id}/start", CLINICIAN)
+            .post(pages::start)
+            .checks_text(),
+        Route::new("/infusions/{id}/vitals", CLINICIAN)
+            .post(pages::vitals)
+            .checks_text(),
+        Route::new("/infusions/{id}/events", CLINICIAN)
+            .post(pages::event)
+            .checks_text(),
+        Route::new("/infusions/{id}/end", CLINICIAN)
+            .post(pages::end)
+            .checks_text(),
+        Route::new("/infusions/{id}/discharge", CLINICIAN)
+            .post(pages::discharge)
+            .checks_text(),
+        Route::new("/infusions/{id}/addenda", CLINICIAN)
+            .post(pages::addendum)
+            .checks_text(),
+        Route::new("/infusions/{id}/alerts/{alert}/clear", CLINICIAN)
+            .post(pages::clear_alert)
+            .checks_text(),
         Route::new("/clinician/patients/{id}/outcomes", CLINICIAN).get(outcomes::for_clinician),
         Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
         Route::new("/patient/appointments/{id}/measures", PATIENT)
@@ -38,8 +56,11 @@ pub fn routes() -> Vec<Route> {
             .checks_text(),
         Route::new("/admin/treatment", ADMIN)
             .get(admin_pages::show)
-            .post(admin_pages::save),
-        Route::new("/admin/treatment/protocols", ADMIN).post(admin_pages::add_protocol),
+            .post(admin_pages::save)
+            .checks_text(),
+        Route::new("/admin/treatment/protocols", ADMIN)
+            .post(admin_pages::add_protocol)
+            .checks_text(),
         Route::new("/admin/treatment/protocols/{id}/active", ADMIN)
             .post(admin_pages::protocol_active),
     ]

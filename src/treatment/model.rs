@@ -307,6 +307,13 @@ pub fn plain_number(value: f64) -> String {
 /// Each problem is reported on its own field so the rest of the typing stays.
 pub fn check_vitals(form: &VitalsForm) -> Result<Vitals, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("systolic", &form.systolic),
+        ("diastolic", &form.diastolic),
+        ("heart_rate", &form.heart_rate),
+        ("spo2", &form.spo2),
+        ("resp_rate", &form.resp_rate),
+    ]);
     let mut read = [0; 5];
     for (slot, sign) in read.iter_mut().zip(VitalSign::ALL) {
         let (low, high) = sign.plausible();
@@ -478,6 +485,14 @@ pub fn check_dose_order(
     rules: &TreatmentRules,
 ) -> Result<DoseOrder, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("protocol_id", &form.protocol_id),
+        ("mg_per_kg", &form.mg_per_kg),
+        ("route", &form.route),
+        ("minutes", &form.minutes),
+        ("deviation_reason", &form.deviation_reason),
+        ("lot_number", &form.lot_number),
+    ]);
     if weight_kg.is_none() {
         errors.add(
             "weight",
@@ -839,6 +854,15 @@ fn parse_rating(text: &str, max: i16) -> Option<i16> {
 
 pub fn check_event(form: &EventForm) -> Result<Event, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("kind", &form.kind),
+        ("side_effect", &form.side_effect),
+        ("severity", &form.severity),
+        ("intervention", &form.intervention),
+        ("note", &form.note),
+        ("moaas", &form.moaas),
+        ("cadss_total", &form.cadss_total),
+    ]);
     let note = optional_text(&form.note, "note", &mut errors);
     let event = match form.kind.trim() {
         "side_effect" => {
@@ -1275,6 +1299,10 @@ pub fn check_amount_given(
     ordered_mg: f64,
 ) -> Result<(f64, Option<String>), FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("given_mg", &form.given_mg),
+        ("given_reason", &form.given_reason),
+    ]);
     let given = match parse_decimal(&form.given_mg) {
         Err(DecimalProblem::Blank) => Some(ordered_mg),
         Err(DecimalProblem::Comma) => {
@@ -1681,6 +1709,7 @@ fn setting(
     (min, max): (i32, i32),
     unit: &str,
 ) -> i32 {
+    errors.check(field, crate::web::params::unstorable(text));
     match parse_whole(text).filter(|v| (min..=max).contains(v)) {
         Some(value) => value,
         None => {
@@ -1695,6 +1724,7 @@ fn setting(
 
 /// A positive decimal up to `max` for a settings field, or its message.
 fn decimal_setting(errors: &mut FormErrors, field: &'static str, text: &str, max: f64) -> f64 {
+    errors.check(field, crate::web::params::unstorable(text));
     match parse_decimal(text) {
         Ok(value) if value > 0.0 && value <= max => value,
         _ => {
@@ -1907,6 +1937,10 @@ pub struct ProtocolForm {
 /// 1–240 minutes. Field names are prefixed `protocol_` to stand apart from the settings.
 pub fn check_protocol(form: &ProtocolForm) -> Result<(String, Route, f64, i32), FormErrors> {
     let mut e = FormErrors::default();
+    e.check_storable(&[
+        ("protocol_name", &form.name),
+        ("protocol_route", &form.route),
+    ]);
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         e.add("protocol_name", "Name the protocol (up to 80 characters).");

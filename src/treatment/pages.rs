@@ -732,6 +732,18 @@ pub async fn check_in(
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
     let rules = reference::current(&state).await?.rules.clone();
     let mut errors = locked(&sheet).unwrap_or_default();
+    errors.check_storable(&[
+        ("fasting", form.fasting.as_deref().unwrap_or_default()),
+        ("escort", form.escort.as_deref().unwrap_or_default()),
+        ("pregnancy_test", &form.pregnancy_test),
+        ("pregnancy_test_reason", &form.pregnancy_test_reason),
+        ("weight_kg", &form.weight_kg),
+        ("weight_unit", &form.weight_unit),
+        (
+            "weight_kg",
+            form.weight_confirmed.as_deref().unwrap_or_default(),
+        ),
+    ]);
     if sheet.started_at.is_some() {
         errors.add(
             "record",
@@ -935,6 +947,7 @@ pub async fn start(
     };
     let baseline = latest_of(&readings, "baseline");
     let mut errors = FormErrors::default();
+    errors.check_storable(&[("bp_override_reason", &form.bp_override_reason)]);
     for problem in start_problems(&sheet, baseline.as_ref(), &gate, &rules) {
         errors.add("start", problem);
     }
@@ -1167,6 +1180,24 @@ pub async fn discharge(
     Form(form): Form<DischargeForm>,
 ) -> AppResult<Response> {
     let mut sheet = sheet_or_not_found(&state, appointment_id).await?;
+    // Before anything is kept, even the ticks.
+    let mut unstorable = FormErrors::default();
+    unstorable.check_storable(&[
+        (
+            "escort_present",
+            form.escort_present.as_deref().unwrap_or_default(),
+        ),
+        ("no_driving", form.no_driving.as_deref().unwrap_or_default()),
+        ("signed_name", &form.signed_name),
+        ("meaning", form.meaning.as_deref().unwrap_or_default()),
+    ]);
+    if !unstorable.is_empty() {
+        let typed = Typed {
+            discharge: Some(form),
+            ..Typed::default()
+        };
+        return refused(&state, ctx, sheet, typed, Section::Discharge, unstorable).await;
+    }
     let Some(record) = sheet.record_id.filter(|_| sheet.signed_at.is_none()) else {
         let errors = locked(&sheet).unwrap_or_else(|| {
             let mut errors = FormErrors::default();
@@ -1247,6 +1278,11 @@ pub async fn addendum(
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("body", &form.body),
+        ("signed_name", &form.signed_name),
+        ("meaning", form.meaning.as_deref().unwrap_or_default()),
+    ]);
     let body = form.body.trim();
     if body.is_empty() {
         errors.add("body", "Write the correction or addition.");

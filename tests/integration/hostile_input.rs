@@ -879,11 +879,11 @@ async fn the_reported_requests_get_a_400_page_with_a_message() {
     // A NUL typed into a form whose route leaves text to the form-body check: refused with a
     // page saying why and naming the field, nothing stored.
     let page = patient
-        .post("/patient/consent/withdraw", &[("reason", "changed\0mind")])
+        .post("/patient/consent/sign", &[("printed_name", "Pat\0Walker")])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("cannot be stored (a NUL byte)")
-        .assert_contains("reason");
+        .assert_contains("printed_name");
     // An extractor's refusal is the app's page too, not axum's plain text.
     let page = desk.get("/appointments/99999999999999999999").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
@@ -1098,7 +1098,21 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
             .await;
             refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
             posted(client, &format!("{sheet}/start"), &[]).await;
+            // An open bedside alert, so both of its clearing forms are walked, then cleared.
+            let alert: i64 = sqlx::query_scalar(
+                "INSERT INTO clinical_alerts (patient_id, kind, appointment_id, detail)
+                 VALUES ($1, 'vitals', $2, 'Walk alert') RETURNING id",
+            )
+            .bind(ids.patient)
+            .bind(ids.infusion)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
             refuse_on_page(&app.db, &walker, &sheet, &checked, &mut reached).await;
+            let alerts = format!("/clinician/patients/{}/alerts", ids.patient);
+            refuse_on_page(&app.db, &walker, &alerts, &checked, &mut reached).await;
+            let clear = format!("{alerts}/{alert}/clear");
+            posted(client, &clear, &[("note", "Rechecked: settled.")]).await;
             posted(client, &format!("{sheet}/end"), &[]).await;
             let events = format!("{sheet}/events");
             posted(client, &events, &[("kind", "moaas"), ("moaas", "5")]).await;
