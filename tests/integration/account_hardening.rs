@@ -2,39 +2,10 @@
 //! nobody's account, email changes confirmed by the new address, patient accounts an
 //! administrator can disable, and calendar-feed addresses that die with a password reset.
 
-use std::time::Duration;
-
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::support::{Client, PASSWORD, TestApp};
-
-/// The link in the newest `kind` email to `to` (the outbox is filled in the background by
-/// some requests, so wait a little for it).
-async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
-    for _ in 0..100 {
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT body FROM outbox WHERE kind = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1",
-        )
-        .bind(kind)
-        .bind(to)
-        .fetch_optional(&app.db)
-        .await
-        .unwrap();
-        if let Some(body) = body {
-            let start = body.find("http").unwrap();
-            let end = start + body[start..].find(['\n', ' ']).unwrap();
-            return body[start..end].to_owned();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("no {kind} email to {to}");
-}
-
-fn path_of(link: &str) -> String {
-    let after_scheme = &link[link.find("://").unwrap() + 3..];
-    after_scheme[after_scheme.find('/').unwrap()..].to_owned()
-}
+use crate::support::{Client, PASSWORD, TestApp, emailed_link, path_of};
 
 /// The path of a new private calendar address of the client's user.
 async fn new_feed(client: &Client) -> String {

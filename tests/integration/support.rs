@@ -575,7 +575,7 @@ pub async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
         .unwrap();
         if let Some(body) = body {
             let start = body.find("http").unwrap();
-            let end = start + body[start..].find('\n').unwrap();
+            let end = start + body[start..].find(['\n', ' ']).unwrap();
             return body[start..end].to_owned();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
