@@ -23,8 +23,12 @@ pub fn routes() -> Vec<Route> {
             .post(recovery::reset),
         Route::new("/verify-email/{token}", Access::Everyone).get(recovery::verify_email),
         Route::new("/account", SIGNED_IN).get(pages::overview),
-        Route::new("/account/password", SIGNED_IN).post(pages::change_password),
-        Route::new("/account/email", SIGNED_IN).post(pages::change_email),
+        Route::new("/account/password", SIGNED_IN)
+            .post(pages::change_password)
+            .checks_text(),
+        Route::new("/account/email", SIGNED_IN)
+            .post(pages::change_email)
+            .checks_text(),
         Route::new("/account/email/confirm/{token}", Access::Everyone)
             .get(email_change::confirm_form)
             .post(email_change::confirm),

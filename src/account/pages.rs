@@ -187,6 +187,21 @@ pub async fn change_password(
     meta: RequestMeta,
     Form(form): Form<PasswordChangeForm>,
 ) -> AppResult<Response> {
+    // Refused before the current password is tried, so a NUL is not counted as a failure.
+    let mut unstorable = FormErrors::default();
+    unstorable.check_storable(&[
+        ("current_password", &form.current_password),
+        ("new_password", &form.new_password),
+    ]);
+    if !unstorable.is_empty() {
+        let forms = Forms {
+            password_errors: unstorable,
+            email_form: EmailChangeForm::default(),
+            email_errors: FormErrors::default(),
+            notice: None,
+        };
+        return account_page(&state, ctx, &user, forms).await;
+    }
     let mut errors =
         model::check_new_password(&form.new_password, &user.email, &user.name, "new_password")
             .err()
@@ -258,6 +273,24 @@ pub async fn change_email(
     meta: RequestMeta,
     Form(form): Form<EmailChangeForm>,
 ) -> AppResult<Response> {
+    // Refused before the current password is tried, so a NUL is not counted as a failure.
+    let mut unstorable = FormErrors::default();
+    unstorable.check_storable(&[
+        ("password_for_email", &form.password_for_email),
+        ("new_email", &form.new_email),
+    ]);
+    if !unstorable.is_empty() {
+        let forms = Forms {
+            password_errors: FormErrors::default(),
+            email_form: EmailChangeForm {
+                password_for_email: String::new(),
+                ..form
+            },
+            email_errors: unstorable,
+            notice: None,
+        };
+        return account_page(&state, ctx, &user, forms).await;
+    }
     let checked = model::check_new_email(&form, &user.email);
     let mut errors = checked.clone().err().unwrap_or_default();
     errors.check(

@@ -11,12 +11,15 @@ pub fn routes() -> Vec<Route> {
         Route::new("/admin", ADMIN).get(pages::overview),
         Route::new("/admin/staff", ADMIN)
             .get(pages::staff_list)
-            .post(pages::staff_create),
+            .post(pages::staff_create)
+            .checks_text(),
         Route::new("/admin/staff/new", ADMIN).get(pages::staff_new),
         Route::new("/admin/staff/{id}/disable", ADMIN).post(pages::staff_disable),
         Route::new("/admin/staff/{id}/enable", ADMIN).post(pages::staff_enable),
         Route::new("/admin/sessions/end", ADMIN).post(pages::end_sessions),
-        Route::new("/admin/patient-accounts", ADMIN).post(pages::patient_account_status),
+        Route::new("/admin/patient-accounts", ADMIN)
+            .post(pages::patient_account_status)
+            .checks_text(),
         Route::new("/admin/settings", ADMIN)
             .get(pages::settings_form)
             .post(pages::settings_save)

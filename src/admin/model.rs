@@ -39,6 +39,11 @@ pub fn parse_patient_account_form(
     form: &PatientAccountForm,
 ) -> Result<(i64, PatientAccountChange), FormErrors> {
     let mut errors = FormErrors::default();
+    // The button's value has no place of its own on the page: shown with the number.
+    errors.check_storable(&[
+        ("patient_number", &form.patient_number),
+        ("patient_number", &form.change),
+    ]);
     let number = form.patient_number.trim();
     let patient_id = match number.parse::<i64>() {
         Ok(id) if id > 0 => Some(id),

@@ -45,6 +45,13 @@ pub fn validate(
     allow_minors: bool,
 ) -> Result<ValidAccount, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("name", &form.name),
+        ("email", &form.email),
+        ("date_of_birth", &form.date_of_birth),
+        ("password", &form.password),
+        ("role", &form.role),
+    ]);
     let name = form.name.trim().to_owned();
     let email = normalize_email(&form.email);
     if role.is_none() {

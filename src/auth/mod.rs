@@ -71,7 +71,8 @@ pub fn routes() -> Vec<Route> {
             .post(pages::login),
         Route::new("/register", Access::Everyone)
             .get(registration::register_form)
-            .post(registration::register),
+            .post(registration::register)
+            .checks_text(),
         Route::new("/register/confirm/{token}", Access::Everyone)
             .get(registration::confirm_form)
             .post(registration::confirm),
