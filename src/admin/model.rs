@@ -535,4 +535,27 @@ mod tests {
         let errors = parse_audit_query(&bad).unwrap_err();
         assert!(errors.get("patient").is_some() && errors.get("action").is_some());
     }
+
+    #[test]
+    fn a_nul_in_the_settings_or_the_patient_number_is_refused_on_its_field() {
+        let form = SettingsForm {
+            clinic_name: "North\0 Clinic".into(),
+            reminder_hours: "24\0".into(),
+            ..good_settings()
+        };
+        let errors = parse_settings(&form).unwrap_err();
+        assert_eq!(
+            errors.get("clinic_name"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        assert_eq!(
+            errors.get("reminder_hours"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        let errors = parse_patient_account_form(&patient_form("12", "disable\0")).unwrap_err();
+        assert_eq!(
+            errors.get("patient_number"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+    }
 }

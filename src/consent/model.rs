@@ -466,4 +466,21 @@ mod tests {
                 .is_some()
         );
     }
+
+    #[test]
+    fn a_nul_in_a_draft_or_a_withdrawal_is_refused_on_its_field() {
+        let errors = check_draft(&DraftForm {
+            title: "Consent".into(),
+            body: "Read\0 this.".into(),
+        })
+        .unwrap_err();
+        assert_eq!(errors.get("body"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("title"), None);
+        let errors = check_withdrawal(&WithdrawForm {
+            reason: "changed\0 my mind".into(),
+            confirm: Some("yes".into()),
+        })
+        .unwrap_err();
+        assert_eq!(errors.get("reason"), Some(crate::web::params::UNSTORABLE));
+    }
 }

@@ -506,4 +506,21 @@ mod profile_tests {
             assert!(errors.get(field).is_some(), "{field}");
         }
     }
+
+    #[test]
+    fn a_nul_in_any_profile_field_is_refused_on_that_field() {
+        let today = date!(2026 - 06 - 01);
+        let form = ProfileForm {
+            legal_name: "Pat\0Walker".into(),
+            address: "1 Main\0 St".into(),
+            ..good()
+        };
+        let errors = parse_profile(&form, today, false).unwrap_err();
+        assert_eq!(
+            errors.get("legal_name"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        assert_eq!(errors.get("address"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("phone"), None);
+    }
 }

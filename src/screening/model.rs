@@ -1142,4 +1142,33 @@ mod tests {
             ScreeningStanding::NeedsInformation
         );
     }
+
+    #[test]
+    fn a_nul_in_a_step_is_refused_on_its_field_and_nothing_is_applied() {
+        let mut intake = IntakeAnswers::default();
+        let mut draft = DraftAnswers::new();
+        let errors = apply_step(
+            Step::Medications,
+            &pairs(&[("medications", "sertraline\0 50 mg"), ("allergies", "none")]),
+            &mut intake,
+            &mut draft,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.get("medications"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        assert_eq!(intake, IntakeAnswers::default());
+        let errors = apply_step(
+            Step::Medical,
+            &pairs(&[("hypertension", "yes"), ("action", "later\0")]),
+            &mut intake,
+            &mut draft,
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(errors.get("action"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(intake.hypertension, None);
+    }
 }

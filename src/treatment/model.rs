@@ -3252,4 +3252,39 @@ mod tests {
             assert!(SideEffect::parse(code).is_some(), "{code}");
         }
     }
+
+    #[test]
+    fn a_nul_in_a_flowsheet_or_settings_field_is_refused_on_that_field() {
+        let errors = check_vitals(&vitals_form(["128\0", "82", "76", "98", "14"])).unwrap_err();
+        assert_eq!(errors.get("systolic"), Some(crate::web::params::UNSTORABLE));
+        let event = EventForm {
+            kind: "side_effect".into(),
+            side_effect: "nausea".into(),
+            severity: "mild".into(),
+            intervention: "Ondansetron\0 4 mg".into(),
+            ..EventForm::default()
+        };
+        assert_eq!(
+            check_event(&event).unwrap_err().get("intervention"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        let protocol = ProtocolForm {
+            name: "Standard\0".into(),
+            route: "iv".into(),
+            mg_per_kg: "0.5".into(),
+            minutes: "40".into(),
+        };
+        assert_eq!(
+            check_protocol(&protocol).unwrap_err().get("protocol_name"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        let rules = RulesForm {
+            max_mg: "100\0".into(),
+            ..RulesForm::of(&TreatmentRules::example())
+        };
+        assert_eq!(
+            check_rules(&rules).unwrap_err().get("max_mg"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+    }
 }
