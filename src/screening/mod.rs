@@ -23,7 +23,9 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/screenings/{id}", PATIENT).get(pages::view_own),
         Route::new("/clinician/screenings", CLINICIAN).get(review::queue),
         Route::new("/clinician/screenings/{id}", CLINICIAN).get(review::review),
-        Route::new("/clinician/screenings/{id}/decision", CLINICIAN).post(review::decide),
+        Route::new("/clinician/screenings/{id}/decision", CLINICIAN)
+            .post(review::decide)
+            .checks_text(),
         Route::new("/front-desk/patients", FRONT_DESK).get(review::desk_patients),
     ]
 }

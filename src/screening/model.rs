@@ -569,6 +569,15 @@ pub fn check_decision(
     eligibility_days: i32,
 ) -> Result<ValidDecision, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("decision", &form.decision),
+        ("clinician_note", &form.clinician_note),
+        ("patient_message", &form.patient_message),
+        ("override_reason", &form.override_reason),
+    ]);
+    for code in &form.acknowledged {
+        errors.check("acknowledge", crate::web::params::unstorable(code));
+    }
     let decision = Decision::parse(&form.decision);
     if decision.is_none() {
         errors.add(
@@ -1012,6 +1021,25 @@ mod tests {
             override_reason: override_reason.into(),
             acknowledged: acknowledged.iter().map(|s| (*s).to_owned()).collect(),
         }
+    }
+
+    #[test]
+    fn a_nul_in_a_decision_is_refused_on_its_field() {
+        let today = date!(2026 - 11 - 28);
+        let mut form = decision("eligible", &[], "");
+        form.clinician_note = "Reviewed\0 history".into();
+        let errors = check_decision(&form, &[], today, 180).unwrap_err();
+        assert_eq!(
+            errors.get("clinician_note"),
+            Some(crate::web::params::UNSTORABLE)
+        );
+        assert_eq!(errors.all().len(), 1, "{errors:?}");
+        let errors =
+            check_decision(&decision("eligible", &["a\0"], ""), &[], today, 180).unwrap_err();
+        assert_eq!(
+            errors.get("acknowledge"),
+            Some(crate::web::params::UNSTORABLE)
+        );
     }
 
     #[test]
