@@ -13,7 +13,9 @@ use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route, SIGNED_IN};
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/patient/consent", PATIENT).get(patient_pages::consent),
-        Route::new("/patient/consent/sign", PATIENT).post(patient_pages::sign),
+        Route::new("/patient/consent/sign", PATIENT)
+            .post(patient_pages::sign)
+            .checks_text(),
         Route::new("/patient/consent/withdraw", PATIENT)
             .get(patient_pages::withdraw_form)
             .post(patient_pages::withdraw)
@@ -24,7 +26,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/clinician/consent/signatures/{id}", CLINICIAN)
             .get(clinician_pages::signed_copy),
         Route::new("/clinician/consent/signatures/{id}/countersign", CLINICIAN)
-            .post(clinician_pages::countersign),
+            .post(clinician_pages::countersign)
+            .checks_text(),
         Route::new("/consent/versions/{id}/text", SIGNED_IN).get(signed_copy::exact_text),
         Route::new("/admin/consent", ADMIN).get(admin_pages::list),
         // Reads no text at all.

@@ -182,8 +182,10 @@ pub struct SignForm {
     pub printed_name: String,
     #[serde(default)]
     pub understood: Option<String>,
+    /// As sent: text, so a value that is not a number (or holds a NUL) is told as a stale
+    /// form or beside the field instead of refusing the whole request.
     #[serde(default)]
-    pub version_id: Option<i64>,
+    pub version_id: String,
     #[serde(default)]
     pub text_sha256: String,
 }
@@ -206,7 +208,14 @@ pub const CLINICIAN_UNTICKED: &str =
 /// is refused as stale: the signer must read what they sign.
 pub fn check_signature(form: &SignForm, context: &SigningContext<'_>) -> Result<(), FormErrors> {
     let mut errors = FormErrors::default();
-    if form.version_id != Some(context.version_id) || form.text_sha256 != context.text_sha256 {
+    errors.check_storable(&[
+        ("printed_name", &form.printed_name),
+        ("understood", form.understood.as_deref().unwrap_or_default()),
+        ("document", &form.version_id),
+        ("document", &form.text_sha256),
+    ]);
+    let version_id = form.version_id.trim().parse::<i64>().ok();
+    if version_id != Some(context.version_id) || form.text_sha256 != context.text_sha256 {
         errors.add(
             "document",
             "The consent was updated while you were reading it. Please read the current text \
@@ -417,7 +426,7 @@ mod tests {
         SignForm {
             printed_name: name.into(),
             understood: ticked.then(|| "yes".into()),
-            version_id: Some(version),
+            version_id: version.to_string(),
             text_sha256: "abc".into(),
         }
     }

@@ -142,7 +142,7 @@ pub async fn sign(
         drop(tx);
         let form = SignForm {
             // The stale form's version is replaced by the one now shown; the name is kept.
-            version_id: Some(version.id),
+            version_id: version.id.to_string(),
             text_sha256: context.text_sha256.to_owned(),
             ..form
         };

@@ -878,12 +878,11 @@ async fn the_reported_requests_get_a_400_page_with_a_message() {
     }
     // A NUL typed into a form whose route leaves text to the form-body check: refused with a
     // page saying why and naming the field, nothing stored.
-    let page = patient
-        .post("/patient/consent/sign", &[("printed_name", "Pat\0Walker")])
-        .await;
+    let cancel = format!("/appointments/{}/cancel", ids.appointment);
+    let page = desk.post(&cancel, &[("reason", "Pat\0Walker")]).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("cannot be stored (a NUL byte)")
-        .assert_contains("printed_name");
+        .assert_contains("reason");
     // An extractor's refusal is the app's page too, not axum's plain text.
     let page = desk.get("/appointments/99999999999999999999").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
@@ -1165,10 +1164,12 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
             "{name}: {statuses:?}"
         );
     }
+    // The walking patient has signed the consent (booking needs it), so the signing form is
+    // not on their page: `a_nul_in_the_consent_signature_is_refused_beside_the_name` posts it.
     let missed: Vec<_> = checked
         .iter()
         .map(|(_, p)| *p)
-        .filter(|p| !reached.contains(p))
+        .filter(|p| !reached.contains(p) && *p != "/patient/consent/sign")
         .collect();
     assert!(missed.is_empty(), "no page's form reached {missed:?}");
 }
@@ -1242,6 +1243,34 @@ async fn a_nul_in_the_profile_name_is_refused_beside_the_name_keeping_the_typed_
             .unwrap();
     assert_eq!(name, "Pat Walker");
     assert_ne!(phone, "+1 555 010 9876");
+}
+
+#[tokio::test]
+async fn a_nul_in_the_consent_signature_is_refused_beside_the_name() {
+    let app = TestApp::spawn().await;
+    let (patient, id) =
+        crate::screening::patient_with_profile(&app, "nul-signer@clinic.test", "Pat Walker").await;
+    let fields = form_on(&patient, "/patient/consent", "/patient/consent/sign").await;
+    let typed = with(
+        &fields,
+        &[("printed_name", "Pat\0Walker"), ("understood", "yes")],
+    );
+    let page = post_fields(&patient, "/patient/consent/sign", &typed).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(&beside("printed_name"))
+        .assert_contains("value=\"PatWalker\"");
+    let signatures: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM consent_signatures WHERE patient_id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(signatures, 0);
 }
 
 #[tokio::test]
