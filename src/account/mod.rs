@@ -17,7 +17,8 @@ pub fn routes() -> Vec<Route> {
             .post(second_factor::check_code),
         Route::new("/forgot-password", Access::Everyone)
             .get(recovery::forgot_form)
-            .post(recovery::forgot),
+            .post(recovery::forgot)
+            .checks_text(),
         Route::new("/reset-password/{token}", Access::Everyone)
             .get(recovery::reset_form)
             .post(recovery::reset),

@@ -52,6 +52,15 @@ pub async fn forgot(
     meta: RequestMeta,
     Form(form): Form<ForgotForm>,
 ) -> AppResult<Response> {
+    if let Some(message) = crate::web::params::unstorable(&form.email) {
+        let page = ForgotPage {
+            ctx,
+            email: form.email.trim().to_owned(),
+            sent: false,
+            error: Some(message),
+        };
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     let email = normalize_email(&form.email);
     let sent = !email.is_empty();
     let kind = CostlyRequest::PasswordReset;

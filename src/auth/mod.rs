@@ -68,7 +68,8 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/login", Access::Everyone)
             .get(pages::login_form)
-            .post(pages::login),
+            .post(pages::login)
+            .checks_text(),
         Route::new("/register", Access::Everyone)
             .get(registration::register_form)
             .post(registration::register)

@@ -102,6 +102,11 @@ pub async fn login(
         render_with_status(status, &page)
     };
 
+    // Text that cannot be stored is a slip too (a NUL pasted in): told, never counted or kept.
+    let typed = [&form.email, &form.password, &form.next];
+    if let Some(message) = typed.iter().find_map(|t| crate::web::params::unstorable(t)) {
+        return show(ctx, StatusCode::UNPROCESSABLE_ENTITY, message.to_owned());
+    }
     // An empty field is a slip, not a guess: say so without counting a failed attempt.
     if email.is_empty() || form.password.is_empty() {
         return show(
