@@ -248,6 +248,8 @@ pub enum Refusal {
     Gate(Vec<GateProblem>),
     /// An override needs its reason written down.
     OverrideReasonMissing,
+    /// The form holds text that cannot be stored (a NUL byte).
+    UnstorableText,
 }
 
 impl Refusal {
@@ -276,6 +278,7 @@ impl Refusal {
             Refusal::OverrideReasonMissing => {
                 "Write the reason for booking past the interval or monthly limit.".to_owned()
             }
+            Refusal::UnstorableText => crate::web::params::UNSTORABLE.to_owned(),
         }
     }
 }
@@ -341,6 +344,12 @@ pub async fn book(
         moving,
     } = *request;
     let settings = &reference.settings;
+    if [&choice.slot, &choice.override_reason]
+        .iter()
+        .any(|text| crate::web::params::holds_nul(text))
+    {
+        return Ok(Err(Refusal::UnstorableText));
+    }
     let Some((starts, clinician_id, wanted_chair)) = choice.parts() else {
         return Ok(Err(Refusal::NoSlotChosen));
     };

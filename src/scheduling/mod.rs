@@ -25,24 +25,28 @@ pub fn routes() -> Vec<Route> {
             .get(staff_pages::patient_appointments),
         Route::new("/patients/{id}/book", BOOKING_STAFF)
             .get(staff_pages::book_form)
-            .post(staff_pages::book),
+            .post(staff_pages::book)
+            .checks_text(),
         Route::new("/appointments/{id}", BOOKING_STAFF).get(staff_pages::appointment),
         Route::new("/appointments/{id}/cancel", BOOKING_STAFF).post(staff_pages::cancel),
         Route::new("/appointments/{id}/no-show", BOOKING_STAFF).post(staff_pages::no_show),
         Route::new("/appointments/{id}/check-in", BOOKING_STAFF).post(staff_pages::check_in),
         Route::new("/appointments/{id}/reschedule", BOOKING_STAFF)
             .get(staff_pages::reschedule_form)
-            .post(staff_pages::reschedule),
+            .post(staff_pages::reschedule)
+            .checks_text(),
         Route::new("/appointments/{id}/calendar.ics", BOOKING_STAFF)
             .get(calendar::staff_appointment),
         Route::new("/patient/appointments", PATIENT).get(patient_pages::list),
         Route::new("/patient/appointments/book", PATIENT)
             .get(patient_pages::book_form)
-            .post(patient_pages::book),
+            .post(patient_pages::book)
+            .checks_text(),
         Route::new("/patient/appointments/{id}/cancel", PATIENT).post(patient_pages::cancel),
         Route::new("/patient/appointments/{id}/reschedule", PATIENT)
             .get(patient_pages::reschedule_form)
-            .post(patient_pages::reschedule),
+            .post(patient_pages::reschedule)
+            .checks_text(),
         Route::new("/patient/appointments/{id}/calendar.ics", PATIENT)
             .get(calendar::patient_appointment),
         Route::new("/calendar-feed", crate::web::routes::SIGNED_IN)
