@@ -621,8 +621,25 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         .assert_contains("Reschedule")
         .assert_lacks("Check in");
 
+    // Today is read at 10:00 clinic time through the app's clock, whatever the hour the suite
+    // runs at, so the appointments put around "now" below never fall on the next clinic day.
+    let zone_name: String = sqlx::query_scalar("SELECT time_zone FROM clinic_settings")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let zone = ClinicZone::named(&zone_name).unwrap();
+    let ten = zone.to_utc(zone.date_of(app.clock.now()), time!(10:00));
+    app.clock.advance(ten - app.clock.now());
+    let now = format!(
+        "'{}'::timestamptz",
+        app.clock
+            .now()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    );
+
     // An appointment of today can be checked in; one that has started can be a no-show.
-    app.sql("UPDATE appointments SET during = tstzrange(now() - interval '10 minutes', now() + interval '20 minutes')").await;
+    app.sql(&format!("UPDATE appointments SET during = tstzrange({now} - interval '10 minutes', {now} + interval '20 minutes')")).await;
     let today = desk.get(&appointment).await;
     today
         .assert_contains("Check in")
@@ -639,7 +656,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         &slot(monday, time!(13:00), casey, 0),
     )
     .await;
-    app.sql("UPDATE appointments SET during = tstzrange(now() + interval '1 hour', now() + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')").await;
+    app.sql(&format!("UPDATE appointments SET during = tstzrange({now} + interval '1 hour', {now} + interval '90 minutes') WHERE status = 'booked' AND patient_id <> (SELECT id FROM patients WHERE legal_name = 'Ann Example')")).await;
     // The day's board is drawn once and kept, but never outlives a change: today's board,
     // seen before and after the check-in, shows the new status at once.
     let bo_on_today_board = || async {
@@ -677,7 +694,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         &slot(monday, time!(11:00), casey, 0),
     )
     .await;
-    app.sql("UPDATE appointments SET during = tstzrange(now() + interval '3 hours', now() + interval '3 hours 30 minutes') WHERE status = 'booked'").await;
+    app.sql(&format!("UPDATE appointments SET during = tstzrange({now} + interval '3 hours', {now} + interval '3 hours 30 minutes') WHERE status = 'booked'")).await;
     let cancelled = desk
         .post(&format!("{late}/cancel"), &[("note", "Patient called")])
         .await;
