@@ -28,7 +28,9 @@ pub fn routes() -> Vec<Route> {
             .post(staff_pages::book)
             .checks_text(),
         Route::new("/appointments/{id}", BOOKING_STAFF).get(staff_pages::appointment),
-        Route::new("/appointments/{id}/cancel", BOOKING_STAFF).post(staff_pages::cancel),
+        Route::new("/appointments/{id}/cancel", BOOKING_STAFF)
+            .post(staff_pages::cancel)
+            .checks_text(),
         Route::new("/appointments/{id}/no-show", BOOKING_STAFF).post(staff_pages::no_show),
         Route::new("/appointments/{id}/check-in", BOOKING_STAFF).post(staff_pages::check_in),
         Route::new("/appointments/{id}/reschedule", BOOKING_STAFF)

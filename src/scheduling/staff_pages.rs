@@ -824,6 +824,9 @@ struct AppointmentPage {
     can_no_show: bool,
     late_if_cancelled: bool,
     notice: Option<&'static str>,
+    /// The cancellation reason as typed, and what is wrong with it, when refused.
+    note: String,
+    note_error: Option<&'static str>,
 }
 
 impl AppointmentPage {
@@ -854,8 +857,26 @@ pub async fn appointment(
     Path(id): Path<i64>,
     Query(query): Query<DayQuery>,
 ) -> AppResult<Response> {
-    let row = appointment_or_not_found(&state, id).await?;
-    let reference = reference::current(&state).await?;
+    let notice = notice(query.notice.as_deref());
+    let cancelling = CloseForm::default();
+    appointment_page(&state, ctx, &user, &meta, id, notice, cancelling, None).await
+}
+
+/// The appointment with its history and actions; `cancelling` is the cancellation form as
+/// typed (shown again with `note_error` when it was refused).
+#[allow(clippy::too_many_arguments)]
+async fn appointment_page(
+    state: &AppState,
+    ctx: PageContext,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    id: i64,
+    notice: Option<&'static str>,
+    cancelling: CloseForm,
+    note_error: Option<&'static str>,
+) -> AppResult<Response> {
+    let row = appointment_or_not_found(state, id).await?;
+    let reference = reference::current(state).await?;
     let settings = &reference.settings;
     let zone = settings.zone();
     let now = OffsetDateTime::now_utc();
@@ -866,7 +887,7 @@ pub async fn appointment(
         .collect();
     audit::record(
         &state.db,
-        audit::Entry::new(action::APPOINTMENT_VIEW, Some(&user), &meta)
+        audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
             .patient(row.patient_id)
             .detail(format!("appointment {id}")),
     )
@@ -882,9 +903,15 @@ pub async fn appointment(
             row,
         },
         history,
-        notice: notice(query.notice.as_deref()),
+        notice,
+        note: params::storable(&cancelling.note),
+        note_error,
     };
-    render(&page)
+    let status = match note_error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    render_with_status(status, &page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -922,11 +949,15 @@ async fn close_as(
 
 pub async fn cancel(
     State(state): State<AppState>,
+    ctx: PageContext,
     user: CurrentUser,
     meta: RequestMeta,
     Path(id): Path<i64>,
     Form(form): Form<CloseForm>,
 ) -> AppResult<Response> {
+    if let Some(problem) = params::unstorable(&form.note) {
+        return appointment_page(&state, ctx, &user, &meta, id, None, form, Some(problem)).await;
+    }
     close_as(
         &state,
         &user,
