@@ -16,7 +16,9 @@ pub fn routes() -> Vec<Route> {
         Route::new("/admin/staff/new", ADMIN).get(pages::staff_new),
         Route::new("/admin/staff/{id}/disable", ADMIN).post(pages::staff_disable),
         Route::new("/admin/staff/{id}/enable", ADMIN).post(pages::staff_enable),
-        Route::new("/admin/sessions/end", ADMIN).post(pages::end_sessions),
+        Route::new("/admin/sessions/end", ADMIN)
+            .post(pages::end_sessions)
+            .checks_text(),
         Route::new("/admin/patient-accounts", ADMIN)
             .post(pages::patient_account_status)
             .checks_text(),

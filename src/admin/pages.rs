@@ -76,6 +76,9 @@ struct StaffPage {
     sessions_notice: Option<String>,
     patient_form: PatientAccountForm,
     patient_errors: FormErrors,
+    /// The end-sessions form as typed and its field message, when refused.
+    sessions_email: String,
+    sessions_error: Option<&'static str>,
 }
 
 pub async fn staff_list(
@@ -102,7 +105,15 @@ pub async fn staff_list(
         _ => None,
     };
     let forms = (PatientAccountForm::default(), FormErrors::default());
-    staff_page(&state, ctx, page, sessions_notice, forms).await
+    staff_page(
+        &state,
+        ctx,
+        page,
+        sessions_notice,
+        forms,
+        Default::default(),
+    )
+    .await
 }
 
 async fn staff_page(
@@ -111,12 +122,16 @@ async fn staff_page(
     page: i64,
     sessions_notice: Option<String>,
     (patient_form, patient_errors): (PatientAccountForm, FormErrors),
+    (sessions_email, sessions_error): (String, Option<&'static str>),
 ) -> AppResult<Response> {
     let mut staff =
         db::staff_page(&state.db, STAFF_PAGE_SIZE + 1, (page - 1) * STAFF_PAGE_SIZE).await?;
     let has_next = staff.len() as i64 > STAFF_PAGE_SIZE;
     staff.truncate(STAFF_PAGE_SIZE as usize);
-    let status = patient_errors.status();
+    let status = match sessions_error {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => patient_errors.status(),
+    };
     render_with_status(
         status,
         &StaffPage {
@@ -127,6 +142,8 @@ async fn staff_page(
             sessions_notice,
             patient_form,
             patient_errors,
+            sessions_email: crate::web::params::storable(&sessions_email),
+            sessions_error,
         },
     )
 }
@@ -142,7 +159,9 @@ pub async fn patient_account_status(
 ) -> AppResult<Response> {
     let (patient_id, change) = match model::parse_patient_account_form(&form) {
         Ok(parsed) => parsed,
-        Err(errors) => return staff_page(&state, ctx, 1, None, (form, errors)).await,
+        Err(errors) => {
+            return staff_page(&state, ctx, 1, None, (form, errors), Default::default()).await;
+        }
     };
     let status = match change {
         PatientAccountChange::Disable => AccountStatus::Disabled,
@@ -156,7 +175,7 @@ pub async fn patient_account_status(
             "patient_number",
             "No patient with that number has an account to log in with.",
         );
-        return staff_page(&state, ctx, 1, None, (form, errors)).await;
+        return staff_page(&state, ctx, 1, None, (form, errors), Default::default()).await;
     };
     let (audit_action, detail, notice) = match change {
         PatientAccountChange::Disable => {
@@ -476,10 +495,15 @@ pub struct EndSessionsForm {
 /// laptop or a suspected break-in.
 pub async fn end_sessions(
     State(state): State<AppState>,
+    ctx: PageContext,
     admin: CurrentUser,
     meta: RequestMeta,
     Form(form): Form<EndSessionsForm>,
 ) -> AppResult<Response> {
+    if let Some(problem) = crate::web::params::unstorable(&form.email) {
+        let forms = (PatientAccountForm::default(), FormErrors::default());
+        return staff_page(&state, ctx, 1, None, forms, (form.email, Some(problem))).await;
+    }
     let email = crate::auth::model::normalize_email(&form.email);
     let Some(account) = crate::account::db::active_account(&state.db, &email).await? else {
         return Ok(see_other("/admin/staff?sessions=unknown"));

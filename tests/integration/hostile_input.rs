@@ -878,12 +878,12 @@ async fn the_reported_requests_get_a_400_page_with_a_message() {
     }
     // A NUL typed into a form whose route leaves text to the form-body check: refused with a
     // page saying why and naming the field, nothing stored.
-    let page = admin
-        .post("/admin/sessions/end", &[("email", "pat\0@clinic.test")])
+    let page = patient
+        .post("/patient/screening/start", &[("note", "Pat\0Walker")])
         .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     page.assert_contains("cannot be stored (a NUL byte)")
-        .assert_contains("email");
+        .assert_contains("note");
     // An extractor's refusal is the app's page too, not axum's plain text.
     let page = desk.get("/appointments/99999999999999999999").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
