@@ -14,14 +14,16 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/login/two-factor", Access::Everyone)
             .get(second_factor::code_form)
-            .post(second_factor::check_code),
+            .post(second_factor::check_code)
+            .checks_text(),
         Route::new("/forgot-password", Access::Everyone)
             .get(recovery::forgot_form)
             .post(recovery::forgot)
             .checks_text(),
         Route::new("/reset-password/{token}", Access::Everyone)
             .get(recovery::reset_form)
-            .post(recovery::reset),
+            .post(recovery::reset)
+            .checks_text(),
         Route::new("/verify-email/{token}", Access::Everyone).get(recovery::verify_email),
         Route::new("/account", SIGNED_IN).get(pages::overview),
         Route::new("/account/password", SIGNED_IN)

@@ -92,6 +92,12 @@ pub async fn check_code(
         challenge.display_name.clone(),
         challenge.email.clone(),
     );
+    // A code that cannot be stored is a slip (a NUL pasted in), not a guess: not counted.
+    if let Some(problem) = crate::web::params::unstorable(&form.code) {
+        let mut errors = FormErrors::default();
+        errors.add("code", problem);
+        return code_page(ctx, errors);
+    }
     // Counted before the code is checked, against the challenge and the account's lockout,
     // so parallel guesses cannot get more codes checked than allowed.
     let policy = settings::load(&state.db).await?.lockout_policy();

@@ -13,7 +13,7 @@ use clinic::web::routes::Access;
 use reqwest::StatusCode;
 use tokio::sync::Mutex;
 
-use crate::support::{Client, Page, TestApp};
+use crate::support::{Client, PASSWORD, Page, TestApp};
 
 /// A value as sent: `Plain` is percent-encoded as a browser would; `Raw` goes into the query
 /// or body exactly as written (to send malformed percent-encoding).
@@ -1165,15 +1165,24 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
             "{name}: {statuses:?}"
         );
     }
-    // The walking patient has signed the consent (booking needs it), so the signing form is
-    // not on their page: `a_nul_in_the_consent_signature_is_refused_beside_the_name` posts it.
     let missed: Vec<_> = checked
         .iter()
         .map(|(_, p)| *p)
-        .filter(|p| !reached.contains(p) && *p != "/patient/consent/sign")
+        .filter(|p| !reached.contains(p) && !REACHED_BY_THEIR_OWN_TEST.contains(p))
         .collect();
     assert!(missed.is_empty(), "no page's form reached {missed:?}");
 }
+
+/// Routes that check their text but whose forms the walk cannot reach: the walking patient
+/// has signed the consent already (booking needs it), and a reset link or a login challenge
+/// is not on any page. Their own tests post a NUL:
+/// `a_nul_in_the_consent_signature_is_refused_beside_the_name` and
+/// `a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field`.
+const REACHED_BY_THEIR_OWN_TEST: [&str; 3] = [
+    "/patient/consent/sign",
+    "/reset-password/{token}",
+    "/login/two-factor",
+];
 
 /// The fields of the first form posting to `action` on the page at `path`.
 async fn form_on(client: &Client, path: &str, action: &str) -> Vec<(String, String)> {
@@ -1272,6 +1281,79 @@ async fn a_nul_in_the_consent_signature_is_refused_beside_the_name() {
             .await
             .unwrap();
     assert_eq!(signatures, 0);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field() {
+    let app = TestApp::spawn().await;
+    app.add_user(Role::Clinician, "nul-clinician@clinic.test")
+        .await;
+
+    // A reset link's new password: refused beside it, the old password still the one.
+    let anonymous = app.client();
+    anonymous
+        .post(
+            "/forgot-password",
+            &[("email", "nul-clinician@clinic.test")],
+        )
+        .await;
+    let link =
+        crate::support::emailed_link(&app, "password_reset", "nul-clinician@clinic.test").await;
+    let reset = crate::support::path_of(&link);
+    anonymous.get(&reset).await;
+    let page = anonymous
+        .post(&reset, &[("new_password", "a long new pass\0phrase")])
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(&beside("new_password"));
+
+    // The login code: refused beside it and not counted; the right code then works.
+    let client = app.client();
+    let asked = client
+        .post(
+            "/login",
+            &[
+                ("email", "nul-clinician@clinic.test"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(asked.location(), "/login/two-factor");
+    let failures = |app: &TestApp| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM login_failures")
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    };
+    let before = failures(&app).await;
+    let page = client
+        .post("/login/two-factor", &[("code", "12\u{0}3456")])
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains("id=\"code-error\" role=\"alert\"")
+        .assert_contains(clinic::web::params::UNSTORABLE);
+    assert_eq!(failures(&app).await, before);
+    let done = client
+        .post(
+            "/login/two-factor",
+            &[("code", &crate::support::totp_now())],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_ne!(done.location(), "/login/two-factor");
 }
 
 #[tokio::test]
