@@ -76,7 +76,8 @@ pub fn routes() -> Vec<Route> {
             .checks_text(),
         Route::new("/register/confirm/{token}", Access::Everyone)
             .get(registration::confirm_form)
-            .post(registration::confirm),
+            .post(registration::confirm)
+            .checks_text(),
         Route::new("/logout", SIGNED_IN).post(pages::logout),
     ]
 }

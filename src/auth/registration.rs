@@ -220,6 +220,23 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> AppResult<Response> {
     let hash = links::token_hash(&token);
+    // A password that cannot be stored is a slip (a NUL pasted in), not a try: not counted.
+    if let Some(problem) = crate::web::params::unstorable(&form.password) {
+        let Some(pending) =
+            db::pending_registration(&state.db, &hash, REGISTRATION_CONFIRM_ATTEMPTS).await?
+        else {
+            return link_gone(ctx);
+        };
+        let mut errors = FormErrors::default();
+        errors.add("password", problem);
+        let page = ConfirmPage {
+            ctx,
+            token,
+            email: Some(pending.email),
+            errors,
+        };
+        return render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     // Counted before the password is checked, like a login.
     let Some(pending) =
         db::reserve_registration_attempt(&state.db, &hash, REGISTRATION_CONFIRM_ATTEMPTS).await?

@@ -1178,10 +1178,11 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
 /// is not on any page. Their own tests post a NUL:
 /// `a_nul_in_the_consent_signature_is_refused_beside_the_name` and
 /// `a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field`.
-const REACHED_BY_THEIR_OWN_TEST: [&str; 3] = [
+const REACHED_BY_THEIR_OWN_TEST: [&str; 4] = [
     "/patient/consent/sign",
     "/reset-password/{token}",
     "/login/two-factor",
+    "/register/confirm/{token}",
 ];
 
 /// The fields of the first form posting to `action` on the page at `path`.
@@ -1311,6 +1312,39 @@ async fn a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field() {
         page.body
     );
     page.assert_contains(&beside("new_password"));
+
+    // A registration link's password: refused beside it, not counted, no account yet.
+    let newcomer = app.client();
+    newcomer
+        .post(
+            "/register",
+            &[
+                ("name", "Nul Newcomer"),
+                ("email", "nul-newcomer@clinic.test"),
+                ("date_of_birth", "1980-01-01"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    let link = crate::support::emailed_link(&app, "registration", "nul-newcomer@clinic.test").await;
+    let confirm = crate::support::path_of(&link);
+    let page = newcomer
+        .post(&confirm, &[("password", "a long pass\0phrase")])
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(clinic::web::params::UNSTORABLE);
+    let confirmed = newcomer.post(&confirm, &[("password", PASSWORD)]).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
 
     // The login code: refused beside it and not counted; the right code then works.
     let client = app.client();
