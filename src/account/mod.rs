@@ -40,8 +40,13 @@ pub fn routes() -> Vec<Route> {
         Route::new("/account/sessions/end-others", SIGNED_IN).post(pages::end_other_sessions),
         Route::new("/account/two-factor", SIGNED_IN)
             .get(pages::two_factor)
-            .post(pages::enrol),
-        Route::new("/account/two-factor/recovery-codes", SIGNED_IN).post(pages::new_recovery_codes),
-        Route::new("/account/two-factor/disable", SIGNED_IN).post(pages::disable),
+            .post(pages::enrol)
+            .checks_text(),
+        Route::new("/account/two-factor/recovery-codes", SIGNED_IN)
+            .post(pages::new_recovery_codes)
+            .checks_text(),
+        Route::new("/account/two-factor/disable", SIGNED_IN)
+            .post(pages::disable)
+            .checks_text(),
     ]
 }

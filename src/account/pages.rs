@@ -32,6 +32,10 @@ async fn current_password_problem(
     meta: &RequestMeta,
     typed: &str,
 ) -> AppResult<Option<String>> {
+    // A NUL pasted in is a slip, not a guess: told, never counted or checked.
+    if let Some(problem) = crate::web::params::unstorable(typed) {
+        return Ok(Some(problem.to_owned()));
+    }
     let policy = settings::load(&state.db).await?.lockout_policy();
     let reservation = attempts::reserve(&state.db, policy, &user.email, &meta.client_addr).await?;
     if let Reservation::Refused(gate) = reservation {
@@ -483,6 +487,10 @@ pub async fn enrol(
         return Ok(see_other("/account/two-factor"));
     }
     let mut errors = FormErrors::default();
+    errors.check("code", crate::web::params::unstorable(&form.code));
+    if !errors.is_empty() {
+        return two_factor_page(&state, ctx, &user, errors).await;
+    }
     let step = second
         .pending_secret
         .as_deref()

@@ -1174,15 +1174,16 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
 }
 
 /// Routes that check their text but whose forms the walk cannot reach: the walking patient
-/// has signed the consent already (booking needs it), and a reset link or a login challenge
-/// is not on any page. Their own tests post a NUL:
+/// has signed the consent already (booking needs it), a reset link or a login challenge is
+/// not on any page, and nobody walking has an optional second factor to turn off. Their own tests post a NUL:
 /// `a_nul_in_the_consent_signature_is_refused_beside_the_name` and
 /// `a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field`.
-const REACHED_BY_THEIR_OWN_TEST: [&str; 4] = [
+const REACHED_BY_THEIR_OWN_TEST: [&str; 5] = [
     "/patient/consent/sign",
     "/reset-password/{token}",
     "/login/two-factor",
     "/register/confirm/{token}",
+    "/account/two-factor/disable",
 ];
 
 /// The fields of the first form posting to `action` on the page at `path`.
@@ -1388,6 +1389,38 @@ async fn a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     assert_ne!(done.location(), "/login/two-factor");
+
+    // Turning an optional second factor off asks for the password: refused beside it, not
+    // counted as a guess, the second factor still on.
+    let patient_id = app
+        .add_user(Role::Patient, "nul-patient-2fa@clinic.test")
+        .await;
+    app.set_up_two_factor(patient_id).await;
+    let patient = app.client();
+    patient.login("nul-patient-2fa@clinic.test", PASSWORD).await;
+    patient.get("/account/two-factor").await;
+    let before = failures(&app).await;
+    let page = patient
+        .post(
+            "/account/two-factor/disable",
+            &[("current_password", "pass\0word")],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page.assert_contains(clinic::web::params::UNSTORABLE);
+    assert_eq!(failures(&app).await, before);
+    let still_on: bool =
+        sqlx::query_scalar("SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = $1")
+            .bind(patient_id)
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert!(still_on);
 }
 
 #[tokio::test]
