@@ -26,6 +26,8 @@ pub fn routes() -> Vec<Route> {
         Route::new("/clinician/screenings/{id}/decision", CLINICIAN)
             .post(review::decide)
             .checks_text(),
-        Route::new("/front-desk/patients", FRONT_DESK).get(review::desk_patients),
+        Route::new("/front-desk/patients", FRONT_DESK)
+            .get(review::desk_patients)
+            .checks_query_text(),
     ]
 }

@@ -272,6 +272,8 @@ struct DeskPage {
     search: String,
     phone: String,
     born: String,
+    name_error: Option<&'static str>,
+    phone_error: Option<&'static str>,
     born_error: Option<&'static str>,
     /// The search as a query string, for the page links.
     query: String,
@@ -295,21 +297,33 @@ pub async fn desk_patients(
     let phone = typed(query.phone);
     let born = typed(query.born);
     let born_date = crate::web::params::clinic_date(&born).ok();
-    let born_error = (!born.is_empty() && born_date.is_none()).then_some(
+    let unstorable = crate::web::params::unstorable;
+    let name_error = unstorable(&search);
+    let phone_error = unstorable(&phone);
+    let born_error = unstorable(&born).or((!born.is_empty() && born_date.is_none()).then_some(
         "Enter the date of birth as year-month-day between 1900 and 2200, like 1984-03-27.",
-    );
+    ));
+    // A NUL cannot be searched for: the boxes say so and nothing is looked up.
+    let refused = [&search, &phone, &born]
+        .iter()
+        .any(|text| unstorable(text).is_some());
     let filter = db::PatientSearch {
         name: search.clone(),
         phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),
         born: born_date,
     };
-    let mut rows = db::desk_patients(
-        &mut *state.db.acquire().await?,
-        &filter,
-        PAGE_SIZE + 1,
-        (page - 1) * PAGE_SIZE,
-    )
-    .await?;
+    let mut rows = match refused {
+        true => Vec::new(),
+        false => {
+            db::desk_patients(
+                &mut *state.db.acquire().await?,
+                &filter,
+                PAGE_SIZE + 1,
+                (page - 1) * PAGE_SIZE,
+            )
+            .await?
+        }
+    };
     let has_next = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     audit::record(
@@ -336,15 +350,24 @@ pub async fn desk_patients(
         .collect();
     let query = serde_urlencoded::to_string([("q", &search), ("phone", &phone), ("born", &born)])
         .unwrap_or_default();
-    render(&DeskPage {
-        ctx,
-        rows,
-        search,
-        phone,
-        born,
-        born_error,
-        query,
-        page,
-        has_next,
-    })
+    let status = match refused {
+        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        false => axum::http::StatusCode::OK,
+    };
+    render_with_status(
+        status,
+        &DeskPage {
+            ctx,
+            rows,
+            search,
+            phone,
+            born,
+            name_error,
+            phone_error,
+            born_error,
+            query,
+            page,
+            has_next,
+        },
+    )
 }

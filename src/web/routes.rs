@@ -9,7 +9,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
-use super::unstorable::refuse_nul_in_form;
+use super::unstorable::{UnstorableChecks, refuse_nul_in_request};
 use super::{RequestMeta, RoutePattern, see_other};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
@@ -38,6 +38,9 @@ pub struct Route {
     /// The handler checks every text field it reads for characters that cannot be stored and
     /// answers beside the field, so the form body is not refused before it.
     pub checks_text: bool,
+    /// The same for the query string: the handler checks each text parameter it reads (a
+    /// search box) and answers beside the field.
+    pub checks_query_text: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -48,6 +51,7 @@ impl Route {
             access,
             methods: Vec::new(),
             checks_text: false,
+            checks_query_text: false,
             handler: MethodRouter::new(),
         }
     }
@@ -56,6 +60,13 @@ impl Route {
     /// `params::unstorable`), so its form body reaches the handler even holding a NUL.
     pub fn checks_text(mut self) -> Self {
         self.checks_text = true;
+        self
+    }
+
+    /// Marks a route whose handler refuses unstorable text in its query itself, field by
+    /// field, so the query reaches the handler even holding a NUL.
+    pub fn checks_query_text(mut self) -> Self {
+        self.checks_query_text = true;
         self
     }
 
@@ -92,14 +103,16 @@ pub fn router(routes: Vec<Route>, state: &AppState) -> Router<AppState> {
             path: route.path,
         };
         // Routes whose handler does not check its text fields get the one refusal page for a
-        // NUL in the form body; it runs after the access check (the last layer runs first).
-        let handler = if route.checks_text {
-            route.handler
-        } else {
-            route
-                .handler
-                .route_layer(from_fn_with_state(state.clone(), refuse_nul_in_form))
-        };
+        // NUL in the form body or the query; it runs after the access check (the last layer
+        // runs first).
+        let handler = route.handler.route_layer(from_fn_with_state(
+            UnstorableChecks {
+                state: state.clone(),
+                form: !route.checks_text,
+                query: !route.checks_query_text,
+            },
+            refuse_nul_in_request,
+        ));
         router.route(
             route.path,
             handler.route_layer(from_fn_with_state(guard, check_access)),

@@ -1,8 +1,9 @@
-//! Refuses any request whose address holds a NUL byte, and any form body holding one on a
-//! route whose handler does not check its text fields itself (`Route::checks_text`):
-//! PostgreSQL cannot store U+0000 in text, so without this a NUL typed into any field would end
-//! as a database error (a 500) instead of a message. The address check runs after the
-//! anti-forgery check for every request; the form check runs per route, after the access check.
+//! Refuses any request whose path holds a NUL byte, and a query or form body holding one on a
+//! route whose handler does not check that text itself (`Route::checks_query_text`,
+//! `Route::checks_text`): PostgreSQL cannot store U+0000 in text, so without this a NUL typed
+//! into any field would end as a database error (a 500) instead of a message. The path check
+//! runs after the anti-forgery check for every request; the others per route, after the
+//! access check.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -35,32 +36,42 @@ fn refused(field: Option<&str>) -> Response {
     .into_response()
 }
 
-/// The address: its path and query, for every request.
+/// The path, for every request (a route's own layer checks its query and form).
 pub async fn refuse_nul(request: Request, next: Next) -> Response {
     if path_holds_nul(request.uri().path()) {
         return refused(None);
     }
-    if let Some(field) = request
-        .uri()
-        .query()
-        .and_then(|q| field_with_nul(q.as_bytes()))
-    {
-        return refused(Some(&field));
-    }
     next.run(request).await
 }
 
-/// The form body, on routes whose handler does not check its text fields itself.
-pub async fn refuse_nul_in_form(
-    State(state): State<AppState>,
+/// What one route leaves to the refusal page: its query and form body, unless its handler
+/// checks that text itself (`Route::checks_query_text`, `Route::checks_text`).
+#[derive(Clone)]
+pub struct UnstorableChecks {
+    pub state: AppState,
+    pub form: bool,
+    pub query: bool,
+}
+
+/// The query and the form body, as far as the route leaves them to this page.
+pub async fn refuse_nul_in_request(
+    State(checks): State<UnstorableChecks>,
     request: Request,
     next: Next,
 ) -> Response {
-    if !is_form(&request) {
+    if checks.query
+        && let Some(field) = request
+            .uri()
+            .query()
+            .and_then(|q| field_with_nul(q.as_bytes()))
+    {
+        return refused(Some(&field));
+    }
+    if !checks.form || !is_form(&request) {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, state.config.limits.body_limit).await else {
+    let Ok(bytes) = to_bytes(body, checks.state.config.limits.body_limit).await else {
         return AppError::PayloadTooLarge.into_response();
     };
     if let Some(field) = field_with_nul(&bytes) {
