@@ -26,6 +26,8 @@ pub fn routes() -> Vec<Route> {
             .get(pages::settings_form)
             .post(pages::settings_save)
             .checks_text(),
-        Route::new("/admin/audit", ADMIN).get(pages::audit_log),
+        Route::new("/admin/audit", ADMIN)
+            .get(pages::audit_log)
+            .checks_query_text(),
     ]
 }

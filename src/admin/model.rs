@@ -363,6 +363,14 @@ pub struct AuditQuery {
 /// Turns the typed filters into a query filter; `to` includes the whole day (UTC).
 pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter, FormErrors> {
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("actor", &query.actor),
+        ("patient", &query.patient),
+        ("action", &query.action),
+        ("from", &query.from),
+        ("to", &query.to),
+        ("before", &query.before),
+    ]);
     let optional_id = |errors: &mut FormErrors, field: &'static str, value: &str| {
         let value = value.trim();
         if value.is_empty() {
@@ -413,6 +421,16 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nul_in_an_audit_filter_is_refused_on_its_field() {
+        let query = AuditQuery {
+            actor: "ad\0min@clinic.test".into(),
+            ..AuditQuery::default()
+        };
+        let errors = parse_audit_query(&query).unwrap_err();
+        assert_eq!(errors.get("actor"), Some(crate::web::params::UNSTORABLE));
+    }
 
     fn patient_form(number: &str, change: &str) -> PatientAccountForm {
         PatientAccountForm {
