@@ -18,6 +18,8 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/patients/{id}/export.json", EXPORTING_STAFF).get(pages::for_staff),
         Route::new("/patient/export.json", PATIENT).get(pages::for_patient),
-        Route::new("/admin/export", ADMIN).get(pages::admin_form),
+        Route::new("/admin/export", ADMIN)
+            .get(pages::admin_form)
+            .checks_query_text(),
     ]
 }

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult};
-use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
+use crate::web::{FormErrors, PageContext, RequestMeta, params, render_with_status, see_other};
 
 /// Any patient's record, for clinicians and admins.
 pub async fn for_staff(
@@ -97,7 +97,9 @@ pub async fn admin_form(
     Query(query): Query<AdminQuery>,
 ) -> AppResult<Response> {
     let mut errors = FormErrors::default();
-    if let Some(typed) = &query.patient {
+    if let Some(problem) = query.patient.as_deref().and_then(params::unstorable) {
+        errors.add("patient", problem);
+    } else if let Some(typed) = &query.patient {
         match typed.trim().parse::<i64>() {
             Ok(id) if id > 0 => {
                 if crate::patients::db::identity(&state.db, id).await?.is_some() {

@@ -16,8 +16,12 @@ pub const CLINICAL_STAFF: Access = Access::Roles(&[Role::Clinician, Role::Admin]
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new("/admin/reports", ADMIN).get(pages::report),
-        Route::new("/admin/reports.csv", ADMIN).get(pages::csv),
+        Route::new("/admin/reports", ADMIN)
+            .get(pages::report)
+            .checks_query_text(),
+        Route::new("/admin/reports.csv", ADMIN)
+            .get(pages::csv)
+            .checks_query_text(),
         Route::new("/clinician/patients/{id}/summary", CLINICAL_STAFF).get(summary::summary),
     ]
 }

@@ -96,6 +96,10 @@ pub fn check_range(form: &RangeForm, today: Date) -> Result<Range, FormErrors> {
         return Ok(default_range(today));
     }
     let mut errors = FormErrors::default();
+    errors.check_storable(&[
+        ("from", form.from.as_deref().unwrap_or_default()),
+        ("until", form.until.as_deref().unwrap_or_default()),
+    ]);
     let from = parse_day(form.from.as_deref().unwrap_or_default());
     let until = parse_day(form.until.as_deref().unwrap_or_default());
     errors.check("from", from.err());

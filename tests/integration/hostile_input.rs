@@ -908,6 +908,20 @@ async fn the_reported_requests_get_a_400_page_with_a_message() {
         filtered.body
     );
     filtered.assert_contains(clinic::web::params::UNSTORABLE);
+    for url in [
+        "/admin/reports?from=2026-01-01%00&until=2026-03-31",
+        "/admin/reports.csv?from=2026-01-01&until=%00",
+        "/admin/export?patient=12%0034",
+    ] {
+        let page = admin.get(url).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{url}: {}",
+            page.body
+        );
+        page.assert_contains(clinic::web::params::UNSTORABLE);
+    }
     // An extractor's refusal is the app's page too, not axum's plain text.
     let page = desk.get("/appointments/99999999999999999999").await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
