@@ -1257,6 +1257,20 @@ async fn post_fields(client: &Client, path: &str, fields: &[(String, String)]) -
     client.post(path, &fields).await
 }
 
+/// Posts the form for `action` found on the page at `path`, with `changes` typed over its
+/// values, and checks it was refused (422) rather than saved.
+async fn post_refused(client: &Client, path: &str, action: &str, changes: &[(&str, &str)]) -> Page {
+    let fields = form_on(client, path, action).await;
+    let page = post_fields(client, action, &with(&fields, changes)).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    page
+}
+
 /// The message as the field's own error line shows it.
 fn beside(field: &str) -> String {
     format!(
@@ -1270,18 +1284,13 @@ async fn a_nul_in_the_profile_name_is_refused_beside_the_name_keeping_the_typed_
     let app = TestApp::spawn().await;
     let (patient, id) =
         crate::screening::patient_with_profile(&app, "nul-patient@clinic.test", "Pat Walker").await;
-    let fields = form_on(&patient, "/patient/profile", "/patient/profile").await;
-    let typed = with(
-        &fields,
+    let page = post_refused(
+        &patient,
+        "/patient/profile",
+        "/patient/profile",
         &[("legal_name", "Pat\0Walker"), ("phone", "+1 555 010 9876")],
-    );
-    let page = post_fields(&patient, "/patient/profile", &typed).await;
-    assert_eq!(
-        page.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        page.body
-    );
+    )
+    .await;
     page.assert_contains(&beside("legal_name"))
         .assert_contains("value=\"PatWalker\"")
         .assert_contains("value=\"+1 555 010 9876\"");
@@ -1300,18 +1309,13 @@ async fn a_nul_in_the_consent_signature_is_refused_beside_the_name() {
     let app = TestApp::spawn().await;
     let (patient, id) =
         crate::screening::patient_with_profile(&app, "nul-signer@clinic.test", "Pat Walker").await;
-    let fields = form_on(&patient, "/patient/consent", "/patient/consent/sign").await;
-    let typed = with(
-        &fields,
+    let page = post_refused(
+        &patient,
+        "/patient/consent",
+        "/patient/consent/sign",
         &[("printed_name", "Pat\0Walker"), ("understood", "yes")],
-    );
-    let page = post_fields(&patient, "/patient/consent/sign", &typed).await;
-    assert_eq!(
-        page.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        page.body
-    );
+    )
+    .await;
     page.assert_contains(&beside("printed_name"))
         .assert_contains("value=\"PatWalker\"");
     let signatures: i64 =
@@ -1465,25 +1469,20 @@ async fn a_nul_in_a_new_password_or_a_login_code_is_refused_beside_the_field() {
 async fn a_nul_in_the_clinic_name_is_refused_beside_it_and_the_settings_kept() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.logged_in(Role::Admin, "nul-admin@clinic.test").await;
-    let fields = form_on(&admin, "/admin/settings", "/admin/settings").await;
     let before: String = sqlx::query_scalar("SELECT clinic_name FROM clinic_settings")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let typed = with(
-        &fields,
+    let page = post_refused(
+        &admin,
+        "/admin/settings",
+        "/admin/settings",
         &[
             ("clinic_name", "North\0 Clinic"),
             ("clinic_phone", "+1 555 010 4444"),
         ],
-    );
-    let page = post_fields(&admin, "/admin/settings", &typed).await;
-    assert_eq!(
-        page.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        page.body
-    );
+    )
+    .await;
     page.assert_contains(&beside("clinic_name"))
         .assert_contains("value=\"North Clinic\"")
         .assert_contains("value=\"+1 555 010 4444\"");
@@ -1534,24 +1533,19 @@ async fn a_nul_in_a_consent_draft_is_refused_beside_the_field_and_the_draft_kept
         .fetch_one(&app.db)
         .await
         .unwrap();
-    let fields = form_on(&admin, &editor, &editor).await;
     for (field, bad) in [("title", "Consent\0 v2"), ("body", "Read\0 this.")] {
-        let typed = with(
-            &fields,
+        let page = post_refused(
+            &admin,
+            &editor,
+            &editor,
             // The first change naming a field wins.
             &[
                 (field, bad),
                 ("title", "Consent v2"),
                 ("body", "Read this."),
             ],
-        );
-        let page = post_fields(&admin, &editor, &typed).await;
-        assert_eq!(
-            page.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            page.body
-        );
+        )
+        .await;
         page.assert_contains(&beside(field))
             .assert_contains("Consent v2")
             .assert_contains("Read this.");
