@@ -20,7 +20,11 @@ use tokio_stream::StreamExt;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::db;
-use super::model::{self, Entry, FullUrl, Instant, Resource};
+use super::model::{Entry, FullUrl, Instant, Resource};
+use super::{
+    allergy_intolerance, appointment, consent, medication, observation, patient, practitioner,
+    questionnaire, questionnaire_response,
+};
 use crate::audit::{self, Outcome, action};
 
 /// Bytes gathered before a chunk goes out.
@@ -177,23 +181,23 @@ async fn write(db: &PgPool, sink: &mut Sink, patient_id: i64) -> Result<(), Fail
         Instant(OffsetDateTime::now_utc())
     )
     .map_err(serde_json::Error::io)?;
-    sink.put(&model::patient(&base, &person)).await?;
+    sink.put(&patient::patient(&base, &person)).await?;
 
     {
         let mut rows = pin!(db::staff(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            sink.put(&model::practitioner(&row)).await?;
+            sink.put(&practitioner::practitioner(&row)).await?;
         }
     }
 
     let answered = db::instruments_answered(&mut *tx, patient_id).await?;
-    let forms: Vec<model::Form> = model::INSTRUMENTS
+    let forms: Vec<questionnaire::Form> = questionnaire::INSTRUMENTS
         .iter()
         .filter(|code| answered.iter().any(|a| a == *code))
-        .filter_map(|code| model::form(code))
+        .filter_map(|code| questionnaire::form(code))
         .collect();
     for form in &forms {
-        sink.put(&model::questionnaire(&base, form)).await?;
+        sink.put(&questionnaire::questionnaire(&base, form)).await?;
     }
     {
         let mut rows = pin!(db::responses(&mut *tx, patient_id));
@@ -201,23 +205,23 @@ async fn write(db: &PgPool, sink: &mut Sink, patient_id: i64) -> Result<(), Fail
             let Some(form) = forms.iter().find(|f| f.instrument == row.instrument) else {
                 continue;
             };
-            sink.put(&model::questionnaire_response(
+            sink.put(&questionnaire_response::questionnaire_response(
                 &base, patient_id, form, &row,
             ))
             .await?;
-            for score in model::scores(patient_id, &row) {
+            for score in observation::scores(patient_id, &row) {
                 sink.put(&score).await?;
             }
         }
     }
 
     if let Some(row) = crate::screening::db::latest_medicines(&mut *tx, patient_id).await? {
-        let row = model::AllergyRow {
+        let row = allergy_intolerance::AllergyRow {
             screening_id: row.screening_id,
             submitted_at: row.submitted_at,
             allergies: crate::screening::rules::allergies(&row.allergies),
         };
-        for allergy in model::allergy_intolerances(patient_id, &row) {
+        for allergy in allergy_intolerance::allergy_intolerances(patient_id, &row) {
             sink.put(&allergy).await?;
         }
     }
@@ -225,28 +229,30 @@ async fn write(db: &PgPool, sink: &mut Sink, patient_id: i64) -> Result<(), Fail
     {
         let mut rows = pin!(db::signatures(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            sink.put(&model::signature(&base, patient_id, &row)).await?;
+            sink.put(&consent::signature(&base, patient_id, &row))
+                .await?;
         }
     }
     {
         let mut rows = pin!(db::withdrawals(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            sink.put(&model::withdrawal(patient_id, &row)).await?;
+            sink.put(&consent::withdrawal(patient_id, &row)).await?;
         }
     }
     {
         let mut rows = pin!(db::appointments(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            sink.put(&model::appointment(patient_id, &row)).await?;
+            sink.put(&appointment::appointment(patient_id, &row))
+                .await?;
         }
     }
     {
         let mut rows = pin!(db::infusions(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            if let Some(given) = model::administration(patient_id, &row) {
+            if let Some(given) = medication::administration(patient_id, &row) {
                 sink.put(&given).await?;
             }
-            if let Some(weight) = model::weight(patient_id, &row) {
+            if let Some(weight) = observation::weight(patient_id, &row) {
                 sink.put(&weight).await?;
             }
         }
@@ -254,7 +260,7 @@ async fn write(db: &PgPool, sink: &mut Sink, patient_id: i64) -> Result<(), Fail
     {
         let mut rows = pin!(db::vitals(&mut *tx, patient_id));
         while let Some(row) = rows.try_next().await? {
-            for sign in model::vitals(patient_id, &row) {
+            for sign in observation::vitals(patient_id, &row) {
                 sink.put(&sign).await?;
             }
         }

@@ -6,10 +6,13 @@ use sqlx::PgExecutor;
 use sqlx::types::Json;
 use tokio_stream::{Stream, StreamExt};
 
-use super::model::{
-    AppointmentRow, InfusionRow, PatientRow, ResponseRow, SignatureRow, StaffRow, VitalsRow,
-    WithdrawalRow,
-};
+use super::appointment::AppointmentRow;
+use super::consent::{SignatureRow, WithdrawalRow};
+use super::medication::InfusionRow;
+use super::observation::VitalsRow;
+use super::patient::PatientRow;
+use super::practitioner::StaffRow;
+use super::questionnaire_response::ResponseRow;
 
 pub async fn patient(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<Option<PatientRow>> {
     sqlx::query_as!(

@@ -3,10 +3,19 @@
 //! Clinicians and admins export any patient; a patient downloads their own. Every export is
 //! audited; the bundle is streamed, so memory does not grow with the record.
 
+pub mod allergy_intolerance;
+pub mod appointment;
 pub mod bundle;
+pub mod consent;
 pub mod db;
+pub mod medication;
 pub mod model;
+pub mod observation;
 pub mod pages;
+pub mod patient;
+pub mod practitioner;
+pub mod questionnaire;
+pub mod questionnaire_response;
 
 use crate::auth::model::Role;
 use crate::web::routes::{ADMIN, Access, PATIENT, Route};
