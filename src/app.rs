@@ -103,7 +103,7 @@ pub fn routes() -> Vec<Route> {
     [
         operations,
         web::assets::routes(),
-        auth::routes(),
+        crate::login::routes(),
         account::routes(),
         alerts::routes(),
         home::routes(),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod export;
 pub mod home;
 pub mod kept;
+pub mod login;
 pub mod notify;
 pub mod patients;
 pub mod reports;

@@ -1,117 +1,49 @@
-//! Confirming a new email address from the link sent to it. Until the link is opened the
-//! account keeps its old address; once it is, the old address is told.
-
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+//! Moving one's account to a new address: a link is sent to the new address, and the
+//! account changes only when it is opened (see `email_change_pages.rs`).
 
 use super::db;
-use super::model;
+use super::model::{self, EMAIL_CHANGE_VALID_MINUTES};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
+use crate::auth::tokens;
 use crate::error::AppResult;
-use crate::notify::db::{enqueue, kind};
-use crate::web::{PageContext, RequestMeta, render_with_status};
+use crate::notify::{self, db::kind};
+use crate::web::RequestMeta;
 
-/// Where the confirmation stands, for the one page that shows it.
-enum Step {
-    /// The link works: ask for the press of a button (a link preview must change nothing).
-    Confirm {
-        token: String,
-        new_email: String,
-    },
-    Done {
-        new_email: String,
-    },
-    /// Unknown, used, replaced or expired.
-    Gone,
-    /// Another account took the address meanwhile.
-    Taken,
-}
-
-#[derive(Template)]
-#[template(path = "account/email_confirm.html")]
-struct ConfirmPage {
-    ctx: PageContext,
-    step: Step,
-}
-
-fn show(ctx: PageContext, step: Step) -> AppResult<Response> {
-    let status = match step {
-        Step::Confirm { .. } | Step::Done { .. } => StatusCode::OK,
-        Step::Gone => StatusCode::NOT_FOUND,
-        Step::Taken => StatusCode::CONFLICT,
-    };
-    render_with_status(status, &ConfirmPage { ctx, step })
-}
-
-pub async fn confirm_form(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let change = db::pending_email_change(&state.db, &model::token_hash(&token)).await?;
-    let step = match change {
-        Some(change) => Step::Confirm {
-            token,
-            new_email: change.new_email,
-        },
-        None => Step::Gone,
-    };
-    show(ctx, step)
-}
-
-/// Moves the account to the new address (confirmed by this very link), refreshes its
-/// sessions and tells the old address, whoever opens the link (logged in or not).
-pub async fn confirm(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    meta: RequestMeta,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let hash = model::token_hash(&token);
+/// Keeps the change waiting and emails the new address: a confirmation link, or, when the
+/// address has an account already, a note to its owner. The same answer either way, so only
+/// the address's owner learns which.
+pub async fn send_link(
+    state: &AppState,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+    email: &str,
+) -> AppResult<()> {
+    let taken = crate::auth::db::account_exists(&state.db, email).await?;
+    let (token, token_hash) = tokens::new_token();
     let mut tx = state.db.begin().await?;
-    let Some(change) = db::take_pending_email_change(&mut *tx, &hash).await? else {
-        return show(ctx, Step::Gone);
-    };
-    match db::set_confirmed_email(&mut *tx, change.user_id, &change.new_email).await {
-        Ok(()) => {}
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
-            // The address got an account since the link was sent: this link is spent.
-            drop(tx);
-            db::take_pending_email_change(&state.db, &hash).await?;
-            return show(ctx, Step::Taken);
-        }
-        Err(e) => return Err(e.into()),
-    }
-    let (subject, body) = model::email_changed_email(&model::masked_email(&change.new_email));
-    enqueue(
+    db::save_pending_email_change(
         &mut *tx,
-        kind::EMAIL_CHANGED,
-        &change.old_email,
-        &subject,
-        &body,
+        user.id,
+        email,
+        &token_hash,
+        EMAIL_CHANGE_VALID_MINUTES,
     )
     .await?;
-    let actor = CurrentUser::actor(
-        change.user_id,
-        change.role,
-        change.display_name,
-        change.new_email.clone(),
-    );
+    let (email_kind, (subject, body)) = if taken {
+        (kind::EMAIL_CHANGE_TAKEN, model::email_change_taken_email())
+    } else {
+        let path = format!("/account/email/confirm/{token}");
+        let link = model::link(&state.config.link_base(), &path);
+        (kind::EMAIL_CHANGE, model::email_change_email(&link))
+    };
+    notify::db::enqueue(&mut *tx, email_kind, email, &subject, &body).await?;
     audit::record(
         &mut *tx,
-        audit::Entry::new(action::EMAIL_CHANGE, Some(&actor), &meta),
+        audit::Entry::new(action::EMAIL_CHANGE_REQUEST, Some(user), meta),
     )
     .await?;
     tx.commit().await?;
-    state.sessions.forget_user(change.user_id);
-    show(
-        ctx,
-        Step::Done {
-            new_email: change.new_email,
-        },
-    )
+    Ok(())
 }

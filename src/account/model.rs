@@ -1,50 +1,20 @@
-//! Account security rules: emailed links, the forms that need the current password, and
+//! Account security rules: emailed links of one's own account, the forms that need the current password, and
 //! naming a session's device. No I/O.
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::auth::model::{email_problem, normalize_email, password_problem};
 use crate::web::FormErrors;
 
-/// A password-reset link works for this long, once.
-pub const RESET_VALID_MINUTES: i32 = 30;
 /// An email-verification link works for two days, once.
 pub const VERIFY_VALID_MINUTES: i32 = 48 * 60;
-/// A registration link works for a day; so does the link confirming a new email address.
-pub const REGISTRATION_VALID_MINUTES: i32 = 24 * 60;
+/// The link confirming a new email address works for a day.
 pub const EMAIL_CHANGE_VALID_MINUTES: i32 = 24 * 60;
-/// Wrong passwords allowed on a registration's confirmation page before its link stops
-/// working (each costs a hash).
-pub const REGISTRATION_CONFIRM_ATTEMPTS: i32 = 5;
-/// A login waiting for its second factor lapses after five minutes or five wrong codes.
-pub const CHALLENGE_MINUTES: i32 = 5;
-pub const CHALLENGE_ATTEMPTS: i32 = 5;
-
-/// A new random token for a link or cookie (256 bits as hex), and its SHA-256 for storage.
-pub fn new_token() -> (String, Vec<u8>) {
-    let token = crate::web::random_hex(32);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
 
 /// An absolute link into the app. Only the configured address is used, never the request's
 /// Host header, which an attacker could set to send a victim's reset link to themselves.
 pub fn link(base: &str, path: &str) -> String {
     format!("{}{path}", base.trim_end_matches('/'))
-}
-
-pub fn password_reset_email(link: &str) -> (String, String) {
-    (
-        "Reset your clinic password".to_owned(),
-        format!(
-            "Someone asked to reset the password of your clinic account. If it was you, choose a new password here within {RESET_VALID_MINUTES} minutes:\n\n{link}\n\nThe link works once. If you did not ask for this, ignore this message: your password stays as it is.\n"
-        ),
-    )
 }
 
 pub fn verification_email(link: &str) -> (String, String) {
@@ -66,25 +36,6 @@ pub fn masked_email(email: &str) -> String {
         }
         None => "***".to_owned(),
     }
-}
-
-pub fn registration_email(link: &str) -> (String, String) {
-    (
-        "Finish creating your clinic account".to_owned(),
-        format!(
-            "Someone asked to create a patient account at the clinic with this email address. If it was you, open this link within 24 hours and enter the password you chose to finish:\n\n{link}\n\nThe link works once. If it was not you, ignore this message: no account is created.\n"
-        ),
-    )
-}
-
-/// To the owner of an address that already has an account, instead of a second account.
-pub fn registration_attempt_email(login_link: &str, reset_link: &str) -> (String, String) {
-    (
-        "Someone tried to create a clinic account with your address".to_owned(),
-        format!(
-            "Someone tried to create a new clinic account with this email address, which already has an account. No new account was created and nothing was changed.\n\nIf it was you, log in here:\n\n{login_link}\n\nor, if you have forgotten your password, reset it here:\n\n{reset_link}\n\nIf it was not you, you can ignore this message.\n"
-        ),
-    )
 }
 
 pub fn email_change_email(link: &str) -> (String, String) {
@@ -213,24 +164,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_random_and_stored_only_as_hashes() {
-        let (one, hash) = new_token();
-        let (two, _) = new_token();
-        assert_eq!(one.len(), 64);
-        assert_ne!(one, two);
-        assert_eq!(hash, token_hash(&one));
-        assert_ne!(hash, one.as_bytes());
-    }
-
-    #[test]
     fn links_use_the_configured_address() {
         assert_eq!(
             link("https://clinic.example/", "/reset-password/abc"),
             "https://clinic.example/reset-password/abc"
         );
-        let (subject, body) = password_reset_email("https://clinic.example/reset-password/abc");
-        assert!(subject.contains("Reset"));
-        assert!(body.contains("30 minutes") && body.contains("/reset-password/abc"));
     }
 
     #[test]
@@ -243,13 +181,6 @@ mod tests {
 
     #[test]
     fn account_emails_carry_their_links_and_the_old_address_sees_only_a_masked_new_one() {
-        let (_, body) = registration_email("https://clinic.example/register/confirm/abc");
-        assert!(body.contains("/register/confirm/abc") && body.contains("24 hours"));
-        let (_, body) = registration_attempt_email(
-            "https://clinic.example/login",
-            "https://clinic.example/forgot-password",
-        );
-        assert!(body.contains("/login") && body.contains("/forgot-password"));
         let (_, body) = email_change_email("https://clinic.example/account/email/confirm/abc");
         assert!(body.contains("/account/email/confirm/abc"));
         let (_, body) = email_changed_email(&masked_email("nina@example.org"));

@@ -9,17 +9,17 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::db::{self, SessionListRow, TokenPurpose};
+use super::email_change;
 use super::model::{
-    self, EMAIL_CHANGE_VALID_MINUTES, EmailChangeForm, EnrolForm, PasswordChangeForm,
-    PasswordOnlyForm, VERIFY_VALID_MINUTES,
+    self, EmailChangeForm, EnrolForm, PasswordChangeForm, PasswordOnlyForm, VERIFY_VALID_MINUTES,
 };
 use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::auth::CurrentUser;
 use crate::auth::attempts::{self, Reservation};
-use crate::auth::two_factor;
+use crate::auth::model::refusal_message;
+use crate::auth::two_factor::{self, unix_now};
 use crate::error::{AppError, AppResult};
-use crate::notify::db::kind;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 use crate::{notify, settings};
 
@@ -46,7 +46,7 @@ async fn current_password_problem(
                 .detail("locked"),
         )
         .await?;
-        return Ok(Some(crate::auth::pages::refusal_message(gate)));
+        return Ok(Some(refusal_message(gate, OffsetDateTime::now_utc())));
     }
     let stored = db::password_hash(&state.db, user.id).await?;
     let ok = state
@@ -247,7 +247,7 @@ async fn send_verification(
     user_id: i64,
     email: &str,
 ) -> AppResult<()> {
-    let (token, hash) = model::new_token();
+    let (token, hash) = crate::auth::tokens::new_token();
     db::create_token(
         &mut *tx,
         user_id,
@@ -277,30 +277,6 @@ pub async fn change_email(
     meta: RequestMeta,
     Form(form): Form<EmailChangeForm>,
 ) -> AppResult<Response> {
-    // Refused before the current password is tried, so a NUL is not counted as a failure.
-    let mut unstorable = FormErrors::default();
-    unstorable.check_storable(&[
-        ("password_for_email", &form.password_for_email),
-        ("new_email", &form.new_email),
-    ]);
-    if !unstorable.is_empty() {
-        let forms = Forms {
-            password_errors: FormErrors::default(),
-            email_form: EmailChangeForm {
-                password_for_email: String::new(),
-                ..form
-            },
-            email_errors: unstorable,
-            notice: None,
-        };
-        return account_page(&state, ctx, &user, forms).await;
-    }
-    let checked = model::check_new_email(&form, &user.email);
-    let mut errors = checked.clone().err().unwrap_or_default();
-    errors.check(
-        "password_for_email",
-        current_password_problem(&state, &user, &meta, &form.password_for_email).await?,
-    );
     let show = |errors: FormErrors, form: EmailChangeForm| Forms {
         password_errors: FormErrors::default(),
         email_form: EmailChangeForm {
@@ -310,36 +286,26 @@ pub async fn change_email(
         email_errors: errors,
         notice: None,
     };
+    // Refused before the current password is tried, so a NUL is not counted as a failure.
+    let mut unstorable = FormErrors::default();
+    unstorable.check_storable(&[
+        ("password_for_email", &form.password_for_email),
+        ("new_email", &form.new_email),
+    ]);
+    if !unstorable.is_empty() {
+        return account_page(&state, ctx, &user, show(unstorable, form)).await;
+    }
+    let checked = model::check_new_email(&form, &user.email);
+    let mut errors = checked.clone().err().unwrap_or_default();
+    errors.check(
+        "password_for_email",
+        current_password_problem(&state, &user, &meta, &form.password_for_email).await?,
+    );
     let email = match checked {
         Ok(email) if errors.is_empty() => email,
         _ => return account_page(&state, ctx, &user, show(errors, form)).await,
     };
-    // The same answer whether or not the address is free: only its owner learns which.
-    let taken = crate::auth::db::account_exists(&state.db, &email).await?;
-    let (token, token_hash) = model::new_token();
-    let mut tx = state.db.begin().await?;
-    db::save_pending_email_change(
-        &mut *tx,
-        user.id,
-        &email,
-        &token_hash,
-        EMAIL_CHANGE_VALID_MINUTES,
-    )
-    .await?;
-    let (email_kind, (subject, body)) = if taken {
-        (kind::EMAIL_CHANGE_TAKEN, model::email_change_taken_email())
-    } else {
-        let path = format!("/account/email/confirm/{token}");
-        let link = model::link(&state.config.link_base(), &path);
-        (kind::EMAIL_CHANGE, model::email_change_email(&link))
-    };
-    notify::db::enqueue(&mut *tx, email_kind, &email, &subject, &body).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::EMAIL_CHANGE_REQUEST, Some(&user), &meta),
-    )
-    .await?;
-    tx.commit().await?;
+    email_change::send_link(&state, &user, &meta, &email).await?;
     Ok(see_other("/account?notice=email-sent"))
 }
 
@@ -601,8 +567,4 @@ pub async fn disable(
     tx.commit().await?;
     state.sessions.forget_user(user.id);
     Ok(see_other("/account?notice=two-factor-off"))
-}
-
-pub fn unix_now() -> u64 {
-    u64::try_from(OffsetDateTime::now_utc().unix_timestamp()).unwrap_or_default()
 }

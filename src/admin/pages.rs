@@ -13,10 +13,10 @@ use super::model::{
 use crate::app::AppState;
 use crate::audit::{self, AuditRow, Outcome, action};
 use crate::auth::CurrentUser;
-use crate::auth::accounts::{self, AccountForm, CreateError};
 use crate::auth::db::{AccountStatus, delete_user_sessions};
 use crate::auth::model::{PASSWORD_MIN_CHARS, Role};
 use crate::error::{AppError, AppResult};
+use crate::login::accounts::{self, AccountForm, CreateError};
 use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 

@@ -1,7 +1,7 @@
 //! Account, session and login-failure queries.
 
 use sqlx::PgExecutor;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
 use super::model::{LoginFailures, Role};
 
@@ -267,23 +267,6 @@ pub async fn create_user(
     .await
 }
 
-pub async fn create_patient(
-    db: impl PgExecutor<'_>,
-    user_id: i64,
-    legal_name: &str,
-    date_of_birth: Date,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        "INSERT INTO patients (user_id, legal_name, date_of_birth) VALUES ($1, $2, $3)
-         RETURNING id",
-        user_id,
-        legal_name,
-        date_of_birth,
-    )
-    .fetch_one(db)
-    .await
-}
-
 /// Removes sessions long past their absolute lifetime (users who never came back) and
 /// failed-login records older than a day. Returns how many sessions went.
 pub async fn purge_stale(db: impl PgExecutor<'_> + Copy) -> sqlx::Result<u64> {
@@ -319,93 +302,4 @@ pub async fn account_exists(db: impl PgExecutor<'_>, email: &str) -> sqlx::Resul
     .fetch_one(db)
     .await?;
     Ok(exists)
-}
-
-/// Stores a registration waiting for its emailed link, replacing any earlier one for the
-/// same address (whose link stops working).
-pub async fn save_pending_registration(
-    db: impl PgExecutor<'_>,
-    email: &str,
-    display_name: &str,
-    date_of_birth: Date,
-    password_hash: &str,
-    token_hash: &[u8],
-    valid_minutes: i32,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        "INSERT INTO pending_registrations
-             (email, display_name, date_of_birth, password_hash, token_hash, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(mins => $6))
-         ON CONFLICT (email) DO UPDATE
-         SET display_name = EXCLUDED.display_name, date_of_birth = EXCLUDED.date_of_birth,
-             password_hash = EXCLUDED.password_hash, token_hash = EXCLUDED.token_hash,
-             attempts = 0, created_at = now(), expires_at = EXCLUDED.expires_at",
-        email,
-        display_name,
-        date_of_birth,
-        password_hash,
-        token_hash,
-        valid_minutes
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-#[derive(Clone, Debug)]
-pub struct PendingRegistration {
-    pub email: String,
-    pub display_name: String,
-    pub date_of_birth: Date,
-    pub password_hash: String,
-}
-
-/// The registration a live link is for (unexpired, tries left), without using it up.
-pub async fn pending_registration(
-    db: impl PgExecutor<'_>,
-    token_hash: &[u8],
-    max_attempts: i32,
-) -> sqlx::Result<Option<PendingRegistration>> {
-    sqlx::query_as!(
-        PendingRegistration,
-        "SELECT email, display_name, date_of_birth, password_hash FROM pending_registrations
-         WHERE token_hash = $1 AND expires_at > now() AND attempts < $2",
-        token_hash,
-        max_attempts
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// Counts one password try against a live link before the password is checked, so parallel
-/// tries cannot exceed `max_attempts`; `None` when the link is unknown, expired or spent.
-pub async fn reserve_registration_attempt(
-    db: impl PgExecutor<'_>,
-    token_hash: &[u8],
-    max_attempts: i32,
-) -> sqlx::Result<Option<PendingRegistration>> {
-    sqlx::query_as!(
-        PendingRegistration,
-        "UPDATE pending_registrations SET attempts = attempts + 1
-         WHERE token_hash = $1 AND expires_at > now() AND attempts < $2
-         RETURNING email, display_name, date_of_birth, password_hash",
-        token_hash,
-        max_attempts
-    )
-    .fetch_optional(db)
-    .await
-}
-
-/// Uses up a registration's link; false if another request already did (or it is gone).
-pub async fn take_pending_registration(
-    db: impl PgExecutor<'_>,
-    token_hash: &[u8],
-) -> sqlx::Result<bool> {
-    let done = sqlx::query!(
-        "DELETE FROM pending_registrations WHERE token_hash = $1",
-        token_hash
-    )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
 }

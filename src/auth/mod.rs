@@ -1,21 +1,19 @@
-//! Accounts, password hashing, sessions, roles and login throttling.
+//! Infrastructure for signing in: password hashing, sessions and their cache, login
+//! throttling, two-factor secrets and random tokens. Login itself is the `login` feature.
 
-pub mod accounts;
 pub mod attempts;
 pub mod db;
 pub mod model;
-pub(crate) mod pages;
 pub mod password;
-mod registration;
 pub mod session;
 pub mod session_cache;
+pub mod tokens;
 pub mod two_factor;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::error::AppError;
-use crate::web::routes::{Access, Route, SIGNED_IN};
 use model::{Role, SessionEnd};
 
 /// The logged-in user, loaded from the session for each request.
@@ -62,22 +60,4 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             .cloned()
             .ok_or(AppError::Forbidden)
     }
-}
-
-pub fn routes() -> Vec<Route> {
-    vec![
-        Route::new("/login", Access::Everyone)
-            .get(pages::login_form)
-            .post(pages::login)
-            .checks_text(),
-        Route::new("/register", Access::Everyone)
-            .get(registration::register_form)
-            .post(registration::register)
-            .checks_text(),
-        Route::new("/register/confirm/{token}", Access::Everyone)
-            .get(registration::confirm_form)
-            .post(registration::confirm)
-            .checks_text(),
-        Route::new("/logout", SIGNED_IN).post(pages::logout),
-    ]
 }

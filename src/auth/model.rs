@@ -303,6 +303,26 @@ pub fn locks_account(policy: LockoutPolicy, before: LoginFailures) -> bool {
     before.for_email + 1 >= policy.failures_per_account
 }
 
+/// What a locked account is told: the minutes left, rounded up, at least one.
+pub fn locked_message(until: OffsetDateTime, now: OffsetDateTime) -> String {
+    let minutes = ((until - now).whole_seconds() + 59) / 60;
+    format!(
+        "Too many failed attempts were made to log in to this account, so it is locked for now. \
+         Try again in {} minute{}, or contact the clinic.",
+        minutes.max(1),
+        if minutes > 1 { "s" } else { "" }
+    )
+}
+
+/// What an attempt the lockout refused is told.
+pub fn refusal_message(gate: LoginGate, now: OffsetDateTime) -> String {
+    match gate {
+        LoginGate::AccountLocked { until } => locked_message(until, now),
+        _ => "Too many failed logins came from your network. Wait a few minutes and try again."
+            .to_owned(),
+    }
+}
+
 /// A return target after login: only a path on this site, never another origin.
 pub fn safe_return_path(target: &str) -> Option<&str> {
     let ok = target.starts_with('/')
@@ -541,6 +561,24 @@ mod tests {
         assert!(!locks_account(policy, before(3)));
         assert!(locks_account(policy, before(4)));
         assert!(locks_account(policy, before(5)));
+    }
+
+    #[test]
+    fn a_locked_account_is_told_the_minutes_left_rounded_up() {
+        let now = datetime!(2026-11-28 10:00 UTC);
+        let told = |left: Duration| locked_message(now + left, now);
+        assert!(told(Duration::minutes(15)).contains("Try again in 15 minutes,"));
+        assert!(told(Duration::seconds(14 * 60 + 1)).contains("in 15 minutes,"));
+        assert!(told(Duration::seconds(61)).contains("in 2 minutes,"));
+        assert!(told(Duration::seconds(60)).contains("in 1 minute,"));
+        assert!(told(Duration::seconds(5)).contains("in 1 minute,"));
+        // Unlocked meanwhile: still "1 minute", never zero or less.
+        assert!(told(Duration::seconds(-30)).contains("in 1 minute,"));
+        let gate = LoginGate::AccountLocked {
+            until: now + Duration::minutes(3),
+        };
+        assert_eq!(refusal_message(gate, now), told(Duration::minutes(3)));
+        assert!(refusal_message(LoginGate::AddressThrottled, now).contains("your network"));
     }
 
     #[test]

@@ -163,7 +163,7 @@ pub async fn begin(
     if let Some(old) = cookies::read(request_headers, cookies.session_name()) {
         db::delete_session(&mut *db, &token_hash(old)).await?;
     }
-    let token = crate::web::random_hex(32);
+    let token = super::tokens::random_hex(32);
     let agent = crate::web::user_agent(request_headers);
     db::create_session(
         &mut *db,

@@ -27,6 +27,11 @@ pub fn required_for(role: Role, front_desk: bool, patients: bool) -> bool {
     }
 }
 
+/// Seconds since 1970, the time TOTP codes count their steps from.
+pub fn unix_now() -> u64 {
+    u64::try_from(time::OffsetDateTime::now_utc().unix_timestamp()).unwrap_or_default()
+}
+
 pub fn new_secret() -> Vec<u8> {
     let mut secret = vec![0u8; SECRET_BYTES];
     OsRng.fill_bytes(&mut secret);

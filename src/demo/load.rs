@@ -1040,7 +1040,7 @@ async fn emails(
     let Some(Some(patient)) = ids.first() else {
         return Ok(());
     };
-    let (token, hash) = crate::account::model::new_token();
+    let (token, hash) = crate::auth::tokens::new_token();
     account_db::create_token(
         tx,
         patient.user_id,
@@ -1052,7 +1052,7 @@ async fn emails(
     .await
     .map_err(failed)?;
     let link = crate::account::model::link(link_base, &format!("/reset-password/{token}"));
-    let (subject, body) = crate::account::model::password_reset_email(&link);
+    let (subject, body) = crate::login::model::password_reset_email(&link);
     crate::notify::db::enqueue(
         &mut *tx,
         TokenPurpose::PasswordReset.as_str(),

@@ -10,9 +10,9 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::audit::action;
-use crate::auth::accounts::{self, AccountForm, CreateError};
 use crate::auth::model::Role;
 use crate::auth::password::Passwords;
+use crate::login::accounts::{self, AccountForm, CreateError};
 use crate::settings;
 
 pub struct DemoLogin {

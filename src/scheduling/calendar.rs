@@ -11,11 +11,11 @@ use time::OffsetDateTime;
 
 use super::db::{self, AppointmentRow};
 use super::model::AppointmentStatus;
-use crate::account::model::{new_token, token_hash};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::auth::model::Role;
+use crate::auth::tokens::{new_token, token_hash};
 use crate::error::{AppError, AppResult};
 use crate::settings;
 use crate::web::{PageContext, RequestMeta, render};

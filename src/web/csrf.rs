@@ -21,7 +21,7 @@ const MAX_FORM_BYTES: usize = 1024 * 1024;
 pub struct CsrfToken(pub String);
 
 pub fn new_token() -> String {
-    super::random_hex(32)
+    crate::auth::tokens::random_hex(32)
 }
 
 fn well_formed(token: &str) -> bool {

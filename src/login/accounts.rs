@@ -4,10 +4,10 @@
 use sqlx::PgConnection;
 use time::Date;
 
-use super::CurrentUser;
 use super::db;
-use super::model::{Role, email_problem, normalize_email, password_problem};
 use crate::audit;
+use crate::auth::CurrentUser;
+use crate::auth::model::{Role, email_problem, normalize_email, password_problem};
 use crate::error::{AppError, violated_constraint};
 use crate::patients::model::{legal_name_problem, parse_date_of_birth};
 use crate::web::{FormErrors, RequestMeta};
@@ -121,7 +121,7 @@ pub async fn create(
     audit_action: &str,
     meta: Option<&RequestMeta>,
 ) -> Result<Created, CreateError> {
-    let user_id = db::create_user(
+    let user_id = crate::auth::db::create_user(
         &mut *tx,
         &account.email,
         &account.name,
