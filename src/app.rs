@@ -171,7 +171,7 @@ pub fn app_with_routes(state: AppState, routes: Vec<Route>) -> Router {
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_page))
         .layer(from_fn(web::unstorable::refuse_nul))
-        .layer(from_fn_with_state(state.clone(), auth::session::load))
+        .layer(from_fn_with_state(state.clone(), web::session::load))
         .layer(from_fn_with_state(state.clone(), web::csrf::protect))
         .layer(from_fn_with_state(state.clone(), web::edge::limits))
         .layer(DefaultBodyLimit::max(state.config.limits.body_limit))

@@ -14,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
 use crate::error::AppError;
-use model::{Role, SessionEnd};
+use model::Role;
 
 /// The logged-in user, loaded from the session for each request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,10 +45,6 @@ impl CurrentUser {
         }
     }
 }
-
-/// Set on a request whose session had just ended (timeout, disabled account).
-#[derive(Clone, Copy, Debug)]
-pub struct EndedSession(pub SessionEnd);
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
     type Rejection = AppError;

@@ -18,11 +18,11 @@ use crate::auth::model::{
     LockoutPolicy, LoginFailures, LoginGate, SessionEnd, locked_message, locks_account,
     normalize_email, refusal_message,
 };
-use crate::auth::{CurrentUser, session, tokens, two_factor};
+use crate::auth::{CurrentUser, tokens, two_factor};
 use crate::error::AppResult;
 use crate::settings;
 use crate::web::routes::TWO_FACTOR_SETUP;
-use crate::web::{RequestMeta, cookies, csrf, params, see_other};
+use crate::web::{RequestMeta, cookies, csrf, params, see_other, session};
 
 /// A login form told again: with what status, and what to say.
 #[derive(Clone, Debug, PartialEq, Eq)]

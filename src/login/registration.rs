@@ -19,11 +19,11 @@ use crate::account::model::link;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::model::{CostlyRequest, Role};
-use crate::auth::{attempts, session, tokens};
+use crate::auth::{attempts, tokens};
 use crate::error::{AppError, AppResult};
 use crate::notify::db::{enqueue, kind};
 use crate::settings;
-use crate::web::{FormErrors, RequestMeta, params, see_other};
+use crate::web::{FormErrors, RequestMeta, params, see_other, session};
 
 /// A registration form told again: with what status, and what to say beside which field.
 pub struct Refusal {

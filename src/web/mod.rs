@@ -10,6 +10,7 @@ pub mod forms;
 pub mod params;
 pub mod routes;
 pub mod security;
+pub mod session;
 pub mod unstorable;
 
 use std::net::SocketAddr;

@@ -13,9 +13,10 @@ use super::unstorable::{UnstorableChecks, refuse_nul_in_request};
 use super::{RequestMeta, RoutePattern, see_other};
 use crate::app::AppState;
 use crate::audit::{self, Outcome};
+use crate::auth::CurrentUser;
 use crate::auth::model::{Role, SessionEnd};
-use crate::auth::{CurrentUser, EndedSession};
 use crate::error::AppError;
+use crate::web::session::EndedSession;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
