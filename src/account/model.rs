@@ -111,7 +111,7 @@ pub fn check_new_password(
     field: &'static str,
 ) -> Result<(), FormErrors> {
     let mut errors = FormErrors::default();
-    errors.check(field, crate::web::params::unstorable(new_password));
+    errors.check_storable(&[(field, new_password)]);
     errors.check(field, password_problem(new_password, &[email, name]));
     if errors.is_empty() {
         Ok(())
