@@ -1,5 +1,5 @@
 //! Moving one's account to a new address: a link is sent to the new address, and the
-//! account changes only when it is opened (see `email_change_pages.rs`).
+//! account changes only when it is opened (the page is `email_change_pages.rs`).
 
 use super::db;
 use super::model::{self, EMAIL_CHANGE_VALID_MINUTES};
@@ -8,6 +8,7 @@ use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::auth::tokens;
 use crate::error::AppResult;
+use crate::notify::db::enqueue;
 use crate::notify::{self, db::kind};
 use crate::web::RequestMeta;
 
@@ -46,4 +47,60 @@ pub async fn send_link(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What opening a confirmation link did.
+pub enum Confirmed {
+    Done {
+        new_email: String,
+    },
+    /// Unknown, used, replaced or expired.
+    Gone,
+    /// Another account took the address meanwhile: the link is spent.
+    Taken,
+}
+
+/// Moves the account to the new address (confirmed by this very link), refreshes its
+/// sessions and tells the old address.
+pub async fn confirm(state: &AppState, meta: &RequestMeta, token: &str) -> AppResult<Confirmed> {
+    let hash = tokens::token_hash(token);
+    let mut tx = state.db.begin().await?;
+    let Some(change) = db::take_pending_email_change(&mut *tx, &hash).await? else {
+        return Ok(Confirmed::Gone);
+    };
+    match db::set_confirmed_email(&mut *tx, change.user_id, &change.new_email).await {
+        Ok(()) => {}
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("users_email_key") => {
+            // The address got an account since the link was sent: this link is spent.
+            drop(tx);
+            db::take_pending_email_change(&state.db, &hash).await?;
+            return Ok(Confirmed::Taken);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let (subject, body) = model::email_changed_email(&model::masked_email(&change.new_email));
+    enqueue(
+        &mut *tx,
+        kind::EMAIL_CHANGED,
+        &change.old_email,
+        &subject,
+        &body,
+    )
+    .await?;
+    let actor = CurrentUser::actor(
+        change.user_id,
+        change.role,
+        change.display_name,
+        change.new_email.clone(),
+    );
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(action::EMAIL_CHANGE, Some(&actor), meta),
+    )
+    .await?;
+    tx.commit().await?;
+    state.sessions.forget_user(change.user_id);
+    Ok(Confirmed::Done {
+        new_email: change.new_email,
+    })
 }

@@ -7,6 +7,7 @@ pub mod email_change;
 mod email_change_pages;
 pub mod model;
 mod pages;
+pub mod security;
 
 use crate::web::routes::{Access, Route, SIGNED_IN};
 

@@ -6,66 +6,17 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-use time::OffsetDateTime;
 
-use super::db::{self, SessionListRow, TokenPurpose};
+use super::db::{self, SessionListRow};
 use super::email_change;
-use super::model::{
-    self, EmailChangeForm, EnrolForm, PasswordChangeForm, PasswordOnlyForm, VERIFY_VALID_MINUTES,
-};
+use super::model::{self, EmailChangeForm, EnrolForm, PasswordChangeForm, PasswordOnlyForm};
+use super::security::{self, current_password_problem};
 use crate::app::AppState;
-use crate::audit::{self, Outcome, action};
 use crate::auth::CurrentUser;
-use crate::auth::attempts::{self, Reservation};
-use crate::auth::model::refusal_message;
 use crate::auth::two_factor::{self, unix_now};
 use crate::error::{AppError, AppResult};
+use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
-use crate::{notify, settings};
-
-/// Checks the current password typed into a form; returns what to say beside the field when
-/// it is not accepted. Each check counts towards the account's lockout like a login (counted
-/// before the hash is computed), and a wrong one is audited.
-async fn current_password_problem(
-    state: &AppState,
-    user: &CurrentUser,
-    meta: &RequestMeta,
-    typed: &str,
-) -> AppResult<Option<String>> {
-    // A NUL pasted in is a slip, not a guess: told, never counted or checked.
-    if let Some(problem) = crate::web::params::unstorable(typed) {
-        return Ok(Some(problem.to_owned()));
-    }
-    let policy = settings::load(&state.db).await?.lockout_policy();
-    let reservation = attempts::reserve(&state.db, policy, &user.email, &meta.client_addr).await?;
-    if let Reservation::Refused(gate) = reservation {
-        audit::record(
-            &state.db,
-            audit::Entry::new(action::REAUTH_FAILED, Some(user), meta)
-                .outcome(Outcome::Denied)
-                .detail("locked"),
-        )
-        .await?;
-        return Ok(Some(refusal_message(gate, OffsetDateTime::now_utc())));
-    }
-    let stored = db::password_hash(&state.db, user.id).await?;
-    let ok = state
-        .passwords
-        .verify(typed.to_owned(), Some(stored))
-        .await?;
-    if ok {
-        attempts::release(&state.db, reservation).await?;
-        return Ok(None);
-    }
-    audit::record(
-        &state.db,
-        audit::Entry::new(action::REAUTH_FAILED, Some(user), meta).outcome(Outcome::Failure),
-    )
-    .await?;
-    Ok(Some(WRONG_PASSWORD.to_owned()))
-}
-
-const WRONG_PASSWORD: &str = "That is not your current password.";
 
 /// A session in the list: its row, the device, when it was last used, and whether it is
 /// the one this page was opened with.
@@ -191,6 +142,12 @@ pub async fn change_password(
     meta: RequestMeta,
     Form(form): Form<PasswordChangeForm>,
 ) -> AppResult<Response> {
+    let show = |password_errors| Forms {
+        password_errors,
+        email_form: EmailChangeForm::default(),
+        email_errors: FormErrors::default(),
+        notice: None,
+    };
     // Refused before the current password is tried, so a NUL is not counted as a failure.
     let mut unstorable = FormErrors::default();
     unstorable.check_storable(&[
@@ -198,13 +155,7 @@ pub async fn change_password(
         ("new_password", &form.new_password),
     ]);
     if !unstorable.is_empty() {
-        let forms = Forms {
-            password_errors: unstorable,
-            email_form: EmailChangeForm::default(),
-            email_errors: FormErrors::default(),
-            notice: None,
-        };
-        return account_page(&state, ctx, &user, forms).await;
+        return account_page(&state, ctx, &user, show(unstorable)).await;
     }
     let mut errors =
         model::check_new_password(&form.new_password, &user.email, &user.name, "new_password")
@@ -215,59 +166,10 @@ pub async fn change_password(
         current_password_problem(&state, &user, &meta, &form.current_password).await?,
     );
     if !errors.is_empty() {
-        let forms = Forms {
-            password_errors: errors,
-            email_form: EmailChangeForm::default(),
-            email_errors: FormErrors::default(),
-            notice: None,
-        };
-        return account_page(&state, ctx, &user, forms).await;
+        return account_page(&state, ctx, &user, show(errors)).await;
     }
-    let hash = state.passwords.hash(form.new_password).await?;
-    let mut tx = state.db.begin().await?;
-    db::set_password(&mut *tx, user.id, &hash).await?;
-    let ended = db::end_other_sessions(&mut *tx, user.id, user.session_id).await?;
-    let feeds = crate::scheduling::db::revoke_calendar_feeds(&mut *tx, user.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::PASSWORD_CHANGE, Some(&user), &meta).detail(format!(
-            "{ended} other sessions ended; {feeds} calendar feed address(es) revoked"
-        )),
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.forget_user(user.id);
+    security::change_password(&state, &user, &meta, form.new_password).await?;
     Ok(see_other("/account?notice=password"))
-}
-
-/// Sends a confirmation link for the account's current address.
-async fn send_verification(
-    tx: &mut sqlx::PgConnection,
-    state: &AppState,
-    user_id: i64,
-    email: &str,
-) -> AppResult<()> {
-    let (token, hash) = crate::auth::tokens::new_token();
-    db::create_token(
-        &mut *tx,
-        user_id,
-        TokenPurpose::EmailVerification,
-        email,
-        &hash,
-        VERIFY_VALID_MINUTES,
-    )
-    .await?;
-    let link = model::link(&state.config.link_base(), &format!("/verify-email/{token}"));
-    let (subject, body) = model::verification_email(&link);
-    notify::db::enqueue(
-        &mut *tx,
-        TokenPurpose::EmailVerification.as_str(),
-        email,
-        &subject,
-        &body,
-    )
-    .await?;
-    Ok(())
 }
 
 pub async fn change_email(
@@ -317,9 +219,7 @@ pub async fn resend_verification(
     if user.email_verified {
         return Ok(see_other("/account"));
     }
-    let mut tx = state.db.begin().await?;
-    send_verification(&mut tx, &state, user.id, &user.email).await?;
-    tx.commit().await?;
+    security::send_verification(&state, user.id, &user.email).await?;
     Ok(see_other("/account?notice=verification-sent"))
 }
 
@@ -329,18 +229,9 @@ pub async fn end_session(
     meta: RequestMeta,
     Path(session_id): Path<i64>,
 ) -> AppResult<Response> {
-    let mut tx = state.db.begin().await?;
-    if !db::end_own_session(&mut *tx, user.id, session_id).await? {
+    if !security::end_session(&state, &user, &meta, session_id).await? {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::SESSION_END, Some(&user), &meta)
-            .detail(format!("session {session_id}")),
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.forget_user(user.id);
     if session_id == user.session_id {
         return Ok(see_other("/login?ended=logout"));
     }
@@ -352,16 +243,7 @@ pub async fn end_other_sessions(
     user: CurrentUser,
     meta: RequestMeta,
 ) -> AppResult<Response> {
-    let mut tx = state.db.begin().await?;
-    let ended = db::end_other_sessions(&mut *tx, user.id, user.session_id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::SESSION_END, Some(&user), &meta)
-            .detail(format!("{ended} other sessions")),
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.forget_user(user.id);
+    security::end_other_sessions(&state, &user, &meta).await?;
     Ok(see_other("/account?notice=others-ended"))
 }
 
@@ -429,17 +311,6 @@ struct RecoveryCodesPage {
     home: &'static str,
 }
 
-/// Stores ten new recovery codes and shows them, this once.
-async fn issue_recovery_codes(tx: &mut sqlx::PgConnection, user_id: i64) -> AppResult<Vec<String>> {
-    let codes = two_factor::new_recovery_codes();
-    let hashes: Vec<Vec<u8>> = codes
-        .iter()
-        .map(|c| two_factor::recovery_code_hash(c))
-        .collect();
-    db::replace_recovery_codes(tx, user_id, &hashes).await?;
-    Ok(codes)
-}
-
 /// Confirms enrolment with the current password and a code from the app.
 pub async fn enrol(
     State(state): State<AppState>,
@@ -474,18 +345,9 @@ pub async fn enrol(
     let Some(step) = step.filter(|_| errors.is_empty()) else {
         return two_factor_page(&state, ctx, &user, errors).await;
     };
-    let mut tx = state.db.begin().await?;
-    if !db::enable_two_factor(&mut *tx, user.id, step).await? {
+    let Some(codes) = security::enable_two_factor(&state, &user, &meta, step).await? else {
         return Ok(see_other("/account/two-factor"));
-    }
-    let codes = issue_recovery_codes(&mut tx, user.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::TWO_FACTOR_ENABLE, Some(&user), &meta),
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.forget_user(user.id);
+    };
     render_with_status(
         axum::http::StatusCode::OK,
         &RecoveryCodesPage {
@@ -515,14 +377,7 @@ pub async fn new_recovery_codes(
         errors.add("current_password", problem);
         return two_factor_page(&state, ctx, &user, errors).await;
     }
-    let mut tx = state.db.begin().await?;
-    let codes = issue_recovery_codes(&mut tx, user.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::RECOVERY_CODES_NEW, Some(&user), &meta),
-    )
-    .await?;
-    tx.commit().await?;
+    let codes = security::new_recovery_codes(&state, &user, &meta).await?;
     render_with_status(
         axum::http::StatusCode::OK,
         &RecoveryCodesPage {
@@ -557,14 +412,6 @@ pub async fn disable(
         errors.add("disable_password", problem);
         return two_factor_page(&state, ctx, &user, errors).await;
     }
-    let mut tx = state.db.begin().await?;
-    db::disable_two_factor(&mut tx, user.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::TWO_FACTOR_DISABLE, Some(&user), &meta),
-    )
-    .await?;
-    tx.commit().await?;
-    state.sessions.forget_user(user.id);
+    security::disable_two_factor(&state, &user, &meta).await?;
     Ok(see_other("/account?notice=two-factor-off"))
 }
