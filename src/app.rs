@@ -17,8 +17,8 @@ use crate::notify::{MailConfigError, Mailer};
 use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{
-    account, admin, alerts, auth, consent, export, home, patients, reports, scheduling, screening,
-    treatment, web,
+    account, admin, alerts, auth, consent, export, flowsheet, home, outcomes, patients, reports,
+    scheduling, screening, web,
 };
 use auth::password::Passwords;
 use auth::session_cache::{self, Remembered, SessionCache};
@@ -40,10 +40,10 @@ pub struct Shared {
     /// Scheduling's settings, chairs, clinicians and hours, while nothing changes them.
     pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
     /// The flowsheet's thresholds and the dosing protocols, while nothing changes them.
-    pub treatment_reference: Remembered<crate::treatment::reference::Reference>,
+    pub treatment_reference: Remembered<crate::flowsheet::reference::Reference>,
     /// The course, flowsheet and summary pages' data of the patients lately shown, while
     /// unchanged.
-    pub treatment_records: crate::treatment::remembered::RememberedRecords,
+    pub treatment_records: crate::flowsheet::remembered::RememberedRecords,
     /// Appointments and time off of the days lately shown, while nothing changes them.
     pub schedule: RememberedSchedule,
     /// "Now" for time-dependent rules; tests move it (see `clock`).
@@ -111,7 +111,8 @@ pub fn routes() -> Vec<Route> {
         screening::routes(),
         consent::routes(),
         scheduling::routes(),
-        treatment::routes(),
+        flowsheet::routes(),
+        outcomes::routes(),
         export::routes(),
         reports::routes(),
         admin::routes(),

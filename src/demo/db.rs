@@ -5,7 +5,7 @@
 use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
-use crate::treatment::model::{Event, Vitals};
+use crate::flowsheet::model::{Event, Vitals};
 
 /// Takes the demo's lock (two starts at once load once) and says whether the demo made this
 /// database.

@@ -20,6 +20,12 @@ use crate::auth::two_factor;
 use crate::clinic_time::ClinicZone;
 use crate::consent::db::{self as consent_db, NewSignature, NewWithdrawal};
 use crate::consent::model::{CLINICIAN_MEANING, Draft, PATIENT_MEANING};
+use crate::flowsheet::db::{self as treatment_db, CheckIn};
+use crate::flowsheet::model::{
+    Event, GivenForm, Severity, SideEffect, Vitals, check_amount_given, dose_mg,
+};
+use crate::flowsheet::pages::DISCHARGE_MEANING;
+use crate::outcomes::db::{self as outcomes_db, PreSessionResult};
 use crate::patients::db::save_profile;
 use crate::patients::model::Profile;
 use crate::scheduling::db::{self as scheduling_db, NewAppointment};
@@ -29,11 +35,6 @@ use crate::screening::instruments::{self, InstrumentId};
 use crate::screening::model::{DecisionForm, DraftAnswers, check_decision};
 use crate::screening::rules::{self, IntakeAnswers};
 use crate::settings::{self, ClinicSettings};
-use crate::treatment::db::{self as treatment_db, CheckIn, PreSessionResult};
-use crate::treatment::model::{
-    Event, GivenForm, Severity, SideEffect, Vitals, check_amount_given, dose_mg,
-};
-use crate::treatment::pages::DISCHARGE_MEANING;
 
 /// A staff login's authenticator key, to type or scan into an app.
 pub struct StaffKey {
@@ -706,7 +707,7 @@ async fn pre_session(
         let Some(score) = instruments::score(id, &answers) else {
             continue;
         };
-        treatment_db::record_pre_session(
+        outcomes_db::record_pre_session(
             &mut *tx,
             patient_id,
             appointment,

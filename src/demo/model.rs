@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn the_courses_respond_and_remit() {
-        use crate::treatment::model::{is_remission, is_response};
+        use crate::outcomes::model::{is_remission, is_response};
         let responding = course_scores(Course::Responding);
         let (first, last) = (responding[0].0, responding[responding.len() - 1].0);
         assert!(is_response(first, last) && !is_remission(last));

@@ -8,7 +8,7 @@ use super::model::{
     Coding, Concept, Id, Instant, LocalRef, Number, Period, Quantity, RXNORM, Ref, Resource,
     SNOMED, Unit, coding,
 };
-use crate::treatment::model as treatment;
+use crate::flowsheet::model as treatment;
 
 /// An infusion record as far as it went: check-in, the order and the administration.
 #[derive(Clone, Debug, PartialEq)]

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use super::model::{Coding, Id, LOINC, LinkId, Resource, coding};
 use crate::screening::instruments::{self, InstrumentId};
-use crate::treatment::model as treatment;
+use crate::outcomes::model as treatment;
 
 /// How a questionnaire's items are answered; the stored value is the index into the codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! charts they need no script, carry a title and a description for screen readers and a
 //! tooltip per bar, and each sits beside a table of the same figures.
 
-use crate::treatment::chart::{escape, slug, tick_step};
-use crate::treatment::model::plain_number;
+use crate::flowsheet::chart::{escape, slug, tick_step};
+use crate::flowsheet::model::plain_number;
 
 /// One bar: what it stands for, its length, and the figure written beside it.
 #[derive(Clone, Debug, PartialEq)]

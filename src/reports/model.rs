@@ -4,7 +4,8 @@
 
 use time::{Date, Duration, Month};
 
-use crate::treatment::model::{SideEffect, is_remission, is_response};
+use crate::flowsheet::model::SideEffect;
+use crate::outcomes::model::{is_remission, is_response};
 use crate::web::FormErrors;
 
 /// The longest range a report covers, in years.

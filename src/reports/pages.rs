@@ -30,7 +30,7 @@ async fn load(state: &AppState, range: &Range, zone: ClinicZone) -> AppResult<Re
     // not for all of them one after another.
     let (groups, protocols, effects, visits, cohort) = tokio::try_join!(
         db::infusion_groups(&state.db, from, until, &bounds),
-        crate::treatment::db::protocols(&state.db),
+        crate::flowsheet::db::protocols(&state.db),
         db::side_effect_counts(&state.db, from, until),
         db::appointment_counts(&state.db, from, until),
         db::course_outcomes(&state.db, from, until),

@@ -15,13 +15,14 @@ use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::{ConsentFacts, ConsentStatus, consent_status};
 use crate::error::{AppError, AppResult};
+use crate::flowsheet::model::plain_number;
+use crate::outcomes::db::CourseTotals;
+use crate::outcomes::model::{Phq9Course, ScorePoint, phq9_course};
 use crate::scheduling::db::AppointmentRow;
 use crate::scheduling::model::AppointmentStatus;
 use crate::screening::instruments::Band;
 use crate::screening::model::{Decision, ScreeningStanding};
 use crate::screening::rules::{AllergiesAndInteractions, Flag, FlagKind};
-use crate::treatment::db::CourseTotals;
-use crate::treatment::model::{Phq9Course, ScorePoint, phq9_course, plain_number};
 use crate::web::{PageContext, RequestMeta, render};
 
 /// Appointments listed as coming up.
@@ -189,7 +190,7 @@ impl SummaryPage {
 }
 
 /// What the summary shows of the patient, read again only after a change to their record
-/// (see `crate::treatment::remembered`).
+/// (see `crate::flowsheet::remembered`).
 pub struct SummaryRecord {
     patient: SummaryPatient,
     eligibility: Eligibility,
@@ -219,8 +220,8 @@ pub async fn read_summary(
         (medicines.as_ref()).map(|m| (m.allergies.as_str(), m.flags.0.as_slice(), m.submitted_at)),
     );
     let consent_facts = crate::consent::db::facts(&state.db, patient_id).await?;
-    let totals = crate::treatment::db::course_totals(&state.db, patient_id).await?;
-    let phq9: Vec<ScorePoint> = (crate::treatment::db::scores(&state.db, patient_id).await?)
+    let totals = crate::outcomes::db::course_totals(&state.db, patient_id).await?;
+    let phq9: Vec<ScorePoint> = (crate::outcomes::db::scores(&state.db, patient_id).await?)
         .into_iter()
         .filter(|s| s.instrument == "phq9")
         .map(|s| ScorePoint {
@@ -262,7 +263,7 @@ pub async fn summary(
 ) -> AppResult<Response> {
     let clinic = crate::scheduling::reference::current(&state).await?;
     let zone = clinic.settings.zone();
-    let record = crate::treatment::remembered::summary(&state, patient_id, zone).await?;
+    let record = crate::flowsheet::remembered::summary(&state, patient_id, zone).await?;
     let entry = audit::Entry::new(action::SUMMARY_VIEW, Some(&user), &meta).patient(patient_id);
     audit::record(&state.db, entry).await?;
     let now = OffsetDateTime::now_utc();
@@ -278,14 +279,14 @@ pub async fn summary(
             status: a.status.label(),
         })
         .collect();
-    let short_pct = crate::treatment::reference::current(&state)
+    let short_pct = crate::flowsheet::reference::current(&state)
         .await?
         .rules
         .short_infusion_pct;
     let totals = &record.totals;
     let shortened = (totals.run_seconds.iter().zip(&totals.run_minutes))
         .filter(|&(&ran, &minutes)| {
-            crate::treatment::model::is_short_infusion(
+            crate::flowsheet::model::is_short_infusion(
                 time::Duration::seconds(ran),
                 minutes,
                 short_pct,

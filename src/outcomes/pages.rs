@@ -7,16 +7,15 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use time::OffsetDateTime;
 
-use super::chart::{self, Chart, Guide, Series};
 use super::db::{self, CourseTotals, ScoreRow, SessionRow, SideEffectCount};
-use super::model::{
-    self, FollowUpScore, FollowUpStatus, Phq9Course, Route, ScorePoint, SideEffect,
-};
+use super::model::{self, FollowUpScore, FollowUpStatus, Phq9Course, ScorePoint};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
+use crate::flowsheet::chart::{self, Chart, Guide, Series};
+use crate::flowsheet::model::{Route, SideEffect, plain_number};
 use crate::web::{PageContext, RequestMeta, render};
 
 /// Sessions listed on the page (the newest).
@@ -87,7 +86,7 @@ impl Course {
     }
 
     pub fn total_mg(&self) -> String {
-        model::plain_number(self.totals.total_mg)
+        plain_number(self.totals.total_mg)
     }
 
     /// The follow-up questionnaire's standing, in words.
@@ -123,7 +122,7 @@ fn points(scores: &[ScoreRow], instrument: &str) -> Vec<ScorePoint> {
 }
 
 /// What a patient's course pages are worked out from, with its chart drawn: read again
-/// only after a change to the patient's record (see `super::remembered`).
+/// only after a change to the patient's record (see `crate::flowsheet::remembered`).
 pub struct CourseRecord {
     legal_name: String,
     scores: Vec<ScoreRow>,
@@ -175,7 +174,7 @@ pub async fn read_course(
             let when = zone.format(s.starts_at);
             let dose = match (s.dose_mg, s.route.as_deref().and_then(Route::parse)) {
                 (Some(mg), Some(route)) if s.started_at.is_some() => {
-                    format!("{} mg {}", model::plain_number(mg), route.label())
+                    format!("{} mg {}", plain_number(mg), route.label())
                 }
                 _ => "Not given".to_owned(),
             };
@@ -282,9 +281,9 @@ async fn course(
         .await?
         .settings
         .zone();
-    let treatment = super::reference::current(state).await?;
+    let treatment = crate::flowsheet::reference::current(state).await?;
     let rules = &treatment.rules;
-    let record = super::remembered::course(state, patient_id, zone).await?;
+    let record = crate::flowsheet::remembered::course(state, patient_id, zone).await?;
     let scores = &record.scores;
     let phq9 = record.phq9.clone();
 
@@ -331,7 +330,7 @@ async fn course(
 }
 
 #[derive(Template)]
-#[template(path = "treatment/outcomes.html")]
+#[template(path = "outcomes/course.html")]
 struct OutcomesPage {
     ctx: PageContext,
     patient_id: i64,

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use time::OffsetDateTime;
 
 use crate::clinic_time::ClinicZone;
-use crate::treatment::model::plain_number;
+use crate::flowsheet::model::plain_number;
 
 pub struct Series<'a> {
     pub label: &'a str,

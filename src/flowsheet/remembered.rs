@@ -11,12 +11,12 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
 use super::db;
-use super::outcomes::{self, CourseRecord};
 use super::pages::{self, SheetRecord};
 use crate::app::AppState;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::kept::Kept;
+use crate::outcomes::pages::{self as outcomes, CourseRecord};
 use crate::reports::summary::{SummaryRecord, read_summary};
 
 /// Enough for the patients a clinic's clinicians have open in a day; a course of years is

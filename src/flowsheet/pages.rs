@@ -132,7 +132,7 @@ impl TimelineRow {
 }
 
 #[derive(Template)]
-#[template(path = "treatment/flowsheet.html")]
+#[template(path = "flowsheet/flowsheet.html")]
 struct FlowsheetPage {
     ctx: PageContext,
     sheet: FlowsheetRow,

@@ -17,7 +17,7 @@ use crate::error::{AppResult, violated_constraint};
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]
-#[template(path = "treatment/admin.html")]
+#[template(path = "flowsheet/admin.html")]
 struct SetupPage {
     ctx: PageContext,
     rules: RulesForm,

@@ -37,7 +37,7 @@ fn keys(id: InstrumentId) -> &'static [&'static str] {
 }
 
 #[derive(Template)]
-#[template(path = "treatment/pre_session.html")]
+#[template(path = "outcomes/measures.html")]
 struct MeasuresPage {
     ctx: PageContext,
     appointment_id: i64,
@@ -111,7 +111,7 @@ pub async fn form(
             "pre-session measures of appointment {appointment_id}"
         ));
     audit::record_view(&state.db, entry).await?;
-    let done = db::pre_session_scores(&state.db, appointment_id)
+    let done = crate::flowsheet::db::pre_session_scores(&state.db, appointment_id)
         .await?
         .len()
         == MEASURES.len();

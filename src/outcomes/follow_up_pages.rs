@@ -23,7 +23,7 @@ const KEYS: [&str; 8] = [
 ];
 
 #[derive(Template)]
-#[template(path = "treatment/follow_up.html")]
+#[template(path = "outcomes/follow_up.html")]
 struct FollowUpPage {
     ctx: PageContext,
     question: &'static str,

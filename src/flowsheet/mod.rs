@@ -1,18 +1,16 @@
-//! The infusion flowsheet (check-in, dose order, vitals, events, discharge, addenda) and
-//! each patient's course over time (scores, response and remission, follow-ups).
+//! The infusion flowsheet: one record per infusion appointment (check-in, dose order, start,
+//! vitals, events, end, discharge, addenda, the bedside alerts cleared on it), its vitals
+//! chart, and the admin's treatment rules and dosing protocols with their kept reference.
 
 pub mod admin_pages;
 pub mod chart;
 pub mod db;
-pub mod follow_up;
 pub mod model;
-pub mod outcomes;
 pub mod pages;
-pub mod pre_session;
 pub mod reference;
 pub mod remembered;
 
-use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route};
+use crate::web::routes::{ADMIN, CLINICIAN, Route};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -43,16 +41,6 @@ pub fn routes() -> Vec<Route> {
             .checks_text(),
         Route::new("/infusions/{id}/alerts/{alert}/clear", CLINICIAN)
             .post(pages::clear_alert)
-            .checks_text(),
-        Route::new("/clinician/patients/{id}/outcomes", CLINICIAN).get(outcomes::for_clinician),
-        Route::new("/patient/progress", PATIENT).get(outcomes::for_patient),
-        Route::new("/patient/appointments/{id}/measures", PATIENT)
-            .get(pre_session::form)
-            .post(pre_session::submit)
-            .checks_text(),
-        Route::new("/patient/follow-up", PATIENT)
-            .get(follow_up::form)
-            .post(follow_up::submit)
             .checks_text(),
         Route::new("/admin/treatment", ADMIN)
             .get(admin_pages::show)
