@@ -4,6 +4,10 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
+use crate::fixtures::{
+    booked_consultation, booked_infusion, first_consent_version, patient_of_user, signed_consent,
+    submitted_screening,
+};
 use crate::support::{Page, TestApp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +28,13 @@ enum Outcome {
 
 /// Expected outcome per caller, in the order: anonymous, patient, front desk, clinician, admin.
 fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
+    public_accounts_screening_and_consent(method, path)
+        .or_else(|| scheduling_and_the_flowsheet(method, path))
+        .or_else(|| administration_exports_and_reports(method, path))
+}
+
+/// The public pages, accounts and sessions, screening and consent.
+fn public_accounts_screening_and_consent(method: &str, path: &str) -> Option<[Outcome; 5]> {
     use Outcome::*;
     let expected = match (method, path) {
         (
@@ -118,6 +129,15 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("POST", "/account/two-factor/disable") => [Login, Invalid, Invalid, Forbidden, Forbidden],
         ("POST", "/admin/sessions/end") => [Login, Forbidden, Forbidden, Forbidden, Moved],
         ("POST", "/admin/patient-accounts") => [Login, Forbidden, Forbidden, Forbidden, Invalid],
+        _ => return None,
+    };
+    Some(expected)
+}
+
+/// Scheduling, the infusion flowsheet, alerts and outcomes.
+fn scheduling_and_the_flowsheet(method: &str, path: &str) -> Option<[Outcome; 5]> {
+    use Outcome::*;
+    let expected = match (method, path) {
         (
             "GET",
             "/schedule"
@@ -184,6 +204,15 @@ fn expectations(method: &str, path: &str) -> Option<[Outcome; 5]> {
         ("GET" | "POST", "/patient/appointments/{id}/measures") => {
             [Login, Missing, Forbidden, Forbidden, Forbidden]
         }
+        _ => return None,
+    };
+    Some(expected)
+}
+
+/// The admin's settings, exports, reports and calendar feeds.
+fn administration_exports_and_reports(method: &str, path: &str) -> Option<[Outcome; 5]> {
+    use Outcome::*;
+    let expected = match (method, path) {
         ("GET", "/admin/treatment") => [Login, Forbidden, Forbidden, Forbidden, Page],
         // Clinicians and admins export any patient's record; the front desk none; a patient
         // their own.
@@ -248,59 +277,15 @@ async fn every_route_has_a_rule_and_every_role_gets_it() {
     let target = app.add_user(Role::Clinician, "target@clinic.test").await;
     // Someone else's submitted screening, for the routes that take a screening id.
     let owner = app.add_user(Role::Patient, "owner@clinic.test").await;
-    let screening: i64 = sqlx::query_scalar(
-        "INSERT INTO screenings (patient_id, status, submitted_at)
-         SELECT id, 'submitted', now() FROM patients WHERE user_id = $1 RETURNING id",
-    )
-    .bind(owner)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let screening = submitted_screening(&app, owner).await;
     // The same patient's signature of the consent every clinic starts with (version 1).
-    let (owner_patient, version): (i64, i64) = sqlx::query_as(
-        "SELECT p.id, v.id FROM patients p, consent_versions v WHERE p.user_id = $1 AND v.version = 1",
-    )
-    .bind(owner)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    let signature: i64 = sqlx::query_scalar(
-        "INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, printed_name,
-                                         meaning, text_sha256, client_addr, user_agent)
-         SELECT v.id, $2, 'patient', $3, 'Owner', 'I consent', v.text_sha256, '127.0.0.1', 'test'
-         FROM consent_versions v WHERE v.id = $1 RETURNING id",
-    )
-    .bind(version)
-    .bind(owner_patient)
-    .bind(owner)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-
+    let owner_patient = patient_of_user(&app, owner).await;
+    let version = first_consent_version(&app).await;
+    let signature = signed_consent(&app, owner_patient).await;
     // And an appointment of theirs with the walking clinician target.
-    let appointment: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
-         VALUES ($1, 'consultation', $2, tstzrange(now() + interval '2 days', now() + interval '2 days 30 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(owner_patient)
-    .bind(target)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-
+    let appointment = booked_consultation(&app, owner_patient, target, "2 days").await;
     // And an infusion of theirs, for the flowsheet's routes.
-    let infusion: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
-         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
-                 tstzrange(now() + interval '3 days', now() + interval '3 days 150 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(owner_patient)
-    .bind(target)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let infusion = booked_infusion(&app, owner_patient, target, "3 days").await;
 
     let mut table: Vec<(String, &'static str)> = clinic::app::routes()
         .iter()

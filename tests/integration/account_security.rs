@@ -8,7 +8,7 @@ use clinic::auth::two_factor::code_at;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::support::{Client, PASSWORD, Page, TestApp, emailed_link, path_of};
+use crate::support::{Client, PASSWORD, Page, TestApp, count, emailed_link, path_of};
 
 fn now() -> u64 {
     SystemTime::now()
@@ -35,10 +35,6 @@ fn shown_recovery_codes(page: &Page) -> Vec<String> {
         .collect()
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
-}
-
 async fn password_step(client: &Client, email: &str, password: &str) -> Page {
     client
         .post(
@@ -59,9 +55,24 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
         .add_user_without_two_factor(Role::Clinician, "casey@clinic.test")
         .await;
     let client = app.client();
+    let (secret, code, codes) =
+        enrolment_is_required_and_needs_a_code_and_the_password(&app, &client, casey).await;
+    the_next_login_needs_a_fresh_code_from_the_app(&client, &secret, &code).await;
+    a_recovery_code_works_once_and_wrong_codes_lock_the_account(&app, &client, &codes).await;
+    clinicians_keep_two_factor_and_new_recovery_codes_need_the_password(&app, &secret, &codes)
+        .await;
+    every_step_of_two_factor_login_is_audited(&app).await;
+}
 
+/// Enrolment: required of clinicians, refused with a wrong code or password, then on with
+/// ten recovery codes stored hashed. Returns the key, the code used and the recovery codes.
+async fn enrolment_is_required_and_needs_a_code_and_the_password(
+    app: &TestApp,
+    client: &Client,
+    casey: i64,
+) -> (Vec<u8>, String, Vec<String>) {
     // Required for clinicians: logging in leads to the setup, and nothing else opens.
-    let page = password_step(&client, "casey@clinic.test", PASSWORD).await;
+    let page = password_step(client, "casey@clinic.test", PASSWORD).await;
     assert_eq!(page.location(), "/account/two-factor");
     assert_eq!(
         client.get("/clinician/screenings").await.location(),
@@ -93,7 +104,7 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
         .assert_contains("id=\"current_password-error\"");
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM users WHERE totp_enabled_at IS NOT NULL"
         )
         .await,
@@ -125,10 +136,17 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
         client.get("/clinician/screenings").await.status,
         StatusCode::OK
     );
+    (secret, code, codes)
+}
 
+async fn the_next_login_needs_a_fresh_code_from_the_app(
+    client: &Client,
+    secret: &[u8],
+    code: &str,
+) {
     // Next login: password, then a code. The password alone opens nothing.
-    log_out(&client).await;
-    let page = password_step(&client, "casey@clinic.test", PASSWORD).await;
+    log_out(client).await;
+    let page = password_step(client, "casey@clinic.test", PASSWORD).await;
     assert_eq!(page.location(), "/login/two-factor");
     assert!(client.cookie("clinic_session").is_none());
     assert!(
@@ -144,23 +162,29 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused.assert_contains("That code is not right");
     // The code used at enrolment cannot be used again; the app's next one works.
-    let replayed = client.post("/login/two-factor", &[("code", &code)]).await;
+    let replayed = client.post("/login/two-factor", &[("code", code)]).await;
     assert_eq!(replayed.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let next_code = code_at(&secret, now() + 30).unwrap();
+    let next_code = code_at(secret, now() + 30).unwrap();
     let done = client
         .post("/login/two-factor", &[("code", &next_code)])
         .await;
     assert_eq!(done.location(), "/clinician");
     assert_eq!(client.get("/clinician").await.status, StatusCode::OK);
+}
 
+async fn a_recovery_code_works_once_and_wrong_codes_lock_the_account(
+    app: &TestApp,
+    client: &Client,
+    codes: &[String],
+) {
     // A recovery code works once, however it is typed.
-    log_out(&client).await;
-    password_step(&client, "casey@clinic.test", PASSWORD).await;
+    log_out(client).await;
+    password_step(client, "casey@clinic.test", PASSWORD).await;
     let typed = codes[3].to_uppercase().replace('-', " ");
     let done = client.post("/login/two-factor", &[("code", &typed)]).await;
     assert_eq!(done.location(), "/clinician");
-    log_out(&client).await;
-    password_step(&client, "casey@clinic.test", PASSWORD).await;
+    log_out(client).await;
+    password_step(client, "casey@clinic.test", PASSWORD).await;
     let again = client
         .post("/login/two-factor", &[("code", &codes[3])])
         .await;
@@ -182,7 +206,13 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
     let locked = password_step(&app.client(), "casey@clinic.test", PASSWORD).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     app.sql("DELETE FROM login_failures").await;
+}
 
+async fn clinicians_keep_two_factor_and_new_recovery_codes_need_the_password(
+    app: &TestApp,
+    secret: &[u8],
+    codes: &[String],
+) {
     // Clinicians cannot turn it off; new recovery codes need the password.
     let client = app.client();
     password_step(&client, "casey@clinic.test", PASSWORD).await;
@@ -190,7 +220,7 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
     let page = client
         .post(
             "/login/two-factor",
-            &[("code", &code_at(&secret, now()).unwrap())],
+            &[("code", &code_at(secret, now()).unwrap())],
         )
         .await;
     assert_eq!(page.location(), "/clinician", "{}", page.body);
@@ -219,7 +249,9 @@ async fn staff_enrol_from_a_qr_code_then_log_in_with_app_or_recovery_codes() {
         .await;
     assert_eq!(shown_recovery_codes(&fresh).len(), 10);
     assert_ne!(shown_recovery_codes(&fresh)[0], codes[0]);
+}
 
+async fn every_step_of_two_factor_login_is_audited(app: &TestApp) {
     let actions = app.audit_actions().await;
     for action in [
         "account.two_factor_enable",
@@ -563,8 +595,8 @@ async fn password_reset_links_are_single_use_short_lived_and_reveal_nothing() {
     );
 
     // Once delivered, the email's link is not kept in the outbox.
-    let (url, inbox) = crate::notify::fake_relay().await;
-    clinic::notify::deliver_due(&app.db, &crate::notify::mailer_for(&url))
+    let (url, inbox) = crate::fixtures::fake_relay().await;
+    clinic::notify::deliver_due(&app.db, &crate::fixtures::mailer_for(&url))
         .await
         .unwrap();
     assert!(

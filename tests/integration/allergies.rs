@@ -4,9 +4,9 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::flowsheet::infusion_now;
-use crate::scheduling::clear_for_infusions;
-use crate::screening::{fill_screening, patient_with_profile, submit};
+use crate::fixtures::{
+    clear_for_infusions, fill_screening, infusion_now, patient_with_profile, submit_screening,
+};
 use crate::support::{Page, TestApp};
 
 const OPIOID: &str = "Takes an opioid: additive sedation and breathing depression";
@@ -42,7 +42,7 @@ async fn allergies_and_interacting_medicines_stand_beside_the_dose_order_and_on_
         ],
     )
     .await;
-    assert_eq!(submit(&ann).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(submit_screening(&ann).await.status, StatusCode::SEE_OTHER);
     // A decision recorded after it, without answers of its own: the answers still speak.
     clear_for_infusions(&app, ann_id, casey_id).await;
     let sheet = infusion_now(&app, ann_id, casey_id).await;
@@ -79,7 +79,7 @@ async fn allergies_and_interacting_medicines_stand_beside_the_dose_order_and_on_
         &[("medications", "allergies", "Codeine (vomiting, rash)")],
     )
     .await;
-    assert_eq!(submit(&ann).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(submit_screening(&ann).await.status, StatusCode::SEE_OTHER);
     let page = casey.get(&sheet).await;
     let shown = allergy_box(&page);
     assert!(
@@ -108,7 +108,7 @@ async fn none_reads_as_no_known_allergies() {
     // The screening's harmless answers say "none" to allergies.
     let (bea, bea_id) = patient_with_profile(&app, "bea@clinic.test", "Bea Example").await;
     fill_screening(&bea, &[]).await;
-    assert_eq!(submit(&bea).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(submit_screening(&bea).await.status, StatusCode::SEE_OTHER);
     clear_for_infusions(&app, bea_id, casey_id).await;
     let sheet = infusion_now(&app, bea_id, casey_id).await;
     let shown = allergy_box(&casey.get(&sheet).await);
@@ -125,7 +125,7 @@ async fn without_a_screening_the_allergies_are_not_recorded() {
     let app = TestApp::spawn().await;
     // Booked without a screening of their own: someone must ask.
     let (dana, dana_id) = app.logged_in(Role::Clinician, "dana@clinic.test").await;
-    let cal_id = crate::scheduling::patient(&app, "cal@clinic.test").await;
+    let cal_id = crate::fixtures::patient(&app, "cal@clinic.test").await;
     clear_for_infusions(&app, cal_id, dana_id).await;
     let sheet = infusion_now(&app, cal_id, dana_id).await;
     let shown = allergy_box(&dana.get(&sheet).await);

@@ -4,6 +4,7 @@
 
 use reqwest::StatusCode;
 
+use crate::fixtures::demo_login;
 use crate::support::{Client, Page, TestApp};
 
 /// Who walks a route.
@@ -124,27 +125,6 @@ async fn scalar(app: &TestApp, query: &str, bind: i64) -> i64 {
         .unwrap_or_else(|e| panic!("{query}: {e}"))
 }
 
-/// Logs in as a demo account, reading the second factor as `clinic demo code` does.
-async fn demo_login(app: &TestApp, email: &str, password: &str) -> Client {
-    let client = Client::new(&app.base);
-    let page = client
-        .post(
-            "/login",
-            &[("email", email), ("password", password), ("next", "")],
-        )
-        .await;
-    let page = if page.location() == "/login/two-factor" {
-        let code = clinic::demo::authenticator_code(&app.db, email)
-            .await
-            .unwrap();
-        client.post("/login/two-factor", &[("code", &code)]).await
-    } else {
-        page
-    };
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
-    client
-}
-
 /// The audit entries a request left: (action, patient, detail, outcome).
 async fn entries_of(
     app: &TestApp,
@@ -165,30 +145,54 @@ async fn entries_of(
 async fn every_view_of_patient_data_is_audited() {
     let app = TestApp::spawn().await;
     clinic::demo::load(&app.db, &app.base).await.unwrap();
-    let password = clinic::demo::model::PATIENT_PASSWORD;
+    let records = demo_records(&app).await;
+    let (callers, token) = callers(&app, &records.draft_email).await;
+    let get_routes = classified_get_routes();
+    let (walked, failures) = walk_every_view(&app, &records, &callers, &token, get_routes).await;
+    the_review_queue_entry_names_the_patients_shown(&app, &callers[4].1).await;
+    assert!(
+        failures.is_empty(),
+        "views not audited as they should be:\n{}",
+        failures.join("\n")
+    );
+    assert!(walked >= 40, "walked only {walked} views");
+}
 
-    // The demo patient: a screening, a signed consent, a course of signed infusions.
+/// The demo records the walk opens.
+struct Records {
+    patient: i64,
+    screening: i64,
+    signature: i64,
+    infusion: i64,
+    upcoming: i64,
+    draft_email: String,
+    draft_patient: i64,
+}
+
+/// The demo patient: a screening, a signed consent, a course of signed infusions; another
+/// half-way through the screening.
+async fn demo_records(app: &TestApp) -> Records {
     let patient = scalar(
-        &app,
+        app,
         "SELECT p.id FROM patients p JOIN users u ON u.id = p.user_id
          WHERE u.email = 'patient@demo.clinic' AND $1 = 1",
         1,
     )
     .await;
     let screening = scalar(
-        &app,
+        app,
         "SELECT max(id) FROM screenings WHERE patient_id = $1 AND status <> 'draft'",
         patient,
     )
     .await;
     let signature = scalar(
-        &app,
+        app,
         "SELECT max(id) FROM consent_signatures WHERE patient_id = $1 AND signer = 'patient'",
         patient,
     )
     .await;
     let infusion = scalar(
-        &app,
+        app,
         "SELECT max(appointment_id) FROM infusion_records
          WHERE patient_id = $1 AND signed_at IS NOT NULL",
         patient,
@@ -197,7 +201,7 @@ async fn every_view_of_patient_data_is_audited() {
     // And an infusion in two days (when its pre-session measures open), at night, clear of
     // the demo's bookings.
     let upcoming = scalar(
-        &app,
+        app,
         "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
          SELECT $1, 'infusion', u.id, (SELECT min(id) FROM chairs),
                 tstzrange(date_trunc('day', now()) + interval '2 days 2 hours',
@@ -222,28 +226,41 @@ async fn every_view_of_patient_data_is_audited() {
     .fetch_one(&app.db)
     .await
     .unwrap();
+    Records {
+        patient,
+        screening,
+        signature,
+        infusion,
+        upcoming,
+        draft_email,
+        draft_patient,
+    }
+}
 
+/// Every caller logged in (the anonymous one too), and the patient's calendar feed token.
+async fn callers(app: &TestApp, draft_email: &str) -> ([(Caller, Client); 6], String) {
+    let password = clinic::demo::model::PATIENT_PASSWORD;
     let callers = [
         (Caller::Anonymous, Client::new(&app.base)),
         (
             Caller::Patient,
-            demo_login(&app, "patient@demo.clinic", password).await,
+            demo_login(app, "patient@demo.clinic", password).await,
         ),
         (
             Caller::DraftPatient,
-            demo_login(&app, &draft_email, password).await,
+            demo_login(app, draft_email, password).await,
         ),
         (
             Caller::FrontDesk,
-            demo_login(&app, "frontdesk@demo.clinic", "demo front desk passphrase").await,
+            demo_login(app, "frontdesk@demo.clinic", "demo front desk passphrase").await,
         ),
         (
             Caller::Clinician,
-            demo_login(&app, "clinician@demo.clinic", "demo clinician passphrase").await,
+            demo_login(app, "clinician@demo.clinic", "demo clinician passphrase").await,
         ),
         (
             Caller::Admin,
-            demo_login(&app, "admin@demo.clinic", "demo admin passphrase").await,
+            demo_login(app, "admin@demo.clinic", "demo admin passphrase").await,
         ),
     ];
     // The patient's calendar feed address, as their calendar app would hold it.
@@ -255,7 +272,11 @@ async fn every_view_of_patient_data_is_audited() {
         .and_then(|rest| rest.split(['"', '<', ' ']).next())
         .expect("a feed address")
         .to_owned();
+    (callers, token)
+}
 
+/// The GET routes of the route table, each classified below (or the test fails).
+fn classified_get_routes() -> Vec<&'static str> {
     let mut get_routes: Vec<&'static str> = clinic::app::routes()
         .iter()
         .filter(|route| route.methods.contains(&reqwest::Method::GET))
@@ -271,7 +292,18 @@ async fn every_view_of_patient_data_is_audited() {
         unclassified.is_empty(),
         "GET routes not classified as showing patient data or not: {unclassified:?}"
     );
+    get_routes
+}
 
+/// Opens every page that shows patient data as every caller allowed it; returns how many
+/// views were walked and what was not audited as it should be.
+async fn walk_every_view(
+    app: &TestApp,
+    records: &Records,
+    callers: &[(Caller, Client); 6],
+    token: &str,
+    get_routes: Vec<&'static str>,
+) -> (usize, Vec<String>) {
     let mut walked = 0;
     let mut failures: Vec<String> = Vec::new();
     for pattern in get_routes {
@@ -281,20 +313,20 @@ async fn every_view_of_patient_data_is_audited() {
             Shows::List(allowed) => ("list", allowed),
         };
         let id = if pattern.starts_with("/infusions/") {
-            infusion
+            records.infusion
         } else if pattern.contains("appointments/{id}") {
-            upcoming
+            records.upcoming
         } else if pattern.contains("signatures/{id}") {
-            signature
+            records.signature
         } else if pattern.contains("screenings/{id}") {
-            screening
+            records.screening
         } else {
-            patient
+            records.patient
         };
         let path = pattern
             .replace("{id}", &id.to_string())
             .replace("{step}", "medical")
-            .replace("{token}", &token);
+            .replace("{token}", token);
         for (caller, client) in callers.iter().filter(|(c, _)| allowed.contains(c)) {
             let page = client.get(&path).await;
             walked += 1;
@@ -306,7 +338,7 @@ async fn every_view_of_patient_data_is_audited() {
                 ));
                 continue;
             }
-            let entries = entries_of(&app, &page).await;
+            let entries = entries_of(app, &page).await;
             let [(action, patient_id, detail, outcome)] = entries.as_slice() else {
                 failures.push(format!(
                     "GET {path} as {caller:?}: one audit entry per view, got {entries:?}"
@@ -314,8 +346,8 @@ async fn every_view_of_patient_data_is_audited() {
                 continue;
             };
             let expected_patient = match caller {
-                Caller::DraftPatient => draft_patient,
-                _ => patient,
+                Caller::DraftPatient => records.draft_patient,
+                _ => records.patient,
             };
             if outcome != "success" {
                 failures.push(format!("GET {path} as {caller:?}: {action} {outcome}"));
@@ -330,10 +362,13 @@ async fn every_view_of_patient_data_is_audited() {
             }
         }
     }
-    // The review queue's entry names the patients on the page, going forwards and back.
-    let clinician = &callers[4].1;
+    (walked, failures)
+}
+
+/// The review queue's entry names the patients on the page, going forwards and back.
+async fn the_review_queue_entry_names_the_patients_shown(app: &TestApp, clinician: &Client) {
     let last_waiting = scalar(
-        &app,
+        app,
         "SELECT max(id) FROM screenings WHERE status = 'submitted' AND $1 = 1",
         1,
     )
@@ -344,7 +379,7 @@ async fn every_view_of_patient_data_is_audited() {
     ] {
         let page = clinician.get(&path).await;
         assert_eq!(page.status, StatusCode::OK, "{path}");
-        let entries = entries_of(&app, &page).await;
+        let entries = entries_of(app, &page).await;
         assert_eq!(entries.len(), 1, "{path}: {entries:?}");
         let detail = entries[0].2.clone().unwrap_or_default();
         assert!(
@@ -352,10 +387,4 @@ async fn every_view_of_patient_data_is_audited() {
             "{path}: {detail}"
         );
     }
-    assert!(
-        failures.is_empty(),
-        "views not audited as they should be:\n{}",
-        failures.join("\n")
-    );
-    assert!(walked >= 40, "walked only {walked} views");
 }

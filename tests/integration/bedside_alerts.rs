@@ -6,13 +6,10 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::flowsheet::{NORMAL, check_in, infusion_now};
-use crate::scheduling::clear_for_infusions;
-use crate::support::{TestApp, test_config};
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
-}
+use crate::fixtures::{
+    NORMAL, acknowledge_all, check_in, clear_for_infusions, infusion_now, order_protocol_dose,
+};
+use crate::support::{TestApp, count, test_config};
 
 /// An app whose mail goes to a folder, so staff emails are queued in the outbox.
 async fn app_with_mail() -> TestApp {
@@ -30,45 +27,6 @@ async fn app_with_mail() -> TestApp {
 
 fn vitals(values: [(&'static str, &'static str); 5]) -> [&'static str; 5] {
     values.map(|(_, v)| v)
-}
-
-/// Acknowledges every open alert of the infusion at `sheet` from the flowsheet.
-pub(crate) async fn acknowledge_all(app: &TestApp, client: &crate::support::Client, sheet: &str) {
-    let appointment: i64 = sheet.trim_start_matches("/infusions/").parse().unwrap();
-    let open: Vec<i64> = sqlx::query_scalar(
-        "SELECT a.id FROM clinical_alerts a JOIN appointments p ON p.patient_id = a.patient_id
-         WHERE p.id = $1 AND a.cleared_at IS NULL",
-    )
-    .bind(appointment)
-    .fetch_all(&app.db)
-    .await
-    .unwrap();
-    for alert in open {
-        let cleared = client
-            .post(
-                &format!("{sheet}/alerts/{alert}/clear"),
-                &[(
-                    "note",
-                    "Seen at the bedside; observed, settled without treatment.",
-                )],
-            )
-            .await;
-        assert_eq!(cleared.status, StatusCode::SEE_OTHER, "{}", cleared.body);
-    }
-}
-
-async fn order_protocol_dose(app: &TestApp, client: &crate::support::Client, sheet: &str) {
-    let protocol: i64 = count(app, "SELECT min(id) FROM infusion_protocols").await;
-    let ordered = client
-        .post(
-            &format!("{sheet}/order"),
-            &[
-                ("protocol_id", protocol.to_string().as_str()),
-                ("lot_number", "KX-1"),
-            ],
-        )
-        .await;
-    assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.body);
 }
 
 #[tokio::test]
@@ -194,7 +152,7 @@ async fn a_risk_answer_saved_in_a_screening_draft_flags_the_patient_before_it_is
     let app = TestApp::spawn().await;
     let (casey, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
     let (risk, patient_id) =
-        crate::screening::patient_with_profile(&app, "risk@clinic.test", "Risk Patient").await;
+        crate::fixtures::patient_with_profile(&app, "risk@clinic.test", "Risk Patient").await;
     risk.post("/patient/screening/start", &[]).await;
     // A C-SSRS yes to Q4, saved for later on an unfinished step.
     let saved = risk
@@ -233,7 +191,7 @@ async fn a_risk_answer_saved_in_a_screening_draft_flags_the_patient_before_it_is
 async fn deep_sedation_dissociation_and_bad_readings_stay_until_acknowledged_and_hold_discharge() {
     let app = TestApp::spawn().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let ann = crate::scheduling::patient(&app, "ann@clinic.test").await;
+    let ann = crate::fixtures::patient(&app, "ann@clinic.test").await;
     clear_for_infusions(&app, ann, casey_id).await;
     let sheet = infusion_now(&app, ann, casey_id).await;
     check_in(&casey, &sheet, "72", vitals(NORMAL)).await;
@@ -365,7 +323,7 @@ async fn the_cadss_alert_threshold_is_a_validated_clinic_setting() {
     let bad = admin
         .post(
             "/admin/treatment",
-            &crate::flowsheet::settings_with("cadss_alert_threshold", "93"),
+            &crate::fixtures::settings_with("cadss_alert_threshold", "93"),
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -374,7 +332,7 @@ async fn the_cadss_alert_threshold_is_a_validated_clinic_setting() {
     let saved = admin
         .post(
             "/admin/treatment",
-            &crate::flowsheet::settings_with("cadss_alert_threshold", "20"),
+            &crate::fixtures::settings_with("cadss_alert_threshold", "20"),
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);

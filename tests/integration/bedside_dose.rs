@@ -8,9 +8,10 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::flowsheet::{NORMAL, check_in, infusion_now};
-use crate::scheduling::{clear_for_infusions, patient};
-use crate::support::{Client, TestApp};
+use crate::fixtures::{
+    NORMAL, acknowledge_all, check_in, infusion_now, infusion_under_way, order_protocol_dose,
+};
+use crate::support::TestApp;
 
 async fn scalar<T>(app: &TestApp, sql: &str) -> T
 where
@@ -25,30 +26,6 @@ async fn started(app: &TestApp) -> i64 {
         "SELECT count(*) FROM infusion_records WHERE started_at IS NOT NULL",
     )
     .await
-}
-
-/// A clinician and a patient cleared for infusions, with an infusion under way now: the
-/// clinician, their id, the patient's id and the flowsheet's path.
-async fn set_up(app: &TestApp) -> (Client, i64, i64, String) {
-    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let ann = patient(app, "ann@clinic.test").await;
-    clear_for_infusions(app, ann, casey_id).await;
-    let sheet = infusion_now(app, ann, casey_id).await;
-    (casey, casey_id, ann, sheet)
-}
-
-async fn order_protocol(app: &TestApp, casey: &Client, sheet: &str) {
-    let protocol: i64 = scalar(app, "SELECT min(id) FROM infusion_protocols").await;
-    let ordered = casey
-        .post(
-            &format!("{sheet}/order"),
-            &[
-                ("protocol_id", protocol.to_string().as_str()),
-                ("lot_number", "KX-1"),
-            ],
-        )
-        .await;
-    assert_eq!(ordered.status, StatusCode::SEE_OTHER, "{}", ordered.body);
 }
 
 /// The check-in form with NORMAL vitals and the given changes.
@@ -72,10 +49,10 @@ fn check_in_form<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> 
 #[tokio::test]
 async fn a_corrected_weight_voids_the_order_and_the_start_checks_the_order_again() {
     let app = TestApp::spawn().await;
-    let (casey, _, _, sheet) = set_up(&app).await;
+    let (casey, _, _, sheet) = infusion_under_way(&app).await;
     let checked = check_in(&casey, &sheet, "100", ["128", "82", "76", "98", "14"]).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     assert_eq!(
         scalar::<f64>(&app, "SELECT dose_mg FROM infusion_records").await,
         50.0
@@ -125,7 +102,7 @@ async fn a_corrected_weight_voids_the_order_and_the_start_checks_the_order_again
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     refused.assert_contains("Order the dose.");
     assert_eq!(started(&app).await, 0);
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     assert_eq!(
         scalar::<f64>(&app, "SELECT dose_mg FROM infusion_records").await,
         20.0
@@ -144,7 +121,7 @@ async fn a_corrected_weight_voids_the_order_and_the_start_checks_the_order_again
         .assert_contains("worked out for 100 kg but today&#39;s weight is 40 kg")
         .assert_contains("1.25 mg/kg");
     assert_eq!(started(&app).await, 0);
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     let ok = casey.post(&format!("{sheet}/start"), &[]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     assert_eq!(started(&app).await, 1);
@@ -153,7 +130,7 @@ async fn a_corrected_weight_voids_the_order_and_the_start_checks_the_order_again
 #[tokio::test]
 async fn the_check_in_weight_takes_kg_or_lb_and_a_far_one_must_be_confirmed() {
     let app = TestApp::spawn().await;
-    let (casey, casey_id, ann, sheet) = set_up(&app).await;
+    let (casey, casey_id, ann, sheet) = infusion_under_way(&app).await;
     sqlx::query("UPDATE patients SET weight_kg = 72 WHERE id = $1")
         .bind(ann)
         .execute(&app.db)
@@ -217,7 +194,7 @@ async fn the_check_in_weight_takes_kg_or_lb_and_a_far_one_must_be_confirmed() {
     );
 
     // The next infusion shows this one's weight beside the field.
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     assert_eq!(
         casey.post(&format!("{sheet}/start"), &[]).await.status,
         StatusCode::SEE_OTHER
@@ -239,7 +216,7 @@ async fn the_check_in_weight_takes_kg_or_lb_and_a_far_one_must_be_confirmed() {
 #[tokio::test]
 async fn each_check_in_block_refuses_the_start() {
     let app = TestApp::spawn().await;
-    let (casey, casey_id, ann, first) = set_up(&app).await;
+    let (casey, casey_id, ann, first) = infusion_under_way(&app).await;
     // Each case below has its own appointment at the same time.
     sqlx::query("UPDATE appointments SET status = 'cancelled'")
         .execute(&app.db)
@@ -266,7 +243,7 @@ async fn each_check_in_block_refuses_the_start() {
             .post(&format!("{sheet}/check-in"), &check_in_form(&[change]))
             .await;
         assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
-        order_protocol(&app, &casey, &sheet).await;
+        order_protocol_dose(&app, &casey, &sheet).await;
         let refused = casey.post(&format!("{sheet}/start"), &[]).await;
         assert_eq!(
             refused.status,
@@ -299,7 +276,7 @@ async fn each_check_in_block_refuses_the_start() {
         )
         .await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     let ok = casey.post(&format!("{sheet}/start"), &[]).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     casey
@@ -311,9 +288,9 @@ async fn each_check_in_block_refuses_the_start() {
 #[tokio::test]
 async fn discharge_waits_for_the_observation_time_a_later_moaas_and_pressure_back_both_ways() {
     let app = TestApp::spawn().await;
-    let (casey, _, _, sheet) = set_up(&app).await;
+    let (casey, _, _, sheet) = infusion_under_way(&app).await;
     check_in(&casey, &sheet, "72.4", ["128", "82", "76", "98", "14"]).await;
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     assert_eq!(
         casey.post(&format!("{sheet}/start"), &[]).await.status,
         StatusCode::SEE_OTHER
@@ -381,7 +358,7 @@ async fn discharge_waits_for_the_observation_time_a_later_moaas_and_pressure_bac
 
     casey.post(&format!("{sheet}/vitals"), &NORMAL).await;
     // The 85 systolic raised an alert the clinician acknowledges (issue 15, item 5).
-    crate::bedside_alerts::acknowledge_all(&app, &casey, &sheet).await;
+    acknowledge_all(&app, &casey, &sheet).await;
     let signed = casey.post(&format!("{sheet}/discharge"), &discharge).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
 }
@@ -389,9 +366,9 @@ async fn discharge_waits_for_the_observation_time_a_later_moaas_and_pressure_bac
 #[tokio::test]
 async fn ending_records_the_amount_given_and_reports_count_it() {
     let app = TestApp::spawn().await;
-    let (casey, _, ann, sheet) = set_up(&app).await;
+    let (casey, _, ann, sheet) = infusion_under_way(&app).await;
     check_in(&casey, &sheet, "72.4", ["128", "82", "76", "98", "14"]).await;
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     casey.post(&format!("{sheet}/start"), &[]).await;
 
     let more = casey
@@ -470,9 +447,9 @@ async fn ending_records_the_amount_given_and_reports_count_it() {
 #[tokio::test]
 async fn a_cancelled_or_missed_infusion_cannot_be_opened_or_started_and_entries_refuse_truncate() {
     let app = TestApp::spawn().await;
-    let (casey, casey_id, ann, sheet) = set_up(&app).await;
+    let (casey, casey_id, ann, sheet) = infusion_under_way(&app).await;
     check_in(&casey, &sheet, "72.4", ["128", "82", "76", "98", "14"]).await;
-    order_protocol(&app, &casey, &sheet).await;
+    order_protocol_dose(&app, &casey, &sheet).await;
     sqlx::query("UPDATE appointments SET status = 'cancelled'")
         .execute(&app.db)
         .await
@@ -527,12 +504,12 @@ async fn the_admin_sets_the_bedside_thresholds_with_their_defaults_stated() {
         .assert_contains("Default 30 minutes")
         .assert_contains("Default 90 mmHg.")
         .assert_contains("Default 75%.");
-    let form = crate::flowsheet::settings_with("min_observation_minutes", "600");
+    let form = crate::fixtures::settings_with("min_observation_minutes", "600");
     let bad = admin.post("/admin/treatment", &form).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     bad.assert_contains("id=\"min_observation_minutes-error\"")
         .assert_contains("value=\"600\"");
-    let form = crate::flowsheet::settings_with("min_observation_minutes", "120");
+    let form = crate::fixtures::settings_with("min_observation_minutes", "120");
     let saved = admin.post("/admin/treatment", &form).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert_eq!(

@@ -427,15 +427,22 @@ async fn browser_screening_from_phone_to_clinician_decision() {
     app.add_user(Role::Clinician, "casey@clinic.test").await;
     // A second patient has answered everything except the last click, with item 9 positive.
     let (other, _) =
-        crate::screening::patient_with_profile(&app, "risk@clinic.test", "Riley Risk").await;
-    crate::screening::fill_screening(&other, &[("phq9", "item9", "2")]).await;
+        crate::fixtures::patient_with_profile(&app, "risk@clinic.test", "Riley Risk").await;
+    crate::fixtures::fill_screening(&other, &[("phq9", "item9", "2")]).await;
 
     let Some(browser) = browser(360, 740).await else {
         return;
     };
     let client = &browser.client;
     log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
+    ann_fills_in_her_details_on_a_phone(client, &app).await;
+    ann_answers_every_step_and_sends_her_screening(client, &app).await;
+    the_other_patient_is_shown_crisis_resources_at_once(client, &app).await;
+    the_clinician_sees_the_urgent_one_first_then_approves_ann(client, &app).await;
+    browser.client.clone().close().await.unwrap();
+}
 
+async fn ann_fills_in_her_details_on_a_phone(client: &Client, app: &TestApp) {
     // Details first: the screening needs weight, height and an emergency contact.
     client
         .goto(&format!("{}/patient/profile", app.base))
@@ -459,7 +466,10 @@ async fn browser_screening_from_phone_to_clinician_decision() {
     assert_fits_width(client, "/patient/profile").await;
     submit(client, "/patient/profile").await;
     client.find(Locator::Css("p.notice")).await.unwrap();
+}
 
+/// Every step answered on a phone that fits each page; the screening awaits review.
+async fn ann_answers_every_step_and_sends_her_screening(client: &Client, app: &TestApp) {
     client
         .goto(&format!("{}/patient/screening", app.base))
         .await
@@ -515,7 +525,9 @@ async fn browser_screening_from_phone_to_clinician_decision() {
         .await
         .unwrap();
     assert_eq!(standing, "Awaiting clinician review");
+}
 
+async fn the_other_patient_is_shown_crisis_resources_at_once(client: &Client, app: &TestApp) {
     // The other patient sends theirs: crisis resources at once.
     log_out(client).await;
     log_in(client, "risk@clinic.test", PASSWORD).await;
@@ -538,7 +550,9 @@ async fn browser_screening_from_phone_to_clinician_decision() {
     assert_fits_width(client, "/patient/screening/support").await;
     screenshot(client, "screening-support-360").await;
     log_out(client).await;
+}
 
+async fn the_clinician_sees_the_urgent_one_first_then_approves_ann(client: &Client, app: &TestApp) {
     // The clinician sees the urgent one first, then approves Ann.
     log_in(client, "casey@clinic.test", PASSWORD).await;
     wait_for_path(client, "/clinician").await;
@@ -596,13 +610,12 @@ async fn browser_screening_from_phone_to_clinician_decision() {
         .await
         .unwrap();
     assert_eq!(decided, "eligible");
-    browser.client.clone().close().await.unwrap();
 }
 
 #[tokio::test]
 async fn browser_consent_signed_on_a_phone_then_countersigned_and_printed() {
     let app = TestApp::spawn().await;
-    crate::screening::patient_with_profile(&app, "pat@clinic.test", "Pat Signer").await;
+    crate::fixtures::patient_with_profile(&app, "pat@clinic.test", "Pat Signer").await;
     app.add_user(Role::Clinician, "casey@clinic.test").await;
     let Some(browser) = browser(360, 740).await else {
         return;
@@ -754,12 +767,12 @@ async fn browser_a_clinician_sets_up_two_factor_login_and_logs_in_with_a_code() 
 #[tokio::test]
 async fn browser_the_front_desk_books_for_a_cleared_patient_and_is_told_why_not_for_another() {
     let app = TestApp::spawn().await;
-    let casey = crate::scheduling::clinician_working_every_day(&app, "casey@clinic.test").await;
+    let casey = crate::fixtures::clinician_working_every_day(&app, "casey@clinic.test").await;
     let (_, cleo) =
-        crate::screening::patient_with_profile(&app, "cleo@clinic.test", "Cleo Cleared").await;
-    crate::scheduling::clear_for_infusions(&app, cleo, casey).await;
+        crate::fixtures::patient_with_profile(&app, "cleo@clinic.test", "Cleo Cleared").await;
+    crate::fixtures::clear_for_infusions(&app, cleo, casey).await;
     let (_, uma) =
-        crate::screening::patient_with_profile(&app, "uma@clinic.test", "Uma Uncleared").await;
+        crate::fixtures::patient_with_profile(&app, "uma@clinic.test", "Uma Uncleared").await;
     app.add_user(Role::FrontDesk, "desk@clinic.test").await;
     let Some(browser) = browser(1280, 900).await else {
         return;
@@ -822,7 +835,7 @@ async fn browser_the_front_desk_books_for_a_cleared_patient_and_is_told_why_not_
 #[tokio::test]
 async fn browser_a_patient_books_and_cancels_on_a_phone() {
     let app = TestApp::spawn().await;
-    crate::scheduling::clinician_working_every_day(&app, "casey@clinic.test").await;
+    crate::fixtures::clinician_working_every_day(&app, "casey@clinic.test").await;
     let user = app.add_user(Role::Patient, "pat@clinic.test").await;
     app.sql(&format!(
         "UPDATE users SET email_verified_at = now() WHERE id = {user}"
@@ -934,18 +947,38 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     let app = TestApp::spawn().await;
     let casey = app.add_user(Role::Clinician, "casey@clinic.test").await;
     let (_, ann) =
-        crate::screening::patient_with_profile(&app, "ann@clinic.test", "Ann Infused").await;
-    crate::scheduling::clear_for_infusions(&app, ann, casey).await;
-    let sheet = crate::flowsheet::infusion_now(&app, ann, casey).await;
+        crate::fixtures::patient_with_profile(&app, "ann@clinic.test", "Ann Infused").await;
+    crate::fixtures::clear_for_infusions(&app, ann, casey).await;
+    let sheet = crate::fixtures::infusion_now(&app, ann, casey).await;
     let appointment = sheet.trim_start_matches("/infusions/").to_owned();
     let Some(browser) = browser(360, 740).await else {
         return;
     };
     let client = &browser.client;
+    before_the_visit_ann_answers_item_9_and_sees_crisis_resources(client, &app, &appointment).await;
+    the_clinician_opens_the_flowsheet_with_her_risk_answer_on_top(
+        client,
+        &app,
+        &appointment,
+        &sheet,
+    )
+    .await;
+    check_in_and_order_with_a_corrected_weight(client, &sheet).await;
+    the_risk_answer_holds_the_start_until_assessed(client, &app, &sheet).await;
+    an_alarming_reading_is_marked_and_its_alert_cleared(client, &sheet).await;
+    discharge_waits_for_recovery_then_is_signed(client, &app, &sheet, casey).await;
+    afterwards_ann_sees_her_chart_on_her_phone(client, &app).await;
+    browser.client.clone().close().await.unwrap();
+}
 
+async fn before_the_visit_ann_answers_item_9_and_sees_crisis_resources(
+    client: &Client,
+    app: &TestApp,
+    appointment: &str,
+) {
     // Before the visit the patient fills the pre-session PHQ-9 and GAD-7 on her phone, and
     // answers item 9 (thoughts of self-harm) "several days".
-    log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
+    log_in_from_start(client, app, "ann@clinic.test", "/patient").await;
     client
         .goto(&format!("{}/patient/appointments", app.base))
         .await
@@ -970,10 +1003,17 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     assert!(thanks.contains("You are not alone"), "{thanks}");
     assert!(thanks.contains("988"), "{thanks}");
     log_out(client).await;
+}
 
+async fn the_clinician_opens_the_flowsheet_with_her_risk_answer_on_top(
+    client: &Client,
+    app: &TestApp,
+    appointment: &str,
+    sheet: &str,
+) {
     // The clinician, on a tablet, opens the infusion from the day's schedule.
     client.set_window_size(768, 1024).await.unwrap();
-    log_in_from_start(client, &app, "casey@clinic.test", "/clinician").await;
+    log_in_from_start(client, app, "casey@clinic.test", "/clinician").await;
     client
         .goto(&format!("{}/schedule", app.base))
         .await
@@ -981,7 +1021,7 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     click(client, &format!("a[href='/appointments/{appointment}']")).await;
     wait_for_path(client, &format!("/appointments/{appointment}")).await;
     click(client, &format!("a[href='{sheet}']")).await;
-    wait_for_path(client, &sheet).await;
+    wait_for_path(client, sheet).await;
     let check_in = text_of(client, "main").await;
     assert!(
         check_in.contains("A suicide-risk answer is waiting for a clinician"),
@@ -993,7 +1033,11 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     assert!(alerts.contains("Suicide-risk answer"), "{alerts}");
     assert!(check_in.contains("Pre-session GAD-7: 7"), "{check_in}");
     assert_fits_width(client, "the flowsheet at check-in").await;
+}
 
+/// Check-in, with a slip refused beside the field; the dose; a corrected weight voids it and
+/// the dose is ordered again.
+async fn check_in_and_order_with_a_corrected_weight(client: &Client, sheet: &str) {
     // Check-in: a slip of the finger is refused beside the field and the rest is kept.
     tick(client, "input[name='fasting']").await;
     tick(client, "input[name='escort']").await;
@@ -1006,19 +1050,19 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     assert_eq!(value_of(client, "weight_kg").await.as_deref(), Some("72.4"));
     assert_eq!(value_of(client, "systolic").await.as_deref(), Some("1280"));
     fill(client, "systolic", "128").await;
-    send_sheet_form(client, &sheet, "check-in").await;
+    send_sheet_form(client, sheet, "check-in").await;
     assert!(text_of(client, "main").await.contains("weight 72.4 kg"));
 
     // The protocol's dose for today's weight.
     fill(client, "lot_number", "KX-2026/11").await;
-    send_sheet_form(client, &sheet, "order").await;
+    send_sheet_form(client, sheet, "order").await;
     assert!(text_of(client, "main").await.contains("36.2 mg"));
 
     // The scale is read again: 70 kg. The correction voids the order, which the page keeps
     // and explains; the clinician orders again for the new weight, then starts.
     fill(client, "weight_kg", "70").await;
     type_vitals(client, ["128", "82", "76", "98", "14"]).await;
-    send_sheet_form(client, &sheet, "check-in").await;
+    send_sheet_form(client, sheet, "check-in").await;
     let voided = text_of(client, "main").await;
     assert!(voided.contains("Order voided"), "{voided}");
     assert!(
@@ -1028,9 +1072,15 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     let refused_start = text_of(client, "start-error").await;
     assert!(refused_start.contains("Order the dose."), "{refused_start}");
     fill(client, "lot_number", "KX-2026/11").await;
-    send_sheet_form(client, &sheet, "order").await;
+    send_sheet_form(client, sheet, "order").await;
     assert!(text_of(client, "main").await.contains("35 mg"));
+}
 
+async fn the_risk_answer_holds_the_start_until_assessed(
+    client: &Client,
+    app: &TestApp,
+    sheet: &str,
+) {
     // The risk answer holds the start until the clinician records the assessment.
     submit_and_wait(client, &format!("{sheet}/start")).await;
     let held = text_of(client, "start-error").await;
@@ -1048,7 +1098,7 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         "Passive thoughts, no plan or intent; safety plan reviewed; fit to proceed.",
     )
     .await;
-    send_sheet_form(client, &sheet, &format!("alerts/{alert}/clear")).await;
+    send_sheet_form(client, sheet, &format!("alerts/{alert}/clear")).await;
     assert!(
         client.find(Locator::Id("alerts")).await.is_err(),
         "assessed"
@@ -1058,12 +1108,14 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         assessed.contains("Consent current and screening valid."),
         "{assessed}"
     );
-    send_sheet_form(client, &sheet, "start").await;
+    send_sheet_form(client, sheet, "start").await;
     assert!(text_of(client, "main").await.contains("Started at"));
+}
 
+async fn an_alarming_reading_is_marked_and_its_alert_cleared(client: &Client, sheet: &str) {
     // Vitals during the infusion; an alert value is marked in the timeline.
     type_vitals(client, ["132", "84", "78", "89", "14"]).await;
-    send_sheet_form(client, &sheet, "vitals").await;
+    send_sheet_form(client, sheet, "vitals").await;
     let alert = client
         .find(Locator::Css("table.timeline td.alert"))
         .await
@@ -1119,14 +1171,23 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
         !cleared.contains("Alerts waiting for a clinician"),
         "{cleared}"
     );
+}
 
+/// A side effect; then the discharge is refused until she is alert, recovered and observed,
+/// and signed once she is.
+async fn discharge_waits_for_recovery_then_is_signed(
+    client: &Client,
+    app: &TestApp,
+    sheet: &str,
+    casey: i64,
+) {
     // A side effect with what was given for it.
     choose(client, "kind", "side_effect").await;
     choose(client, "side_effect", "nausea").await;
     choose(client, "severity", "mild").await;
     fill(client, "intervention", "ondansetron 4 mg").await;
-    send_sheet_form(client, &sheet, "events").await;
-    send_sheet_form(client, &sheet, "end").await;
+    send_sheet_form(client, sheet, "events").await;
+    send_sheet_form(client, sheet, "end").await;
 
     // Discharge is refused until the patient is alert and recovered; what is missing shows.
     tick(client, "#escort_present").await;
@@ -1150,9 +1211,9 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     );
     choose(client, "kind", "moaas").await;
     choose(client, "moaas", "5").await;
-    send_sheet_form(client, &sheet, "events").await;
+    send_sheet_form(client, sheet, "events").await;
     type_vitals(client, ["126", "80", "74", "98", "14"]).await;
-    send_sheet_form(client, &sheet, "vitals").await;
+    send_sheet_form(client, sheet, "vitals").await;
     tick(client, "#escort_present").await;
     tick(client, "#no_driving").await;
     let name: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
@@ -1176,7 +1237,7 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     tick(client, "#escort_present").await;
     tick(client, "#no_driving").await;
     tick(client, "#meaning").await;
-    send_sheet_form(client, &sheet, "discharge").await;
+    send_sheet_form(client, sheet, "discharge").await;
     let signed = text_of(client, "signature").await;
     assert!(signed.contains("Discharged and signed"), "{signed}");
     assert!(signed.contains("locked"), "{signed}");
@@ -1190,10 +1251,12 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     assert_fits_width(client, "the signed flowsheet").await;
     screenshot(client, "flowsheet-signed-768").await;
     log_out(client).await;
+}
 
+async fn afterwards_ann_sees_her_chart_on_her_phone(client: &Client, app: &TestApp) {
     // Afterwards the patient sees her chart and the session on her phone.
     client.set_window_size(360, 740).await.unwrap();
-    log_in_from_start(client, &app, "ann@clinic.test", "/patient").await;
+    log_in_from_start(client, app, "ann@clinic.test", "/patient").await;
     client
         .goto(&format!("{}/patient/progress", app.base))
         .await
@@ -1209,5 +1272,4 @@ async fn browser_an_infusion_from_check_in_to_signed_discharge_then_the_patients
     );
     assert_fits_width(client, "/patient/progress").await;
     screenshot(client, "patient-progress-360").await;
-    browser.client.clone().close().await.unwrap();
 }

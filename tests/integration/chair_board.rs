@@ -6,7 +6,7 @@ use clinic::auth::model::Role;
 use clinic::clinic_time::ClinicZone;
 use time::format_description::well_known::Rfc3339;
 
-use crate::scheduling::{clinician_working_every_day, patient};
+use crate::fixtures::{clinician_working_every_day, patient};
 use crate::support::TestApp;
 
 /// Books `patient` on `chair` from `from` to `until` minutes after the app's clock, in

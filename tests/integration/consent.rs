@@ -5,8 +5,8 @@ use clinic::auth::model::Role;
 use reqwest::StatusCode;
 use sha2::{Digest, Sha256};
 
-use crate::screening::patient_with_profile;
-use crate::support::{Client, Page, TestApp, USER_AGENT};
+use crate::fixtures::patient_with_profile;
+use crate::support::{Client, Page, TestApp, USER_AGENT, count};
 
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -37,10 +37,6 @@ fn hash_shown(page: &Page, after: &str) -> String {
     let marker = "<code class=\"hash\">";
     let start = from + page.body[from..].find(marker).unwrap() + marker.len();
     page.body[start..start + 64].to_owned()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
 }
 
 /// The version in force: (id, number, body, hash).

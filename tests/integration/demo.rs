@@ -6,32 +6,8 @@ use std::collections::BTreeSet;
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::support::{Client, TestApp};
-
-async fn count(app: &TestApp, query: &str) -> i64 {
-    sqlx::query_scalar(query).fetch_one(&app.db).await.unwrap()
-}
-
-/// Logs in as a demo account, reading the second factor as `clinic demo code` does.
-async fn demo_login(app: &TestApp, email: &str, password: &str) -> Client {
-    let client = Client::new(&app.base);
-    let page = client
-        .post(
-            "/login",
-            &[("email", email), ("password", password), ("next", "")],
-        )
-        .await;
-    if page.location() == "/login/two-factor" {
-        let code = clinic::demo::authenticator_code(&app.db, email)
-            .await
-            .unwrap();
-        let page = client.post("/login/two-factor", &[("code", &code)]).await;
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
-    } else {
-        assert_eq!(page.status, StatusCode::SEE_OTHER, "{email}: {}", page.body);
-    }
-    client
-}
+use crate::fixtures::demo_login;
+use crate::support::{TestApp, count};
 
 /// The app's own links on a page: paths only, no logout, no fragments.
 fn links(body: &str) -> BTreeSet<String> {

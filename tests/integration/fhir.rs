@@ -11,14 +11,11 @@ use clinic::auth::model::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::flowsheet::{NORMAL, infusion_now};
-use crate::scheduling::clear_for_infusions;
-use crate::screening::{fill_screening, patient_with_profile, submit};
-use crate::support::{Client, Page, TestApp};
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
-}
+use crate::fixtures::{
+    NORMAL, clear_for_infusions, fill_screening, infusion_now, patient_with_profile,
+    submit_screening,
+};
+use crate::support::{Client, Page, TestApp, count};
 
 /// Drives one infusion through the flowsheet to its signed discharge: check-in (weight and
 /// baseline vitals), the protocol's order with its lot, start, a reading during the infusion
@@ -147,7 +144,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
         ],
     )
     .await;
-    assert_eq!(submit(&ann).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(submit_screening(&ann).await.status, StatusCode::SEE_OTHER);
     // Cleared and consent signed; a signed infusion with vitals; then consent withdrawn.
     clear_for_infusions(&app, ann_id, casey_id).await;
     signed_infusion(&app, &casey, casey_id, ann_id).await;
@@ -200,12 +197,22 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     let exported = bundle(&page);
     assert_eq!(exported["resourceType"], "Bundle");
     assert_eq!(exported["type"], "collection");
+    the_bundle_holds_one_of_each_record(&app, &exported).await;
+    full_urls_are_fixed_and_distinct_and_the_patient_is_named(&exported, ann_id);
+    questionnaires_and_scores_carry_their_loinc_codes(&exported, ann_id);
+    vitals_and_the_infusion_are_in_ucum_units(&exported);
+    allergies_consents_and_appointments_are_as_recorded(&app, &exported, ann_id, casey_id).await;
+    the_patient_and_the_admin_download_the_same_ids(&app, &ann, &casey, &exported, &path, ann_id)
+        .await;
+    every_export_is_audited_and_the_bundle_is_valid_fhir(&app, ann_id, &page, &exported).await;
+}
 
+async fn the_bundle_holds_one_of_each_record(app: &TestApp, exported: &Value) {
     // One of each record, and every vitals reading as four observations.
-    let readings = count(&app, "SELECT count(*) FROM vitals_readings").await;
+    let readings = count(app, "SELECT count(*) FROM vitals_readings").await;
     assert_eq!(readings, 3);
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
-    for entry in entries(&exported) {
+    for entry in entries(exported) {
         *kinds
             .entry(
                 entry["resource"]["resourceType"]
@@ -232,11 +239,13 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     .map(|(k, n)| (k.to_owned(), n))
     .collect();
     assert_eq!(kinds, expected);
+}
 
+fn full_urls_are_fixed_and_distinct_and_the_patient_is_named(exported: &Value, ann_id: i64) {
     // Full URLs: the fixed base (no public URL configured), type and id; all distinct.
-    let urls = full_urls(&exported);
+    let urls = full_urls(exported);
     assert_eq!(urls.iter().collect::<BTreeSet<_>>().len(), urls.len());
-    for (url, entry) in urls.iter().zip(entries(&exported)) {
+    for (url, entry) in urls.iter().zip(entries(exported)) {
         let resource = &entry["resource"];
         assert_eq!(
             url,
@@ -247,18 +256,20 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             )
         );
     }
-    let person = &resources(&exported, "Patient")[0];
+    let person = &resources(exported, "Patient")[0];
     assert_eq!(person["id"], format!("patient-{ann_id}"));
     assert_eq!(person["name"][0]["text"], "Ann Example");
     assert_eq!(person["birthDate"], "1984-03-27");
+}
 
+fn questionnaires_and_scores_carry_their_loinc_codes(exported: &Value, ann_id: i64) {
     // Questionnaires: the three instruments with their LOINC panels; responses point at them.
-    let panels: BTreeSet<&str> = resources(&exported, "Questionnaire")
+    let panels: BTreeSet<&str> = resources(exported, "Questionnaire")
         .iter()
         .map(|q| q["code"][0]["code"].as_str().unwrap())
         .collect();
     assert_eq!(panels, BTreeSet::from(["44249-1", "69737-5", "93373-9"]));
-    let responses = resources(&exported, "QuestionnaireResponse");
+    let responses = resources(exported, "QuestionnaireResponse");
     for response in &responses {
         assert_eq!(response["status"], "completed");
         assert_eq!(
@@ -284,7 +295,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     );
 
     // Scores with their LOINC codes, in {score}, derived from their response.
-    let phq9_total = observations_coded(&exported, "44261-6");
+    let phq9_total = observations_coded(exported, "44261-6");
     assert_eq!(phq9_total.len(), 1);
     assert_eq!(
         phq9_total[0]["valueQuantity"],
@@ -299,19 +310,21 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             .iter()
             .any(|r| derived == format!("QuestionnaireResponse/{}", r["id"].as_str().unwrap()))
     );
-    let item9 = observations_coded(&exported, "44260-8");
+    let item9 = observations_coded(exported, "44260-8");
     assert_eq!(
         item9[0]["valueCodeableConcept"]["coding"][0]["code"],
         "LA6568-5"
     );
     assert_eq!(
-        observations_coded(&exported, "70274-6")[0]["valueQuantity"]["value"],
+        observations_coded(exported, "70274-6")[0]["valueQuantity"]["value"],
         1
     );
+}
 
+fn vitals_and_the_infusion_are_in_ucum_units(exported: &Value) {
     // Vital signs in UCUM units.
     let ucum = |obs: &Value| obs["valueQuantity"]["code"].as_str().unwrap().to_owned();
-    let bp = observations_coded(&exported, "85354-9");
+    let bp = observations_coded(exported, "85354-9");
     assert_eq!(bp.len(), 3);
     for panel in &bp {
         assert_eq!(panel["category"][0]["coding"][0]["code"], "vital-signs");
@@ -322,15 +335,15 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
         assert_eq!(panel["component"][0]["valueQuantity"]["value"], 128);
         assert_eq!(panel["component"][1]["valueQuantity"]["value"], 82);
     }
-    assert_eq!(ucum(observations_coded(&exported, "8867-4")[0]), "/min");
-    assert_eq!(ucum(observations_coded(&exported, "59408-5")[0]), "%");
-    assert_eq!(ucum(observations_coded(&exported, "9279-1")[0]), "/min");
-    let weight = observations_coded(&exported, "29463-7");
+    assert_eq!(ucum(observations_coded(exported, "8867-4")[0]), "/min");
+    assert_eq!(ucum(observations_coded(exported, "59408-5")[0]), "%");
+    assert_eq!(ucum(observations_coded(exported, "9279-1")[0]), "/min");
+    let weight = observations_coded(exported, "29463-7");
     assert_eq!(weight[0]["valueQuantity"]["value"], 72.4);
     assert_eq!(ucum(weight[0]), "kg");
 
     // The infusion: ketamine, 0.5 mg/kg of 72.4 kg in mg, IV, its period and lot.
-    let given = &resources(&exported, "MedicationAdministration")[0];
+    let given = &resources(exported, "MedicationAdministration")[0];
     assert_eq!(given["status"], "completed");
     assert_eq!(given["contained"][0]["code"]["coding"][0]["code"], "6130");
     assert_eq!(given["contained"][0]["batch"]["lotNumber"], "KX-2026/04");
@@ -340,7 +353,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     assert_eq!(given["dosage"]["route"]["coding"][0]["code"], "47625008");
     assert!(given["effectivePeriod"]["start"].is_string());
     assert!(given["effectivePeriod"]["end"].is_string());
-    let vitals_part_of = &observations_coded(&exported, "8867-4")[1]["partOf"][0]["reference"];
+    let vitals_part_of = &observations_coded(exported, "8867-4")[1]["partOf"][0]["reference"];
     assert_eq!(
         vitals_part_of,
         &json!(format!(
@@ -348,7 +361,14 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             given["id"].as_str().unwrap()
         ))
     );
+}
 
+async fn allergies_consents_and_appointments_are_as_recorded(
+    app: &TestApp,
+    exported: &Value,
+    ann_id: i64,
+    casey_id: i64,
+) {
     // Allergies: as the patient wrote them, active but unconfirmed, recorded when the
     // screening was sent; ids from the screening and the position.
     let (screening, sent): (i64, time::OffsetDateTime) = sqlx::query_as(
@@ -358,7 +378,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     .fetch_one(&app.db)
     .await
     .unwrap();
-    let allergies = resources(&exported, "AllergyIntolerance");
+    let allergies = resources(exported, "AllergyIntolerance");
     let words: Vec<&str> = allergies
         .iter()
         .map(|a| a["code"]["text"].as_str().unwrap())
@@ -384,7 +404,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     }
 
     // Consent: the signature ended by the withdrawal, and the withdrawal itself.
-    let consents = resources(&exported, "Consent");
+    let consents = resources(exported, "Consent");
     let statuses: Vec<&str> = consents
         .iter()
         .map(|c| c["status"].as_str().unwrap())
@@ -395,7 +415,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     assert_eq!(consents[1]["provision"]["type"], "deny");
 
     // Appointments: the infusion fulfilled, one booked, one cancelled; patient and clinician.
-    let appointment_statuses: BTreeSet<&str> = resources(&exported, "Appointment")
+    let appointment_statuses: BTreeSet<&str> = resources(exported, "Appointment")
         .iter()
         .map(|a| a["status"].as_str().unwrap())
         .collect();
@@ -403,7 +423,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
         appointment_statuses,
         BTreeSet::from(["booked", "cancelled", "fulfilled"])
     );
-    for booking in resources(&exported, "Appointment") {
+    for booking in resources(exported, "Appointment") {
         assert_eq!(
             booking["participant"][0]["actor"]["reference"],
             format!("Patient/patient-{ann_id}")
@@ -413,7 +433,17 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
             format!("Practitioner/staff-{casey_id}")
         );
     }
+}
 
+async fn the_patient_and_the_admin_download_the_same_ids(
+    app: &TestApp,
+    ann: &Client,
+    casey: &Client,
+    exported: &Value,
+    path: &str,
+    ann_id: i64,
+) {
+    let urls = full_urls(exported);
     // The patient downloads the same record, with the same ids, from their details page.
     let profile = ann.get("/patient/profile").await;
     profile.assert_contains("Your record to take with you");
@@ -423,7 +453,7 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     );
     assert_eq!(full_urls(&own), urls);
     // And a second export by the clinician: the same ids again.
-    assert_eq!(full_urls(&bundle(&casey.get(&path).await)), urls);
+    assert_eq!(full_urls(&bundle(&casey.get(path).await)), urls);
 
     // The admin finds the export by the patient's number; a wrong number is explained.
     let (admin, _) = app.logged_in(Role::Admin, "admin@clinic.test").await;
@@ -442,7 +472,14 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     let found = admin.get(&format!("/admin/export?patient={ann_id}")).await;
     assert_eq!(found.location(), path);
     assert_eq!(full_urls(&bundle(&admin.follow(&found).await)), urls);
+}
 
+async fn every_export_is_audited_and_the_bundle_is_valid_fhir(
+    app: &TestApp,
+    ann_id: i64,
+    page: &Page,
+    exported: &Value,
+) {
     // Every export is audited with the patient: clinician twice, the patient, the admin.
     let audited: Vec<String> = sqlx::query_scalar(
         "SELECT actor_role FROM audit_log WHERE action = 'export.fhir' AND patient_id = $1
@@ -454,14 +491,14 @@ async fn a_patients_record_exports_as_a_fhir_bundle_for_clinicians_admins_and_th
     .unwrap();
     assert_eq!(audited, ["clinician", "patient", "clinician", "admin"]);
 
-    validate(&page.body, &exported);
+    validate(&page.body, exported);
 }
 
 #[tokio::test]
 async fn an_export_that_fails_part_way_ends_in_an_error_and_is_audited() {
     let app = TestApp::spawn().await;
     let (casey, _) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let ann = crate::scheduling::patient(&app, "ann@clinic.test").await;
+    let ann = crate::fixtures::patient(&app, "ann@clinic.test").await;
     // A stored result whose answers are not a list: the export cannot read it.
     sqlx::query(
         "INSERT INTO questionnaire_results (patient_id, instrument, version, answers, context)

@@ -4,63 +4,11 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::scheduling::{clear_for_infusions, patient};
-use crate::support::{Client, Page, TestApp};
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
-}
-
-/// An infusion of `patient_id` with `clinician` that began ten minutes ago; its flowsheet's path.
-pub(crate) async fn infusion_now(app: &TestApp, patient_id: i64, clinician: i64) -> String {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
-         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
-                 tstzrange(now() - interval '10 minutes', now() + interval '140 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(patient_id)
-    .bind(clinician)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    format!("/infusions/{id}")
-}
-
-/// A complete check-in: fasted, escort confirmed, pregnancy test negative, today's weight and
-/// the baseline vitals (systolic, diastolic, heart rate, SpO2, respiratory rate).
-pub(crate) async fn check_in(
-    client: &Client,
-    sheet: &str,
-    weight_kg: &str,
-    vitals: [&str; 5],
-) -> Page {
-    let [systolic, diastolic, heart_rate, spo2, resp_rate] = vitals;
-    client
-        .post(
-            &format!("{sheet}/check-in"),
-            &[
-                ("fasting", "yes"),
-                ("escort", "yes"),
-                ("pregnancy_test", "negative"),
-                ("weight_kg", weight_kg),
-                ("systolic", systolic),
-                ("diastolic", diastolic),
-                ("heart_rate", heart_rate),
-                ("spo2", spo2),
-                ("resp_rate", resp_rate),
-            ],
-        )
-        .await
-}
-
-pub(crate) const NORMAL: [(&str, &str); 5] = [
-    ("systolic", "128"),
-    ("diastolic", "82"),
-    ("heart_rate", "76"),
-    ("spo2", "98"),
-    ("resp_rate", "14"),
-];
+use crate::fixtures::{
+    NORMAL, acknowledge_all, booked_consultation, check_in, clear_for_infusions, infusion_now,
+    infusion_under_way, patient, settings_with,
+};
+use crate::support::{Client, TestApp, count};
 
 async fn reading(client: &Client, sheet: &str, vitals: [(&str, &str); 5]) -> StatusCode {
     client
@@ -72,17 +20,30 @@ async fn reading(client: &Client, sheet: &str, vitals: [(&str, &str); 5]) -> Sta
 #[tokio::test]
 async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
     let app = TestApp::spawn().await;
-    let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let ann = patient(&app, "ann@clinic.test").await;
-    clear_for_infusions(&app, ann, casey_id).await;
-    let sheet = infusion_now(&app, ann, casey_id).await;
+    let (casey, _, ann, sheet) = infusion_under_way(&app).await;
 
     let page = casey.get(&sheet).await;
     assert_eq!(page.status, StatusCode::OK);
     page.assert_contains("Consent current and screening valid.")
         .assert_contains("Complete the check-in.")
         .assert_contains("Order the dose.");
+    bad_input_records_nothing_then_the_check_in_is_taken(&app, &casey, &sheet).await;
+    the_dose_follows_the_protocol_and_todays_weight(&app, &casey, &sheet).await;
+    the_blood_pressure_holds_the_start_until_a_reason_is_given(&app, &casey, &sheet).await;
+    vitals_and_events_are_recorded_during_the_infusion(&casey, &sheet).await;
+    discharge_names_what_is_missing_then_is_signed(&app, &casey, &sheet).await;
+    the_signed_record_is_locked_and_corrected_by_signed_addenda(&app, &casey, &sheet).await;
+    the_course_shows_the_outcomes_to_clinician_and_patient(&app, &casey, &sheet, ann).await;
+    every_view_and_change_is_audited_with_the_patient(&app, ann).await;
+}
 
+/// A check-in or an order with bad input records nothing and says why beside the fields;
+/// then a check-in with a baseline over the hold.
+async fn bad_input_records_nothing_then_the_check_in_is_taken(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+) {
     // Bad check-in: every problem is named beside its field, the typed input stays and
     // nothing is recorded.
     let bad = casey
@@ -105,10 +66,7 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         .assert_contains("value=\"300\"")
         .assert_contains("value=\"120\"")
         .assert_contains("value=\"72.4\"");
-    assert_eq!(
-        count(&app, "SELECT count(*) FROM infusion_records").await,
-        0
-    );
+    assert_eq!(count(app, "SELECT count(*) FROM infusion_records").await, 0);
 
     // A dose with no weight recorded is refused with the reason.
     let no_weight = casey
@@ -118,19 +76,25 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
     no_weight.assert_contains("id=\"weight-error\"");
 
     // Check-in with a baseline above the hold threshold (160/100).
-    let checked = check_in(&casey, &sheet, "72.4", ["165", "95", "80", "98", "14"]).await;
+    let checked = check_in(casey, sheet, "72.4", ["165", "95", "80", "98", "14"]).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM vitals_readings WHERE phase = 'baseline'"
         )
         .await,
         1
     );
+}
 
+async fn the_dose_follows_the_protocol_and_todays_weight(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+) {
     // Dose order: the protocol (IV 0.5 mg/kg over 40 min) times today's weight.
-    let protocol: i64 = count(&app, "SELECT min(id) FROM infusion_protocols").await;
+    let protocol: i64 = count(app, "SELECT min(id) FROM infusion_protocols").await;
     let protocol = protocol.to_string();
     let too_much = casey
         .post(
@@ -178,15 +142,21 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         (dose, route.as_str(), minutes, lot.as_str()),
         (36.2, "iv", 40, "KX-2026/04")
     );
-    casey.get(&sheet).await.assert_contains("36.2 mg");
+    casey.get(sheet).await.assert_contains("36.2 mg");
+}
 
+async fn the_blood_pressure_holds_the_start_until_a_reason_is_given(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+) {
     // The blood pressure holds the start until a reason is given.
     let held = casey.post(&format!("{sheet}/start"), &[]).await;
     assert_eq!(held.status, StatusCode::UNPROCESSABLE_ENTITY);
     held.assert_contains("id=\"bp_override_reason-error\"");
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM infusion_records WHERE started_at IS NOT NULL"
         )
         .await,
@@ -202,7 +172,9 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         )
         .await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+}
 
+async fn vitals_and_events_are_recorded_during_the_infusion(casey: &Client, sheet: &str) {
     // Vitals: implausible values are refused and kept; alert values are marked.
     let implausible = casey
         .post(
@@ -228,11 +200,8 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         ("spo2", "97"),
         ("resp_rate", "16"),
     ];
-    assert_eq!(
-        reading(&casey, &sheet, alarming).await,
-        StatusCode::SEE_OTHER
-    );
-    let during = casey.get(&sheet).await;
+    assert_eq!(reading(casey, sheet, alarming).await, StatusCode::SEE_OTHER);
+    let during = casey.get(sheet).await;
     during
         .assert_contains("class=\"alert\">185")
         .assert_contains("<svg")
@@ -262,7 +231,13 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
             &[("kind", "moaas"), ("moaas", "4")],
         )
         .await;
+}
 
+async fn discharge_names_what_is_missing_then_is_signed(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+) {
     // Discharge names what is missing: the infusion has not ended, MOAA/S 4, vitals high,
     // no escort, no acknowledgement, no signature.
     assert_eq!(
@@ -299,12 +274,12 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         ("resp_rate", "14"),
     ];
     assert_eq!(
-        reading(&casey, &sheet, recovered).await,
+        reading(casey, sheet, recovered).await,
         StatusCode::SEE_OTHER
     );
     app.clock.advance(time::Duration::minutes(30));
     // The 185 systolic during the infusion raised an alert the clinician acknowledges.
-    crate::bedside_alerts::acknowledge_all(&app, &casey, &sheet).await;
+    acknowledge_all(app, casey, sheet).await;
     let signed = casey
         .post(
             &format!("{sheet}/discharge"),
@@ -318,22 +293,28 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         .await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
     casey
-        .get(&sheet)
+        .get(sheet)
         .await
         .assert_contains("Discharged and signed")
         .assert_contains("Ondansetron 4 mg IV");
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM appointments WHERE status = 'completed'"
         )
         .await,
         1
     );
+}
 
+async fn the_signed_record_is_locked_and_corrected_by_signed_addenda(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+) {
     // The signed record is locked: by the app and by the database.
     assert_eq!(
-        reading(&casey, &sheet, NORMAL).await,
+        reading(casey, sheet, NORMAL).await,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     for statement in [
@@ -368,11 +349,18 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         .await;
     assert_eq!(addendum.status, StatusCode::SEE_OTHER, "{}", addendum.body);
     casey
-        .get(&sheet)
+        .get(sheet)
         .await
         .assert_contains("Lot was KX-2026/05")
         .assert_contains("Signed by Clinician casey");
+}
 
+async fn the_course_shows_the_outcomes_to_clinician_and_patient(
+    app: &TestApp,
+    casey: &Client,
+    sheet: &str,
+    ann: i64,
+) {
     // The course: scores over time with baseline, response and remission, the infusion
     // given, its side effects, and the follow-up's standing.
     sqlx::query(
@@ -413,8 +401,10 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
         .assert_lacks("Nausea")
         .assert_lacks("Ondansetron")
         .assert_lacks("/infusions/");
-    assert_eq!(ann_client.get(&sheet).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(ann_client.get(sheet).await.status, StatusCode::FORBIDDEN);
+}
 
+async fn every_view_and_change_is_audited_with_the_patient(app: &TestApp, ann: i64) {
     // Every view and change is audited with the patient.
     let audited: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT action FROM audit_log WHERE action LIKE 'infusion.%' AND patient_id = $1
@@ -440,7 +430,7 @@ async fn an_infusion_runs_from_check_in_to_a_signed_locked_discharge() {
     );
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM audit_log WHERE action = 'outcomes.view'"
         )
         .await,
@@ -490,16 +480,7 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
         0
     );
     // A consultation has no flowsheet.
-    let consultation: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
-         VALUES ($1, 'consultation', $2, tstzrange(now() + interval '1 day', now() + interval '1 day 30 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(bo)
-    .bind(casey_id)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let consultation = booked_consultation(&app, bo, casey_id, "1 day").await;
     assert_eq!(
         casey
             .get(&format!("/infusions/{consultation}"))
@@ -507,40 +488,6 @@ async fn the_front_desk_sees_none_of_the_flowsheet_and_an_uncleared_patient_cann
             .status,
         StatusCode::NOT_FOUND
     );
-}
-
-/// The infusion settings as they ship, as the admin form posts them.
-pub(crate) const DEFAULT_SETTINGS: [(&str, &str); 23] = [
-    ("bp_hold_systolic", "160"),
-    ("bp_hold_diastolic", "100"),
-    ("max_mg_per_kg", "1"),
-    ("max_mg", "100"),
-    ("vitals_interval_minutes", "15"),
-    ("alert_systolic_low", "90"),
-    ("alert_systolic_high", "180"),
-    ("alert_diastolic_low", "50"),
-    ("alert_diastolic_high", "110"),
-    ("alert_heart_rate_low", "50"),
-    ("alert_heart_rate_high", "120"),
-    ("alert_spo2_low", "92"),
-    ("alert_resp_rate_low", "10"),
-    ("alert_resp_rate_high", "24"),
-    ("discharge_bp_margin", "20"),
-    ("discharge_hr_margin", "20"),
-    ("follow_up_every_infusions", "6"),
-    ("follow_up_every_months", "3"),
-    ("weight_change_confirm_pct", "10"),
-    ("min_observation_minutes", "30"),
-    ("discharge_systolic_min", "90"),
-    ("short_infusion_pct", "75"),
-    ("cadss_alert_threshold", "30"),
-];
-
-pub(crate) fn settings_with(field: &str, value: &'static str) -> Vec<(&'static str, &'static str)> {
-    DEFAULT_SETTINGS
-        .iter()
-        .map(|(f, v)| (*f, if *f == field { value } else { *v }))
-        .collect()
 }
 
 #[tokio::test]

@@ -13,6 +13,10 @@ use clinic::web::routes::Access;
 use reqwest::StatusCode;
 use tokio::sync::Mutex;
 
+use crate::fixtures::{
+    booked_consultation, booked_infusion, first_consent_version, signed_consent,
+    submitted_screening,
+};
 use crate::support::{Client, PASSWORD, Page, TestApp};
 
 /// A value as sent: `Plain` is percent-encoded as a browser would; `Raw` goes into the query
@@ -459,7 +463,7 @@ fn may_use(access: Access, role: Option<Role>) -> bool {
 
 async fn seed(app: &TestApp) -> (Seeded, Client) {
     let (patient_client, patient) =
-        crate::screening::patient_with_profile(app, "walker-patient@clinic.test", "Pat Walker")
+        crate::fixtures::patient_with_profile(app, "walker-patient@clinic.test", "Pat Walker")
             .await;
     // A draft screening of their own, so the questionnaire's steps have forms.
     patient_client.post("/patient/screening/start", &[]).await;
@@ -468,57 +472,12 @@ async fn seed(app: &TestApp) -> (Seeded, Client) {
         .await;
     // Someone else's submitted screening, for the clinician's review routes.
     let other = app.add_user(Role::Patient, "other@clinic.test").await;
-    let screening: i64 = sqlx::query_scalar(
-        "INSERT INTO screenings (patient_id, status, submitted_at)
-         SELECT id, 'submitted', now() FROM patients WHERE user_id = $1 RETURNING id",
-    )
-    .bind(other)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    let user_of_patient: i64 = sqlx::query_scalar("SELECT user_id FROM patients WHERE id = $1")
-        .bind(patient)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let version: i64 = sqlx::query_scalar("SELECT id FROM consent_versions WHERE version = 1")
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    let signature: i64 = sqlx::query_scalar(
-        "INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id, printed_name,
-                                         meaning, text_sha256, client_addr, user_agent)
-         SELECT v.id, $2, 'patient', $3, 'Pat Walker', 'I consent', v.text_sha256, '127.0.0.1', 'test'
-         FROM consent_versions v WHERE v.id = $1 RETURNING id",
-    )
-    .bind(version)
-    .bind(patient)
-    .bind(user_of_patient)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    let appointment: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
-         VALUES ($1, 'consultation', $2, tstzrange(now() + interval '2 days', now() + interval '2 days 30 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(patient)
-    .bind(clinician_user)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let screening = submitted_screening(app, other).await;
+    let version = first_consent_version(app).await;
+    let signature = signed_consent(app, patient).await;
+    let appointment = booked_consultation(app, patient, clinician_user, "2 days").await;
     // Today, so the flowsheet's forms are open.
-    let infusion: i64 = sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
-         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
-                 tstzrange(now() - interval '10 minutes', now() + interval '140 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(patient)
-    .bind(clinician_user)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
+    let infusion = booked_infusion(app, patient, clinician_user, "-10 minutes").await;
     let seeded = Seeded {
         patient,
         clinician_user,
@@ -608,16 +567,52 @@ async fn walk(
         .cloned()
         .collect();
 
-    // Path parameters: the role's own routes; anonymous callers try every route (they are
-    // answered at the door, but must be answered).
+    hostile_path_parameters(&walker, role, &routes, &own, ids).await;
+    // The pages this role reaches, their forms and the query names their links carry.
+    let starts: Vec<String> = own
+        .iter()
+        .filter(|(method, _, _)| *method == axum::http::Method::GET)
+        .map(|(_, pattern, _)| real_path(pattern, ids))
+        .collect();
+    let (forms, queries) = crawl(&walker, starts.clone()).await;
+    hostile_query_parameters(&walker, &starts, queries).await;
+    hostile_form_fields(&walker, &forms, &own, ids, email).await;
+    // Still signed in at the end, so the whole walk ran as this role.
+    if let Some(role) = role {
+        still_signed_in(&walker, role, failures).await;
+    }
+    let posted: BTreeSet<&str> = forms
+        .iter()
+        .filter(|f| f.method == "POST")
+        .map(|f| f.action.as_str())
+        .collect();
+    eprintln!(
+        "{name}: {} forms posted {posted:?}; statuses {:?}",
+        posted.len(),
+        walker.statuses.lock().unwrap()
+    );
+    walker.sent.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+type RouteRow = (axum::http::Method, &'static str, Access);
+
+/// Path parameters: the role's own routes; anonymous callers try every route (they are
+/// answered at the door, but must be answered).
+async fn hostile_path_parameters(
+    walker: &Arc<Walker>,
+    role: Option<Role>,
+    routes: &[RouteRow],
+    own: &[RouteRow],
+    ids: &Seeded,
+) {
     let mut path_cases = Vec::new();
-    let doors = if role.is_none() { &routes } else { &own };
+    let doors = if role.is_none() { routes } else { own };
     for (method, pattern, _) in doors {
         for (param, path) in hostile_paths(pattern, ids) {
             path_cases.push((method.clone(), path, param));
         }
     }
-    in_parallel(&walker, path_cases, |walker, (method, path, param)| {
+    in_parallel(walker, path_cases, |walker, (method, path, param)| {
         Box::pin(async move {
             if method == axum::http::Method::GET {
                 walker.get(&path, &param, "path").await;
@@ -627,18 +622,16 @@ async fn walk(
         })
     })
     .await;
+}
 
-    // The pages this role reaches, their forms and the query names their links carry.
-    let starts: Vec<String> = own
-        .iter()
-        .filter(|(method, _, _)| *method == axum::http::Method::GET)
-        .map(|(_, pattern, _)| real_path(pattern, ids))
-        .collect();
-    let (forms, mut queries) = crawl(&walker, starts.clone()).await;
-
-    // Query parameters: the names a page's links and forms carry get every value; the names
-    // any handler reads go to every GET route of the role with the shorter list.
-    for start in &starts {
+/// Query parameters: the names a page's links and forms carry get every value; the names
+/// any handler reads go to every GET route of the role with the shorter list.
+async fn hostile_query_parameters(
+    walker: &Arc<Walker>,
+    starts: &[String],
+    mut queries: BTreeMap<String, BTreeMap<String, String>>,
+) {
+    for start in starts {
         queries.entry(start.clone()).or_default();
     }
     let mut query_cases = Vec::new();
@@ -677,14 +670,22 @@ async fn walk(
             }
         }
     }
-    in_parallel(&walker, query_cases, |walker, (url, name, value)| {
+    in_parallel(walker, query_cases, |walker, (url, name, value)| {
         Box::pin(async move {
             walker.get(&url, &name, &value).await;
         })
     })
     .await;
+}
 
-    // Form fields: each field of each posted form, one hostile value at a time.
+/// Form fields: each field of each posted form, one hostile value at a time.
+async fn hostile_form_fields(
+    walker: &Arc<Walker>,
+    forms: &[Form],
+    own: &[RouteRow],
+    ids: &Seeded,
+    email: &str,
+) {
     let mut form_cases = Vec::new();
     for form in forms.iter().filter(|f| f.method == "POST") {
         // Logging out, or ending this very session from the account page, would end the walk.
@@ -720,7 +721,7 @@ async fn walk(
         ));
     }
     // Posting routes no page has a form for still get the hostile names as fields.
-    for (method, pattern, _) in &own {
+    for (method, pattern, _) in own {
         let path = real_path(pattern, ids);
         if *method != axum::http::Method::POST || path == "/logout" {
             continue;
@@ -736,44 +737,33 @@ async fn walk(
             form_cases.push((path.clone(), body, "text,id".into(), value.label()));
         }
     }
-    in_parallel(&walker, form_cases, |walker, (url, body, name, value)| {
+    in_parallel(walker, form_cases, |walker, (url, body, name, value)| {
         Box::pin(async move {
             walker.post(&url, body, &name, &value).await;
         })
     })
     .await;
+}
 
-    // Still signed in at the end, so the whole walk ran as this role.
-    if let Some(role) = role {
-        let home = match role {
-            Role::Patient => "/patient",
-            Role::FrontDesk => "/front-desk",
-            Role::Clinician => "/clinician",
-            Role::Admin => "/admin",
-        };
-        let page = walker.client.get(home).await;
-        if page.status != StatusCode::OK {
-            failures.lock().await.push(Failure {
-                role: name,
-                method: "GET",
-                url: home.to_owned(),
-                field: "signed out by the walk".to_owned(),
-                value: page.location().to_owned(),
-                status: page.status.as_u16(),
-            });
-        }
+/// The role's home still opens: a failure if the walk signed it out.
+async fn still_signed_in(walker: &Walker, role: Role, failures: &Arc<Mutex<Vec<Failure>>>) {
+    let home = match role {
+        Role::Patient => "/patient",
+        Role::FrontDesk => "/front-desk",
+        Role::Clinician => "/clinician",
+        Role::Admin => "/admin",
+    };
+    let page = walker.client.get(home).await;
+    if page.status != StatusCode::OK {
+        failures.lock().await.push(Failure {
+            role: walker.role,
+            method: "GET",
+            url: home.to_owned(),
+            field: "signed out by the walk".to_owned(),
+            value: page.location().to_owned(),
+            status: page.status.as_u16(),
+        });
     }
-    let posted: BTreeSet<&str> = forms
-        .iter()
-        .filter(|f| f.method == "POST")
-        .map(|f| f.action.as_str())
-        .collect();
-    eprintln!(
-        "{name}: {} forms posted {posted:?}; statuses {:?}",
-        posted.len(),
-        walker.statuses.lock().unwrap()
-    );
-    walker.sent.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -797,10 +787,10 @@ async fn hostile_values_in_every_parameter_of_every_route_never_get_a_5xx() {
 
     // The infusion under way, so the flowsheet's later forms (vitals, events, discharge,
     // addenda) are walked too.
-    crate::scheduling::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
+    crate::fixtures::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
     let sheet = format!("/infusions/{}", ids.infusion);
     let vitals = ["128", "82", "76", "98", "14"];
-    let checked = crate::flowsheet::check_in(&clinician, &sheet, "72.4", vitals).await;
+    let checked = crate::fixtures::check_in(&clinician, &sheet, "72.4", vitals).await;
     assert_eq!(checked.status, StatusCode::SEE_OTHER, "{}", checked.body);
     let protocol: i64 = sqlx::query_scalar("SELECT min(id) FROM infusion_protocols")
         .fetch_one(&app.db)
@@ -1087,7 +1077,7 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
     // A consent draft, so its editor's form is reached too.
     let draft = admin.post("/admin/consent/drafts", &[]).await;
     assert_eq!(draft.status, StatusCode::SEE_OTHER, "{}", draft.body);
-    crate::scheduling::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
+    crate::fixtures::clear_for_infusions(&app, ids.patient, ids.clinician_user).await;
 
     let checked = clinic::app::text_checked_routes();
     let mut reached: BTreeSet<&'static str> = BTreeSet::new();
@@ -1120,7 +1110,7 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
             let sheet = format!("/infusions/{}", ids.infusion);
             let client = &walker.client;
             let vitals = ["128", "82", "76", "98", "14"];
-            let checked_in = crate::flowsheet::check_in(client, &sheet, "72.4", vitals).await;
+            let checked_in = crate::fixtures::check_in(client, &sheet, "72.4", vitals).await;
             assert_eq!(
                 checked_in.status,
                 StatusCode::SEE_OTHER,
@@ -1160,12 +1150,7 @@ async fn a_nul_in_a_form_that_checks_its_text_gets_a_field_message_and_others_th
             posted(client, &format!("{sheet}/end"), &[]).await;
             let events = format!("{sheet}/events");
             posted(client, &events, &[("kind", "moaas"), ("moaas", "5")]).await;
-            posted(
-                client,
-                &format!("{sheet}/vitals"),
-                &crate::flowsheet::NORMAL,
-            )
-            .await;
+            posted(client, &format!("{sheet}/vitals"), &crate::fixtures::NORMAL).await;
             app.clock.advance(time::Duration::minutes(30));
             let signature = [
                 ("escort_present", "yes"),
@@ -1283,7 +1268,7 @@ fn beside(field: &str) -> String {
 async fn a_nul_in_the_profile_name_is_refused_beside_the_name_keeping_the_typed_phone() {
     let app = TestApp::spawn().await;
     let (patient, id) =
-        crate::screening::patient_with_profile(&app, "nul-patient@clinic.test", "Pat Walker").await;
+        crate::fixtures::patient_with_profile(&app, "nul-patient@clinic.test", "Pat Walker").await;
     let page = post_refused(
         &patient,
         "/patient/profile",
@@ -1308,7 +1293,7 @@ async fn a_nul_in_the_profile_name_is_refused_beside_the_name_keeping_the_typed_
 async fn a_nul_in_the_consent_signature_is_refused_beside_the_name() {
     let app = TestApp::spawn().await;
     let (patient, id) =
-        crate::screening::patient_with_profile(&app, "nul-signer@clinic.test", "Pat Walker").await;
+        crate::fixtures::patient_with_profile(&app, "nul-signer@clinic.test", "Pat Walker").await;
     let page = post_refused(
         &patient,
         "/patient/consent",

@@ -22,6 +22,7 @@ mod demo_tour;
 mod edge;
 mod errors;
 mod fhir;
+mod fixtures;
 mod flowsheet;
 mod hardening;
 mod hostile_input;

@@ -1,73 +1,10 @@
 //! Staff email through the outbox, against a small fake mail relay.
 
-use std::sync::{Arc, Mutex};
-
 use clinic::auth::model::Role;
 use clinic::notify::{self, Mailer};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::screening::{fill_screening, patient_with_profile};
+use crate::fixtures::{fake_relay, fill_screening, mailer_for, patient_with_profile};
 use crate::support::{TestApp, test_config};
-
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Delivered {
-    pub(crate) recipients: Vec<String>,
-    pub(crate) data: String,
-}
-
-/// Speaks just enough SMTP to accept messages, and keeps them.
-pub(crate) async fn fake_relay() -> (String, Arc<Mutex<Vec<Delivered>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", listener.local_addr().unwrap());
-    let inbox: Arc<Mutex<Vec<Delivered>>> = Arc::default();
-    let kept = inbox.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let inbox = kept.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 fake relay\r\n").await.unwrap();
-                let mut current = Delivered::default();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        b"250 fake relay\r\n"
-                    } else if upper.starts_with("RCPT TO:") {
-                        current
-                            .recipients
-                            .push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-                        b"250 ok\r\n"
-                    } else if upper.starts_with("DATA") {
-                        write.write_all(b"354 go ahead\r\n").await.unwrap();
-                        while let Ok(Some(data_line)) = lines.next_line().await {
-                            if data_line == "." {
-                                break;
-                            }
-                            current.data.push_str(&data_line);
-                            current.data.push('\n');
-                        }
-                        inbox.lock().unwrap().push(std::mem::take(&mut current));
-                        b"250 queued\r\n"
-                    } else if upper.starts_with("QUIT") {
-                        write.write_all(b"221 bye\r\n").await.unwrap();
-                        break;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    write.write_all(reply).await.unwrap();
-                }
-            });
-        }
-    });
-    (url, inbox)
-}
-
-pub(crate) fn mailer_for(url: &str) -> Mailer {
-    let mut config = test_config(crate::support::database_url());
-    config.smtp_url = Some(url.to_owned());
-    Mailer::from_config(&config).unwrap().unwrap()
-}
 
 #[tokio::test]
 async fn clinicians_are_emailed_about_urgent_screenings_without_patient_details() {

@@ -3,7 +3,7 @@
 
 use clinic::auth::model::Role;
 
-use crate::scheduling::{clinician_working_every_day, patient};
+use crate::fixtures::{clinician_working_every_day, patient};
 use crate::support::TestApp;
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::scheduling::{clear_for_infusions, patient};
+use crate::fixtures::{clear_for_infusions, patient};
 use crate::support::TestApp;
 
 const QUARTER: &str = "from=2025-01-01&until=2025-03-31";

@@ -7,7 +7,8 @@ use reqwest::StatusCode;
 use time::macros::time;
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use crate::support::{Client, Page, TestApp};
+use crate::fixtures::{clear_for_infusions, clinician_working_every_day, patient};
+use crate::support::{Client, Page, TestApp, count};
 
 fn zone() -> ClinicZone {
     ClinicZone::named("America/New_York").unwrap()
@@ -17,57 +18,6 @@ fn zone() -> ClinicZone {
 fn next_monday() -> Date {
     let today = zone().date_of(OffsetDateTime::now_utc());
     today + Duration::days(7 - i64::from(today.weekday().number_days_from_monday()))
-}
-
-/// A clinician working 09:00-17:00 every day of the week; returns their user id.
-pub(crate) async fn clinician_working_every_day(app: &TestApp, email: &str) -> i64 {
-    let id = app.add_user(Role::Clinician, email).await;
-    sqlx::query(
-        "INSERT INTO clinician_hours (clinician_id, weekday, starts, ends)
-         SELECT $1, d, '09:00', '17:00' FROM generate_series(1, 7) AS d",
-    )
-    .bind(id)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    // What PostgreSQL will announce a moment later, this process learns at once.
-    app.sessions.forget_all();
-    id
-}
-
-pub(crate) async fn patient(app: &TestApp, email: &str) -> i64 {
-    let user = app.add_user(Role::Patient, email).await;
-    sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
-/// Screening found eligible and the current consent signed: cleared for infusions.
-pub(crate) async fn clear_for_infusions(app: &TestApp, patient_id: i64, clinician: i64) {
-    sqlx::query(
-        "WITH s AS (INSERT INTO screenings (patient_id, status, submitted_at)
-                    VALUES ($1, 'decided', now()) RETURNING id)
-         INSERT INTO screening_decisions (screening_id, decision, clinician_note, patient_message,
-                                          eligible_until, decided_by)
-         SELECT id, 'eligible', 'ok', 'ok', current_date + 180, $2 FROM s",
-    )
-    .bind(patient_id)
-    .bind(clinician)
-    .execute(&app.db)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO consent_signatures (version_id, patient_id, signer, signer_user_id,
-             printed_name, meaning, text_sha256, client_addr, user_agent)
-         SELECT v.id, p.id, 'patient', p.user_id, p.legal_name, 'I consent', v.text_sha256, '127.0.0.1', 'test'
-         FROM consent_versions v, patients p WHERE v.version = 1 AND p.id = $1",
-    )
-    .bind(patient_id)
-    .execute(&app.db)
-    .await
-    .unwrap();
 }
 
 /// The form value of the slot at local `day` `at` with `clinician` (chair 0: pick any).
@@ -109,10 +59,6 @@ async fn booked(client: &Client, patient_id: i64, kind: &str, slot: &str) -> Str
 /// Where a booking led: the appointment's page, without the notice.
 fn appointment_path(page: &Page) -> String {
     page.location().split('?').next().unwrap().to_owned()
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
 }
 
 #[tokio::test]
@@ -541,9 +487,9 @@ async fn reminders_go_out_once_and_follow_the_appointment() {
         .execute(&app.db)
         .await
         .unwrap();
-    let (url, inbox) = crate::notify::fake_relay().await;
-    let one = crate::notify::mailer_for(&url);
-    let two = crate::notify::mailer_for(&url);
+    let (url, inbox) = crate::fixtures::fake_relay().await;
+    let one = crate::fixtures::mailer_for(&url);
+    let two = crate::fixtures::mailer_for(&url);
     let (a, b) = tokio::join!(
         clinic::notify::deliver_due(&app.db, &one),
         clinic::notify::deliver_due(&app.db, &two)
@@ -566,10 +512,27 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     let app = TestApp::spawn().await;
     let casey = clinician_working_every_day(&app, "casey@clinic.test").await;
     let (_, ann) =
-        crate::screening::patient_with_profile(&app, "ann@clinic.test", "Ann Example").await;
-    crate::screening::patient_with_profile(&app, "bo@clinic.test", "Bo Other").await;
+        crate::fixtures::patient_with_profile(&app, "ann@clinic.test", "Ann Example").await;
+    crate::fixtures::patient_with_profile(&app, "bo@clinic.test", "Bo Other").await;
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
+    the_desk_finds_patients_by_name_phone_or_birth_date(&desk).await;
+    let (appointment, monday) =
+        a_booking_shows_in_the_day_week_and_patient_views(&desk, ann, casey).await;
+    let now = ten_oclock_today(&app).await;
+    todays_appointments_are_checked_in_or_marked_no_show(
+        &app,
+        &desk,
+        casey,
+        &appointment,
+        monday,
+        &now,
+    )
+    .await;
+    a_late_cancellation_is_marked_and_every_change_audited(&app, &desk, ann, casey, monday, &now)
+        .await;
+}
 
+async fn the_desk_finds_patients_by_name_phone_or_birth_date(desk: &Client) {
     // By any part of the name, any case; by phone digits; by date of birth.
     let found = desk.get("/front-desk/patients?q=XAMP").await;
     found
@@ -587,11 +550,18 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     let bad = desk.get("/front-desk/patients?born=27%2F03%2F1984").await;
     bad.assert_contains("id=\"born-error\"")
         .assert_contains("value=\"27/03/1984\"");
+}
 
+/// Books a consultation next Monday and finds it in every view; returns its page and the day.
+async fn a_booking_shows_in_the_day_week_and_patient_views(
+    desk: &Client,
+    ann: i64,
+    casey: i64,
+) -> (String, Date) {
     // Book for today's clinic day and see it in the day view by chair and by clinician.
     let monday = next_monday();
     let appointment = booked(
-        &desk,
+        desk,
         ann,
         "consultation",
         &slot(monday, time!(09:30), casey, 0),
@@ -620,7 +590,11 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     detail
         .assert_contains("Reschedule")
         .assert_lacks("Check in");
+    (appointment, monday)
+}
 
+/// Moves the app's clock to 10:00 clinic time today; returns that time as SQL.
+async fn ten_oclock_today(app: &TestApp) -> String {
     // Today is read at 10:00 clinic time through the app's clock, whatever the hour the suite
     // runs at, so the appointments put around "now" below never fall on the next clinic day.
     let zone_name: String = sqlx::query_scalar("SELECT time_zone FROM clinic_settings")
@@ -637,10 +611,20 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap()
     );
+    now
+}
 
+async fn todays_appointments_are_checked_in_or_marked_no_show(
+    app: &TestApp,
+    desk: &Client,
+    casey: i64,
+    appointment: &str,
+    monday: Date,
+    now: &str,
+) {
     // An appointment of today can be checked in; one that has started can be a no-show.
     app.sql(&format!("UPDATE appointments SET during = tstzrange({now} - interval '10 minutes', {now} + interval '20 minutes')")).await;
-    let today = desk.get(&appointment).await;
+    let today = desk.get(appointment).await;
     today
         .assert_contains("Check in")
         .assert_contains("Mark no-show");
@@ -650,7 +634,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
         .await
         .unwrap();
     let second = booked(
-        &desk,
+        desk,
         bo,
         "consultation",
         &slot(monday, time!(13:00), casey, 0),
@@ -685,10 +669,19 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     history
         .assert_contains("No-show")
         .assert_contains("no_show by Front desk desk");
+}
 
+async fn a_late_cancellation_is_marked_and_every_change_audited(
+    app: &TestApp,
+    desk: &Client,
+    ann: i64,
+    casey: i64,
+    monday: Date,
+    now: &str,
+) {
     // A late cancellation is marked as such.
     let late = booked(
-        &desk,
+        desk,
         ann,
         "consultation",
         &slot(monday, time!(11:00), casey, 0),
@@ -705,7 +698,7 @@ async fn the_front_desk_finds_patients_views_the_day_and_changes_appointments() 
     );
     assert_eq!(
         count(
-            &app,
+            app,
             "SELECT count(*) FROM appointments WHERE late_cancellation"
         )
         .await,
@@ -837,7 +830,7 @@ async fn withdrawing_consent_cancels_future_infusions_and_tells_the_front_desk()
     let app = TestApp::spawn().await;
     let casey = clinician_working_every_day(&app, "casey@clinic.test").await;
     let (patient_client, ann) =
-        crate::screening::patient_with_profile(&app, "ann@clinic.test", "Ann Example").await;
+        crate::fixtures::patient_with_profile(&app, "ann@clinic.test", "Ann Example").await;
     clear_for_infusions(&app, ann, casey).await;
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
     let monday = next_monday();

@@ -1,114 +1,13 @@
 //! Intake and pre-infusion screening, from the patient's profile to the clinician's decision.
 
 use clinic::auth::model::Role;
-use clinic::patients::model::SexAtBirth;
-use clinic::screening::model::{self, Step};
+use clinic::screening::model::Step;
 use reqwest::StatusCode;
 
-use crate::support::{Client, TestApp};
-
-const PROFILE: [(&str, &str); 11] = [
-    ("legal_name", "Ann Example"),
-    ("preferred_name", "Annie"),
-    ("date_of_birth", "1984-03-27"),
-    ("sex_at_birth", "female"),
-    ("phone", "+1 555 010 2000"),
-    ("address", "1 Main St, Springfield"),
-    ("emergency_contact_name", "Bob Example"),
-    ("emergency_contact_phone", "555 010 3000"),
-    ("weight", "72.5"),
-    ("weight_unit", "kg"),
-    ("height_cm", "168"),
-];
-
-pub async fn patient_with_profile(app: &TestApp, email: &str, name: &str) -> (Client, i64) {
-    let (client, user_id) = app.logged_in(Role::Patient, email).await;
-    let mut profile: Vec<(&str, &str)> = PROFILE.to_vec();
-    profile[0] = ("legal_name", name);
-    profile.push(("height_unit", "cm"));
-    let page = client.post("/patient/profile", &profile).await;
-    assert_eq!(page.location(), "/patient/profile?saved=1", "{}", page.body);
-    let patient_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
-    (client, patient_id)
-}
-
-/// Harmless answers for a whole step ("no" to everything, lowest scores), with overrides.
-fn answers(step: Step, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut form: Vec<(String, String)> = match step {
-        Step::Instrument(id) => {
-            let instrument = clinic::screening::instruments::instrument(id);
-            instrument
-                .items
-                .iter()
-                .filter(|i| id.code() != "cssrs" || [1, 2, 6].contains(&i.number))
-                .map(|i| (format!("item{}", i.number), "0".to_owned()))
-                .collect()
-        }
-        Step::Medications => vec![
-            ("medications".into(), "sertraline 50 mg daily".into()),
-            ("allergies".into(), "none".into()),
-        ],
-        _ => model::questions(step)
-            .iter()
-            .filter(|q| q.only_if_yes_to.is_none())
-            .map(|q| (q.key.to_owned(), "no".to_owned()))
-            .collect(),
-    };
-    if step == Step::Psychiatric {
-        form.push(("antidepressant_trials".into(), "2".into()));
-    }
-    for (key, value) in overrides {
-        form.retain(|(k, _)| k != key);
-        form.push(((*key).to_owned(), (*value).to_owned()));
-    }
-    form.push(("action".into(), "continue".into()));
-    form
-}
-
-async fn post_step(client: &Client, step: Step, form: &[(String, String)]) -> crate::support::Page {
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    client
-        .post(&format!("/patient/screening/step/{}", step.slug()), &pairs)
-        .await
-}
-
-/// Starts and answers every step; `overrides` are (step slug, field, value).
-pub async fn fill_screening(client: &Client, overrides: &[(&str, &str, &str)]) {
-    let page = client.post("/patient/screening/start", &[]).await;
-    assert_eq!(
-        page.location(),
-        "/patient/screening/step/medical",
-        "{}",
-        page.body
-    );
-    for step in model::steps(Some(SexAtBirth::Female), false) {
-        let mine: Vec<(&str, &str)> = overrides
-            .iter()
-            .filter(|(s, _, _)| *s == step.slug())
-            .map(|(_, k, v)| (*k, *v))
-            .collect();
-        let page = post_step(client, step, &answers(step, &mine)).await;
-        assert_eq!(
-            page.status,
-            StatusCode::SEE_OTHER,
-            "{}: {}",
-            step.slug(),
-            page.body
-        );
-    }
-}
-
-pub(crate) async fn submit(client: &Client) -> crate::support::Page {
-    client
-        .get("/patient/screening/review")
-        .await
-        .assert_contains("Send my screening to the clinic");
-    client.post("/patient/screening/submit", &[]).await
-}
+use crate::fixtures::{
+    PROFILE, answers, fill_screening, patient_with_profile, post_step, submit_screening,
+};
+use crate::support::TestApp;
 
 #[tokio::test]
 async fn the_profile_takes_metric_or_imperial_and_refuses_implausible_values() {
@@ -255,7 +154,7 @@ async fn a_submitted_screening_is_scored_read_only_and_kept_in_history() {
         .assert_contains("Total 5: Mild")
         .assert_contains("Have you been told you have high blood pressure")
         .assert_contains("sertraline 50 mg daily");
-    let page = submit(&client).await;
+    let page = submit_screening(&client).await;
     assert_eq!(page.location(), "/patient/screening?notice=submitted");
     client
         .follow(&page)
@@ -309,10 +208,10 @@ async fn suicide_risk_shows_crisis_resources_and_jumps_the_queue() {
     .await;
     let (calm, _) = patient_with_profile(&app, "calm@clinic.test", "Calm Patient").await;
     fill_screening(&calm, &[]).await;
-    submit(&calm).await;
+    submit_screening(&calm).await;
     let (risk, risk_patient) = patient_with_profile(&app, "risk@clinic.test", "Risk Patient").await;
     fill_screening(&risk, &[("phq9", "item9", "1")]).await;
-    let page = submit(&risk).await;
+    let page = submit_screening(&risk).await;
     assert_eq!(page.location(), "/patient/screening/support");
     risk.follow(&page)
         .await
@@ -442,7 +341,7 @@ async fn a_clinician_reviews_acknowledges_flags_and_decides() {
         ],
     )
     .await;
-    submit(&patient).await;
+    submit_screening(&patient).await;
     let screening: i64 = sqlx::query_scalar("SELECT id FROM screenings")
         .fetch_one(&app.db)
         .await
@@ -579,7 +478,7 @@ async fn the_front_desk_sees_standing_never_answers_scores_or_notes() {
         &[("phq9", "item1", "3"), ("medical", "liver_disease", "yes")],
     )
     .await;
-    submit(&patient).await;
+    submit_screening(&patient).await;
     let screening: i64 = sqlx::query_scalar("SELECT id FROM screenings")
         .fetch_one(&app.db)
         .await

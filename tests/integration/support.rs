@@ -562,6 +562,11 @@ impl Client {
     }
 }
 
+/// A number the test database answers (a count, an id), for checking what a page wrote.
+pub async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
+}
+
 /// The link in the newest queued email of `kind` to `to`, waiting for it to be queued.
 pub async fn emailed_link(app: &TestApp, kind: &str, to: &str) -> String {
     for _ in 0..100 {

@@ -6,7 +6,7 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
-use crate::support::{Client, PASSWORD, Page, TestApp, emailed_link, path_of};
+use crate::support::{Client, PASSWORD, Page, TestApp, count, emailed_link, path_of};
 
 const CHOSEN: &str = "correct horse battery staple";
 
@@ -17,10 +17,6 @@ fn registration<'a>(name: &'a str, email: &'a str) -> [(&'a str, &'a str); 4] {
         ("email", email),
         ("password", CHOSEN),
     ]
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.db).await.unwrap()
 }
 
 /// The page as a person sees it, with the typed address and the anti-forgery token (which
