@@ -141,3 +141,70 @@ pub async fn end(db: impl PgExecutor<'_>, presented: Option<&str>) -> sqlx::Resu
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::model::Role;
+    use time::Duration;
+    use time::macros::datetime;
+
+    fn row(role: Role, status: AccountStatus, totp_enabled: bool) -> SessionRow {
+        let start = datetime!(2026-11-28 09:00 UTC);
+        SessionRow {
+            session_id: 8,
+            user_id: 3,
+            role,
+            display_name: "Casey".into(),
+            email: "casey@clinic.test".into(),
+            status,
+            created_at: start,
+            last_seen_at: start,
+            staff_idle_minutes: 15,
+            patient_idle_minutes: 30,
+            session_absolute_hours: 12,
+            totp_enabled,
+            email_verified: true,
+            two_factor_front_desk: true,
+            two_factor_patients: false,
+        }
+    }
+
+    #[test]
+    fn a_disabled_account_ends_its_session_whatever_the_time() {
+        let now = datetime!(2026-11-28 09:00:30 UTC);
+        let live = row(Role::Clinician, AccountStatus::Active, true);
+        assert_eq!(verdict(&live, now), SessionVerdict::Live { touch: false });
+        let disabled = row(Role::Clinician, AccountStatus::Disabled, true);
+        assert_eq!(
+            verdict(&disabled, now),
+            SessionVerdict::Ended(SessionEnd::Disabled)
+        );
+        // The clinic's limits come with the row: 15 idle minutes for staff.
+        assert_eq!(
+            verdict(&live, now + Duration::minutes(15)),
+            SessionVerdict::Ended(SessionEnd::Idle)
+        );
+    }
+
+    #[test]
+    fn the_user_must_set_up_a_second_factor_only_when_their_role_requires_one() {
+        let user = current_user(row(Role::Clinician, AccountStatus::Active, false));
+        assert!(user.must_enrol_two_factor);
+        assert_eq!((user.id, user.session_id), (3, 8));
+        let enrolled = current_user(row(Role::Clinician, AccountStatus::Active, true));
+        assert!(!enrolled.must_enrol_two_factor);
+        // This clinic asks it of the front desk but not of patients.
+        let desk = current_user(row(Role::FrontDesk, AccountStatus::Active, false));
+        assert!(desk.must_enrol_two_factor);
+        let patient = current_user(row(Role::Patient, AccountStatus::Active, false));
+        assert!(!patient.must_enrol_two_factor);
+    }
+
+    #[test]
+    fn a_session_is_stored_under_the_sha256_of_its_cookie() {
+        let token = tokens::random_hex(32);
+        assert_eq!(key(&token).to_vec(), tokens::token_hash(&token));
+        assert_ne!(key(&token), key(&tokens::random_hex(32)));
+    }
+}
