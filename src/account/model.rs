@@ -151,6 +151,21 @@ pub struct PasswordOnlyForm {
     pub current_password: String,
 }
 
+/// What a wrong code at enrolment is told.
+pub const WRONG_ENROLMENT_CODE: &str = "That code is not right. Enter the six digits your app shows now (they change every 30 seconds).";
+
+/// The time step of a code typed to confirm enrolment, if it is right for the key waiting to
+/// be confirmed (`pending`) at `unix_time`; else what to say beside the code.
+pub fn enrolment_step(
+    pending: Option<&[u8]>,
+    typed: &str,
+    unix_time: u64,
+) -> Result<i64, &'static str> {
+    pending
+        .and_then(|secret| crate::auth::two_factor::accepted_step(secret, typed, unix_time, None))
+        .ok_or(WRONG_ENROLMENT_CODE)
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct EnrolForm {
     #[serde(default)]
@@ -211,6 +226,19 @@ mod tests {
         );
         assert!(check_new_email(&form("not an email"), "old@clinic.test").is_err());
         assert!(check_new_email(&form("old@clinic.test"), "old@clinic.test").is_err());
+    }
+
+    #[test]
+    fn enrolment_needs_the_waiting_key_and_a_code_of_now() {
+        let secret = b"12345678901234567890";
+        let now = 1_111_111_111;
+        let code = crate::auth::two_factor::code_at(secret, now).unwrap();
+        assert_eq!(enrolment_step(Some(secret), &code, now), Ok(37_037_037));
+        assert_eq!(
+            enrolment_step(Some(secret), &code, now + 90),
+            Err(WRONG_ENROLMENT_CODE)
+        );
+        assert_eq!(enrolment_step(None, &code, now), Err(WRONG_ENROLMENT_CODE));
     }
 
     #[test]

@@ -328,22 +328,15 @@ pub async fn enrol(
     if !errors.is_empty() {
         return two_factor_page(&state, ctx, &user, errors).await;
     }
-    let step = second
-        .pending_secret
-        .as_deref()
-        .and_then(|secret| two_factor::accepted_step(secret, &form.code, unix_now(), None));
-    if step.is_none() {
-        errors.add(
-            "code",
-            "That code is not right. Enter the six digits your app shows now (they change every 30 seconds).",
-        );
-    }
+    let step = model::enrolment_step(second.pending_secret.as_deref(), &form.code, unix_now());
+    errors.check("code", step.err());
     errors.check(
         "current_password",
         current_password_problem(&state, &user, &meta, &form.current_password).await?,
     );
-    let Some(step) = step.filter(|_| errors.is_empty()) else {
-        return two_factor_page(&state, ctx, &user, errors).await;
+    let step = match step {
+        Ok(step) if errors.is_empty() => step,
+        _ => return two_factor_page(&state, ctx, &user, errors).await,
     };
     let Some(codes) = security::enable_two_factor(&state, &user, &meta, step).await? else {
         return Ok(see_other("/account/two-factor"));
