@@ -7,6 +7,9 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
+/// Stored with the clinic's settings; auth applies them.
+pub use crate::settings::model::{LockoutPolicy, SessionLimits};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, Deserialize)]
 #[sqlx(type_name = "user_role", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -136,28 +139,6 @@ pub fn email_problem(email: &str) -> Option<&'static str> {
     }
 }
 
-/// How long a session may sit unused, and how long it may live at all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct SessionLimits {
-    pub staff_idle: Duration,
-    pub patient_idle: Duration,
-    pub absolute: Duration,
-}
-
-impl SessionLimits {
-    pub fn from_settings(
-        staff_idle_minutes: i32,
-        patient_idle_minutes: i32,
-        absolute_hours: i32,
-    ) -> Self {
-        SessionLimits {
-            staff_idle: Duration::minutes(staff_idle_minutes.into()),
-            patient_idle: Duration::minutes(patient_idle_minutes.into()),
-            absolute: Duration::hours(absolute_hours.into()),
-        }
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SessionEnd {
     Idle,
@@ -258,19 +239,6 @@ pub struct LoginFailures {
     pub for_email: i64,
     pub from_address: i64,
     pub last_for_email: Option<OffsetDateTime>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LockoutPolicy {
-    pub failures_per_account: i64,
-    pub failures_per_address: i64,
-    pub window: Duration,
-}
-
-impl LockoutPolicy {
-    pub fn window_minutes(&self) -> i32 {
-        i32::try_from(self.window.whole_minutes()).unwrap_or(i32::MAX)
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

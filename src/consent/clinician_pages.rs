@@ -8,11 +8,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::db::{self, AwaitingRow, NewSignature, SignatureRow, Withdrawal};
-use super::model::{
-    self, CLINICIAN_MEANING, CLINICIAN_UNTICKED, ConsentStatus, SignForm, SigningContext,
-};
-use super::signed_copy::{self, CountersignForm};
+use super::db::{self, AwaitingRow, SignatureRow, Withdrawal};
+use super::model::{self, ConsentStatus, SignForm};
+use super::signed_copy_pages::{self as signed_copy, CountersignForm};
+use super::signing;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -142,59 +141,19 @@ pub async fn countersign(
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
     let copy = signed_copy::load(&state, &clinician, &meta, signature_id, None).await?;
-    let (signature, _) = &copy;
     let done = format!("/clinician/consent/signatures/{signature_id}");
-    if signature.countersignature.is_some() {
+    if copy.0.countersignature.is_some() {
         return Ok(see_other(&done));
     }
-    let context = SigningContext {
-        version_id: signature.version_id,
-        text_sha256: &signature.text_sha256,
-        name_on_record: &clinician.name,
-        unticked: CLINICIAN_UNTICKED,
-    };
-    if let Err(errors) = model::check_signature(&form, &context) {
+    let agent = user_agent(&headers);
+    let who = (&clinician, &meta, agent.as_str());
+    if let Err(errors) = signing::countersign(&state, who, &copy.0, &form).await? {
         let form = CountersignForm {
             printed_name: form.printed_name,
             understood: form.understood.is_some(),
             errors,
         };
         return signed_copy::page(&state, ctx, copy, Some(form)).await;
-    }
-    let agent = user_agent(&headers);
-    let mut tx = state.db.begin().await?;
-    let recorded = db::record_signature(
-        &mut *tx,
-        &NewSignature {
-            version_id: signature.version_id,
-            patient_id: signature.patient_id,
-            signer_user_id: clinician.id,
-            countersigns: Some(signature.id),
-            printed_name: form.printed_name.trim(),
-            meaning: CLINICIAN_MEANING,
-            text_sha256: &signature.text_sha256,
-            client_addr: &meta.client_addr,
-            user_agent: &agent,
-        },
-    )
-    .await;
-    match recorded {
-        Ok(countersignature_id) => {
-            audit::record(
-                &mut *tx,
-                audit::Entry::new(action::CONSENT_COUNTERSIGN, Some(&clinician), &meta)
-                    .patient(signature.patient_id)
-                    .detail(format!(
-                        "signature {countersignature_id} countersigns {signature_id}"
-                    )),
-            )
-            .await?;
-            tx.commit().await?;
-        }
-        // Another clinician countersigned a moment ago: theirs stands, and the page shows it.
-        Err(sqlx::Error::Database(e))
-            if e.constraint() == Some("consent_signatures_one_countersignature") => {}
-        Err(e) => return Err(e.into()),
     }
     Ok(see_other(&done))
 }

@@ -411,3 +411,102 @@ pub async fn awaiting_countersignature(
     .fetch_all(db)
     .await
 }
+
+/// Cancels the patient's future live infusions (consent withdrawn); returns how many. Each
+/// gets its history line and loses its unsent reminder, as any cancellation does; the
+/// statements are scheduling's own, written here so consent does not reach into scheduling
+/// (scheduling reads consent for its booking gate).
+pub async fn cancel_future_infusions(
+    tx: &mut sqlx::PgConnection,
+    patient_id: i64,
+    by: i64,
+) -> sqlx::Result<u64> {
+    let cancelled = sqlx::query_scalar!(
+        "UPDATE appointments SET status = 'cancelled', updated_at = now()
+         WHERE patient_id = $1 AND kind = 'infusion' AND status = 'booked'
+           AND starts_at > now()
+         RETURNING id",
+        patient_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for id in &cancelled {
+        record_withdrawal_cancel(&mut *tx, *id, by).await?;
+        drop_unsent_reminders(&mut *tx, *id).await?;
+    }
+    Ok(cancelled.len() as u64)
+}
+
+/// Tells the front desk, in the app, that a patient withdrew consent.
+pub async fn tell_front_desk_of_withdrawal(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO staff_notifications (role, kind, patient_id)
+         VALUES ('front_desk', 'consent_withdrawn', $1)",
+        patient_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Consent withdrawals the front desk has not seen yet: (patient id, name).
+pub async fn unseen_withdrawals(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(
+        "SELECT p.id, p.legal_name FROM staff_notifications n JOIN patients p ON p.id = n.patient_id
+         WHERE n.role = 'front_desk' AND n.kind = 'consent_withdrawn' AND n.read_at IS NULL
+         ORDER BY n.created_at DESC LIMIT 50"
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.legal_name)).collect())
+}
+
+/// The front desk has seen this patient's withdrawal notices.
+pub async fn mark_withdrawals_seen(
+    db: impl PgExecutor<'_>,
+    patient_id: i64,
+    by: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE staff_notifications SET read_at = now(), read_by = $2
+         WHERE patient_id = $1 AND kind = 'consent_withdrawn' AND read_at IS NULL",
+        patient_id,
+        by
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The appointment's history line for a cancellation by withdrawal.
+async fn record_withdrawal_cancel(
+    db: impl PgExecutor<'_>,
+    appointment_id: i64,
+    by: i64,
+) -> sqlx::Result<()> {
+    let (change, note) = ("cancelled", Some("consent withdrawn"));
+    sqlx::query!(
+        "INSERT INTO appointment_changes (appointment_id, change, during, by_user, note)
+         SELECT id, $2, during, $3, $4 FROM appointments WHERE id = $1",
+        appointment_id,
+        change,
+        by,
+        note
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+async fn drop_unsent_reminders(db: impl PgExecutor<'_>, appointment_id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "DELETE FROM outbox WHERE appointment_id = $1 AND sent_at IS NULL",
+        appointment_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -6,7 +6,8 @@ mod clinician_pages;
 pub mod db;
 pub mod model;
 mod patient_pages;
-mod signed_copy;
+mod signed_copy_pages;
+mod signing;
 
 use crate::web::routes::{ADMIN, CLINICIAN, PATIENT, Route, SIGNED_IN};
 
@@ -28,7 +29,7 @@ pub fn routes() -> Vec<Route> {
         Route::new("/clinician/consent/signatures/{id}/countersign", CLINICIAN)
             .post(clinician_pages::countersign)
             .checks_text(),
-        Route::new("/consent/versions/{id}/text", SIGNED_IN).get(signed_copy::exact_text),
+        Route::new("/consent/versions/{id}/text", SIGNED_IN).get(signed_copy_pages::exact_text),
         Route::new("/admin/consent", ADMIN).get(admin_pages::list),
         // Reads no text at all.
         Route::new("/admin/consent/drafts", ADMIN)

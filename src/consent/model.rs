@@ -94,6 +94,14 @@ impl ConsentStatus {
     }
 }
 
+/// Whether there is a consent to withdraw (signed, and not withdrawn since).
+pub fn can_withdraw(status: ConsentStatus) -> bool {
+    matches!(
+        status,
+        ConsentStatus::Current { .. } | ConsentStatus::Outdated { .. }
+    )
+}
+
 /// Names compared as people write them: case, surrounding and repeated spaces do not matter.
 pub fn same_name(typed: &str, on_record: &str) -> bool {
     fn normal(name: &str) -> String {
@@ -491,5 +499,16 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(errors.get("reason"), Some(crate::web::params::UNSTORABLE));
+    }
+
+    #[test]
+    fn only_a_signed_consent_not_withdrawn_since_can_be_withdrawn() {
+        assert!(can_withdraw(ConsentStatus::Current { version: 2 }));
+        assert!(can_withdraw(ConsentStatus::Outdated {
+            signed: 1,
+            latest: 2
+        }));
+        assert!(!can_withdraw(ConsentStatus::None));
+        assert!(!can_withdraw(ConsentStatus::Withdrawn { at: MONDAY }));
     }
 }

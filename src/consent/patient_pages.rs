@@ -7,11 +7,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::db::{self, NewSignature, NewWithdrawal, SignatureRow, Version};
-use super::model::{
-    self, ConsentStatus, PATIENT_MEANING, PATIENT_UNTICKED, SignForm, SigningContext, WithdrawForm,
-};
-use super::signed_copy;
+use super::db::{self, SignatureRow, Version};
+use super::model::{self, ConsentStatus, PATIENT_MEANING, SignForm, WithdrawForm};
+use super::signed_copy_pages as signed_copy;
+use super::signing::{self, Signing};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
@@ -122,60 +121,14 @@ pub async fn sign(
     Form(form): Form<SignForm>,
 ) -> AppResult<Response> {
     let profile = own_profile(&state, &user).await?;
-    let mut tx = state.db.begin().await?;
-    // One signing at a time per patient: a double click cannot sign twice.
-    db::lock_patient(&mut *tx, profile.id).await?;
-    let status = model::consent_status(&db::facts(&mut *tx, profile.id).await?);
-    if status.is_current() {
-        return Ok(see_other("/patient/consent?notice=already"));
-    }
-    let version = db::current_version(&mut *tx).await?.ok_or_else(|| {
-        AppError::BadRequest("The clinic has not published a consent form yet.".into())
-    })?;
-    let context = SigningContext {
-        version_id: version.id,
-        text_sha256: version.text_sha256.as_deref().unwrap_or_default(),
-        name_on_record: &profile.legal_name,
-        unticked: PATIENT_UNTICKED,
-    };
-    if let Err(errors) = model::check_signature(&form, &context) {
-        drop(tx);
-        let form = SignForm {
-            // The stale form's version is replaced by the one now shown; the name is kept.
-            version_id: version.id.to_string(),
-            text_sha256: context.text_sha256.to_owned(),
-            ..form
-        };
-        return consent_page(&state, ctx, &profile, form, errors, None).await;
-    }
     let agent = user_agent(&headers);
-    let signature_id = db::record_signature(
-        &mut *tx,
-        &NewSignature {
-            version_id: version.id,
-            patient_id: profile.id,
-            signer_user_id: user.id,
-            countersigns: None,
-            printed_name: form.printed_name.trim(),
-            meaning: PATIENT_MEANING,
-            text_sha256: context.text_sha256,
-            client_addr: &meta.client_addr,
-            user_agent: &agent,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::CONSENT_SIGN, Some(&user), &meta)
-            .patient(profile.id)
-            .detail(format!(
-                "signature {signature_id}: version {}",
-                version.version.unwrap_or_default()
-            )),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(see_other("/patient/consent?notice=signed"))
+    match signing::sign(&state, (&user, &meta, &agent), &profile, form).await? {
+        Signing::Already => Ok(see_other("/patient/consent?notice=already")),
+        Signing::Refused { form, errors } => {
+            consent_page(&state, ctx, &profile, form, errors, None).await
+        }
+        Signing::Signed => Ok(see_other("/patient/consent?notice=signed")),
+    }
 }
 
 pub async fn signed_copy(
@@ -203,21 +156,13 @@ fn withdraw_page(ctx: PageContext, form: WithdrawForm, errors: FormErrors) -> Ap
     render_with_status(status, &WithdrawPage { ctx, form, errors })
 }
 
-/// Whether there is a consent to withdraw (signed, and not withdrawn since).
-fn can_withdraw(status: ConsentStatus) -> bool {
-    matches!(
-        status,
-        ConsentStatus::Current { .. } | ConsentStatus::Outdated { .. }
-    )
-}
-
 pub async fn withdraw_form(
     State(state): State<AppState>,
     ctx: PageContext,
     user: CurrentUser,
 ) -> AppResult<Response> {
     let profile = own_profile(&state, &user).await?;
-    if !can_withdraw(model::consent_status(
+    if !model::can_withdraw(model::consent_status(
         &db::facts(&state.db, profile.id).await?,
     )) {
         return Ok(see_other("/patient/consent?notice=not-signed"));
@@ -238,38 +183,10 @@ pub async fn withdraw(
         Ok(reason) => reason,
         Err(errors) => return withdraw_page(ctx, form, errors),
     };
-    let mut tx = state.db.begin().await?;
-    db::lock_patient(&mut *tx, profile.id).await?;
-    if !can_withdraw(model::consent_status(
-        &db::facts(&mut *tx, profile.id).await?,
-    )) {
+    let agent = user_agent(&headers);
+    let who = (&user, &meta, agent.as_str());
+    if !signing::withdraw(&state, who, profile.id, reason.as_deref()).await? {
         return Ok(see_other("/patient/consent?notice=not-signed"));
     }
-    let agent = user_agent(&headers);
-    let withdrawal_id = db::record_withdrawal(
-        &mut *tx,
-        &NewWithdrawal {
-            patient_id: profile.id,
-            withdrawn_by: user.id,
-            reason: reason.as_deref(),
-            client_addr: &meta.client_addr,
-            user_agent: &agent,
-        },
-    )
-    .await?;
-    // No infusion without consent: the future ones go, and the front desk hears of it.
-    let cancelled =
-        crate::scheduling::db::cancel_future_infusions(&mut tx, profile.id, user.id).await?;
-    crate::scheduling::db::tell_front_desk_of_withdrawal(&mut *tx, profile.id).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::CONSENT_WITHDRAW, Some(&user), &meta)
-            .patient(profile.id)
-            .detail(format!(
-                "withdrawal {withdrawal_id}; {cancelled} future infusion(s) cancelled"
-            )),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(see_other("/patient/consent?notice=withdrawn"))
 }

@@ -74,7 +74,7 @@ pub async fn front_desk_home(
     user: CurrentUser,
     meta: RequestMeta,
 ) -> AppResult<Response> {
-    let withdrawals = crate::scheduling::db::unseen_withdrawals(&state.db).await?;
+    let withdrawals = crate::consent::db::unseen_withdrawals(&state.db).await?;
     let shown = audit::list_detail(
         "consent withdrawals",
         withdrawals.len(),

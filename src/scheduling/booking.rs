@@ -131,7 +131,7 @@ pub async fn open_slots(
         model::open_slots(
             days,
             settings.zone(),
-            settings.scheduling().length(kind),
+            kind.length(&settings.scheduling()),
             kind.needs_chair(),
             &clinicians,
             &chairs,
@@ -315,7 +315,7 @@ fn why_not_open(
     let by_hours = model::open_slots(
         &[zone.date_of(starts)],
         zone,
-        settings.scheduling().length(kind),
+        kind.length(&settings.scheduling()),
         false,
         &free_calendar,
         &[],
@@ -355,7 +355,7 @@ pub async fn book(
     };
     let zone = settings.zone();
     let day = zone.date_of(starts);
-    let length = settings.scheduling().length(kind);
+    let length = kind.length(&settings.scheduling());
     let (clinicians, chairs) = calendars(state, reference, &[day]).await?;
     let open = model::open_slots(
         &[day],
@@ -391,10 +391,8 @@ pub async fn book(
     let mut gate_override = None;
     if kind == AppointmentKind::Infusion {
         let problems = gate(state, settings, patient_id, starts, moving).await?;
-        let overridable = problems.iter().all(GateProblem::clinician_may_override);
-        let may_override = by.role == crate::auth::model::Role::Clinician;
         if !problems.is_empty() {
-            if !(overridable && may_override) {
+            if !model::may_override_gate(by.role, &problems) {
                 return Ok(Err(Refusal::Gate(problems)));
             }
             let reason = choice.override_reason.trim();
@@ -404,7 +402,7 @@ pub async fn book(
             gate_override = Some(reason.chars().take(500).collect::<String>());
         }
     }
-    let ends = starts + settings.scheduling().length(kind);
+    let ends = starts + kind.length(&settings.scheduling());
     let mut tx = state.db.begin().await?;
     let result = match moving {
         None => db::book(
@@ -450,7 +448,7 @@ pub async fn book(
     };
     let rules = settings.scheduling();
     let (subject, body) = super::model::reminder_email(kind, &zone, starts, &settings.clinic_name);
-    let send_at = rules.reminder_at(starts, OffsetDateTime::now_utc());
+    let send_at = model::reminder_at(&rules, starts, OffsetDateTime::now_utc());
     db::queue_reminder(&mut *tx, id, &subject, &body, send_at).await?;
     let what = if moving.is_some() {
         action::APPOINTMENT_RESCHEDULE
@@ -488,9 +486,11 @@ pub async fn close(
     note: Option<&str>,
 ) -> AppResult<bool> {
     let late = status == AppointmentStatus::Cancelled
-        && settings
-            .scheduling()
-            .is_late_cancellation(appointment.from, OffsetDateTime::now_utc());
+        && model::is_late_cancellation(
+            &settings.scheduling(),
+            appointment.from,
+            OffsetDateTime::now_utc(),
+        );
     let mut tx = state.db.begin().await?;
     if !db::close(&mut tx, appointment.id, status, late, by.id, note).await? {
         return Ok(false);

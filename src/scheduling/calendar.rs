@@ -1,24 +1,11 @@
-//! Calendars: each appointment as an `.ics` file, and a private feed per patient and per
-//! clinician (the URL holds a secret token; only its SHA-256 is kept; making a new one stops
-//! the old). Clinicians' feeds name no patients: calendar services are outside the clinic.
+//! Calendars: each appointment as an iCalendar event, for the `.ics` download and the private
+//! feeds. Clinicians' events name no patients: calendar services are outside the clinic.
 
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus};
 use time::OffsetDateTime;
 
-use super::db::{self, AppointmentRow};
+use super::db::AppointmentRow;
 use super::model::AppointmentStatus;
-use crate::app::AppState;
-use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
-use crate::auth::tokens::{new_token, token_hash};
-use crate::error::{AppError, AppResult};
-use crate::settings;
-use crate::web::{PageContext, RequestMeta, render};
 
 /// An iCalendar UTC time, e.g. `20261201T150000Z`.
 fn ics_stamp(at: OffsetDateTime) -> String {
@@ -30,7 +17,7 @@ fn ics_stamp(at: OffsetDateTime) -> String {
 
 /// Who reads the calendar: a patient sees their clinician; a clinician sees no patient.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Reader {
+pub enum Reader {
     Patient,
     Clinician,
 }
@@ -64,169 +51,12 @@ fn event(row: &AppointmentRow, reader: Reader, clinic_name: &str) -> Event {
         .done()
 }
 
-fn calendar_response(calendar: &Calendar, file_name: &str) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        calendar.to_string(),
-    )
-        .into_response()
-}
-
-/// One appointment as an `.ics` download, which leaves the clinic with the patient's
-/// appointment in it: audited like any view of it.
-async fn one(
-    state: &AppState,
-    (user, meta): (&CurrentUser, &RequestMeta),
-    row: &AppointmentRow,
-    reader: Reader,
-) -> AppResult<Response> {
-    audit::record_view(
-        &state.db,
-        audit::Entry::new(action::APPOINTMENT_VIEW, Some(user), meta)
-            .patient(row.patient_id)
-            .detail(format!("calendar file of appointment {}", row.id)),
-    )
-    .await?;
-    let clinic_name = settings::load(&state.db).await?.clinic_name;
+/// The clinic's calendar holding these appointments as `reader` may see them.
+pub fn calendar_of(rows: &[AppointmentRow], reader: Reader, clinic_name: &str) -> Calendar {
     let mut calendar = Calendar::new();
-    calendar
-        .name(&clinic_name)
-        .push(event(row, reader, &clinic_name));
-    Ok(calendar_response(
-        &calendar.done(),
-        &format!("appointment-{}.ics", row.id),
-    ))
-}
-
-pub async fn staff_appointment(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let row = super::staff_pages::appointment_or_not_found(&state, id).await?;
-    one(&state, (&user, &meta), &row, Reader::Patient).await
-}
-
-pub async fn patient_appointment(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    Path(id): Path<i64>,
-) -> AppResult<Response> {
-    let patient_id = db::patient_of_user(&state.db, user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let row = db::appointment(&state.db, id)
-        .await?
-        .filter(|r| r.patient_id == patient_id)
-        .ok_or(AppError::NotFound)?;
-    one(&state, (&user, &meta), &row, Reader::Patient).await
-}
-
-#[derive(Template)]
-#[template(path = "scheduling/feed.html")]
-struct FeedPage {
-    ctx: PageContext,
-    has_feed: bool,
-    new_url: Option<String>,
-    allowed: bool,
-}
-
-fn feed_allowed(role: Role) -> bool {
-    matches!(role, Role::Patient | Role::Clinician)
-}
-
-pub async fn feed_page(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-) -> AppResult<Response> {
-    let has_feed = db::has_calendar_feed(&state.db, user.id).await?;
-    render(&FeedPage {
-        ctx,
-        has_feed,
-        new_url: None,
-        allowed: feed_allowed(user.role),
-    })
-}
-
-/// Makes a new feed address; the previous one stops working.
-pub async fn new_feed(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    user: CurrentUser,
-    meta: RequestMeta,
-) -> AppResult<Response> {
-    if !feed_allowed(user.role) {
-        return Err(AppError::Forbidden);
+    calendar.name(clinic_name);
+    for row in rows {
+        calendar.push(event(row, reader, clinic_name));
     }
-    let (token, hash) = new_token();
-    let mut tx = state.db.begin().await?;
-    db::replace_calendar_feed(&mut tx, user.id, &hash).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::CALENDAR_FEED, Some(&user), &meta).detail("new feed address"),
-    )
-    .await?;
-    tx.commit().await?;
-    let url = format!("{}/calendar/{token}", state.config.link_base());
-    render(&FeedPage {
-        ctx,
-        has_feed: true,
-        new_url: Some(url),
-        allowed: true,
-    })
-}
-
-/// The feed itself, read by calendar apps without a session: the token is the key.
-pub async fn feed(
-    State(state): State<AppState>,
-    meta: RequestMeta,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let Some(owner) = db::calendar_feed_owner(&state.db, &token_hash(&token)).await? else {
-        return Ok((StatusCode::NOT_FOUND, "unknown or revoked calendar").into_response());
-    };
-    let (rows, reader) = match owner.role {
-        Role::Patient => {
-            let Some(patient_id) = db::patient_of_user(&state.db, owner.user_id).await? else {
-                return Err(AppError::NotFound);
-            };
-            // Their own list (the newest 200), from a month ago on.
-            let since = OffsetDateTime::now_utc() - time::Duration::days(30);
-            let mut rows = db::appointments_of_patient(&state.db, patient_id).await?;
-            rows.retain(|r| r.from > since);
-            rows.reverse();
-            (rows, Reader::Patient)
-        }
-        Role::Clinician => (
-            db::feed_of_clinician(&state.db, owner.user_id).await?,
-            Reader::Clinician,
-        ),
-        _ => return Err(AppError::NotFound),
-    };
-    let actor = CurrentUser::actor(owner.user_id, owner.role, owner.display_name, owner.email);
-    let mut entry = audit::Entry::new(action::CALENDAR_FEED, Some(&actor), &meta)
-        .detail(format!("feed read: {} appointments", rows.len()));
-    if let Some(first) = rows.first().filter(|_| reader == Reader::Patient) {
-        entry = entry.patient(first.patient_id);
-    }
-    audit::record(&state.db, entry).await?;
-    let clinic_name = settings::load(&state.db).await?.clinic_name;
-    let mut calendar = Calendar::new();
-    calendar.name(&clinic_name);
-    for row in &rows {
-        calendar.push(event(row, reader, &clinic_name));
-    }
-    Ok(calendar_response(&calendar.done(), "clinic.ics"))
+    calendar.done()
 }

@@ -4,6 +4,7 @@
 pub mod admin_pages;
 pub mod booking;
 pub mod calendar;
+mod calendar_pages;
 pub mod db;
 pub mod model;
 mod patient_pages;
@@ -38,7 +39,7 @@ pub fn routes() -> Vec<Route> {
             .post(staff_pages::reschedule)
             .checks_text(),
         Route::new("/appointments/{id}/calendar.ics", BOOKING_STAFF)
-            .get(calendar::staff_appointment),
+            .get(calendar_pages::staff_appointment),
         Route::new("/patient/appointments", PATIENT).get(patient_pages::list),
         Route::new("/patient/appointments/book", PATIENT)
             .get(patient_pages::book_form)
@@ -50,11 +51,11 @@ pub fn routes() -> Vec<Route> {
             .post(patient_pages::reschedule)
             .checks_text(),
         Route::new("/patient/appointments/{id}/calendar.ics", PATIENT)
-            .get(calendar::patient_appointment),
+            .get(calendar_pages::patient_appointment),
         Route::new("/calendar-feed", crate::web::routes::SIGNED_IN)
-            .get(calendar::feed_page)
-            .post(calendar::new_feed),
-        Route::new("/calendar/{token}", Access::Everyone).get(calendar::feed),
+            .get(calendar_pages::feed_page)
+            .post(calendar_pages::new_feed),
+        Route::new("/calendar/{token}", Access::Everyone).get(calendar_pages::feed),
         Route::new("/admin/scheduling", ADMIN).get(admin_pages::overview),
         Route::new("/admin/scheduling/chairs", ADMIN)
             .post(admin_pages::add_chair)

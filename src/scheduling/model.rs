@@ -10,6 +10,8 @@ use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentStatus;
 use crate::screening::model::ScreeningStanding;
+/// The clinic's scheduling settings, stored with the other settings.
+pub use crate::settings::model::SchedulingRules as Rules;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, serde::Deserialize)]
 #[sqlx(type_name = "appointment_kind", rename_all = "snake_case")]
@@ -85,37 +87,26 @@ impl AppointmentStatus {
     }
 }
 
-/// The clinic's scheduling settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rules {
-    pub consultation_minutes: i32,
-    pub infusion_minutes: i32,
-    pub follow_up_minutes: i32,
-    pub min_infusion_interval_hours: i32,
-    pub max_infusions_per_30_days: i32,
-    pub late_cancel_hours: i32,
-    pub reminder_hours: i32,
-}
-
-impl Rules {
-    pub fn length(&self, kind: AppointmentKind) -> Duration {
-        Duration::minutes(i64::from(match kind {
-            AppointmentKind::Consultation => self.consultation_minutes,
-            AppointmentKind::Infusion => self.infusion_minutes,
-            AppointmentKind::FollowUp => self.follow_up_minutes,
+impl AppointmentKind {
+    /// How long this kind of appointment lasts under the clinic's settings.
+    pub fn length(self, rules: &Rules) -> Duration {
+        Duration::minutes(i64::from(match self {
+            AppointmentKind::Consultation => rules.consultation_minutes,
+            AppointmentKind::Infusion => rules.infusion_minutes,
+            AppointmentKind::FollowUp => rules.follow_up_minutes,
         }))
     }
+}
 
-    /// Cancelling this close to the start counts as a late cancellation.
-    pub fn is_late_cancellation(&self, starts: OffsetDateTime, now: OffsetDateTime) -> bool {
-        starts - now < Duration::hours(i64::from(self.late_cancel_hours))
-    }
+/// Cancelling this close to the start counts as a late cancellation.
+pub fn is_late_cancellation(rules: &Rules, starts: OffsetDateTime, now: OffsetDateTime) -> bool {
+    starts - now < Duration::hours(i64::from(rules.late_cancel_hours))
+}
 
-    /// When the reminder for an appointment goes out: the lead time before it, or at once if
-    /// that moment has passed.
-    pub fn reminder_at(&self, starts: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
-        (starts - Duration::hours(i64::from(self.reminder_hours))).max(now)
-    }
+/// When the reminder for an appointment goes out: the lead time before it, or at once if
+/// that moment has passed.
+pub fn reminder_at(rules: &Rules, starts: OffsetDateTime, now: OffsetDateTime) -> OffsetDateTime {
+    (starts - Duration::hours(i64::from(rules.reminder_hours))).max(now)
 }
 
 /// The reminder's subject and text. No clinical details beyond what the patient booked; the
@@ -592,6 +583,41 @@ pub fn board_rows(hours: (i32, i32), from: i32, until: i32) -> Option<(i32, i32)
     Some((first + 1, (past - first).max(1)))
 }
 
+/// Whether this person may book past the gate's problems with a written reason: only a
+/// clinician, and only when every problem is one a clinician may pass (the interval and
+/// monthly limits). With no problems there is nothing to override.
+pub fn may_override_gate(role: Role, problems: &[GateProblem]) -> bool {
+    role == Role::Clinician
+        && !problems.is_empty()
+        && problems.iter().all(GateProblem::clinician_may_override)
+}
+
+/// The front desk checks a patient in on the appointment's own day (in the clinic), while it
+/// is still booked.
+pub fn may_check_in(
+    status: AppointmentStatus,
+    starts: OffsetDateTime,
+    now: OffsetDateTime,
+    zone: ClinicZone,
+) -> bool {
+    status == AppointmentStatus::Booked && zone.date_of(starts) == zone.date_of(now)
+}
+
+/// A booked appointment is marked a no-show only once its start has come.
+pub fn may_mark_no_show(
+    status: AppointmentStatus,
+    starts: OffsetDateTime,
+    now: OffsetDateTime,
+) -> bool {
+    status == AppointmentStatus::Booked && starts <= now
+}
+
+/// Private calendar feeds are for patients (their own appointments) and clinicians (their
+/// day, without patients); the front desk and admins have no calendar of their own.
+pub fn may_have_calendar_feed(role: Role) -> bool {
+    matches!(role, Role::Patient | Role::Clinician)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -908,13 +934,21 @@ mod tests {
     #[test]
     fn late_cancellation_and_reminder_times_follow_the_settings() {
         let now = datetime!(2026-11-30 12:00 UTC);
-        assert!(rules().is_late_cancellation(now + Duration::hours(23), now));
-        assert!(!rules().is_late_cancellation(now + Duration::hours(25), now));
+        assert!(is_late_cancellation(
+            &rules(),
+            now + Duration::hours(23),
+            now
+        ));
+        assert!(!is_late_cancellation(
+            &rules(),
+            now + Duration::hours(25),
+            now
+        ));
         assert_eq!(
-            rules().reminder_at(now + Duration::hours(48), now),
+            reminder_at(&rules(), now + Duration::hours(48), now),
             now + Duration::hours(24)
         );
-        assert_eq!(rules().reminder_at(now + Duration::hours(2), now), now);
+        assert_eq!(reminder_at(&rules(), now + Duration::hours(2), now), now);
     }
 
     #[test]
@@ -1004,5 +1038,74 @@ mod tests {
         assert_eq!(board_rows(hours, 17 * 60 + 30, 19 * 60), Some((115, 6)));
         assert_eq!(board_rows(hours, 18 * 60, 19 * 60), None);
         assert_eq!(board_rows(hours, 6 * 60, 8 * 60), None);
+    }
+
+    #[test]
+    fn only_a_clinician_overrides_and_only_the_interval_and_monthly_limits() {
+        let too_soon = GateProblem::TooSoon { hours: 48 };
+        let consent = GateProblem::Consent(ConsentStatus::None);
+        assert!(may_override_gate(
+            Role::Clinician,
+            std::slice::from_ref(&too_soon)
+        ));
+        assert!(!may_override_gate(
+            Role::FrontDesk,
+            std::slice::from_ref(&too_soon)
+        ));
+        assert!(!may_override_gate(
+            Role::Patient,
+            std::slice::from_ref(&too_soon)
+        ));
+        assert!(!may_override_gate(Role::Clinician, &[too_soon, consent]));
+        assert!(!may_override_gate(Role::Clinician, &[]));
+    }
+
+    #[test]
+    fn check_in_is_on_the_day_while_booked_and_a_no_show_once_it_started() {
+        let zone = zone();
+        // 09:00 in New York on 30 November.
+        let starts = datetime!(2026-11-30 14:00 UTC);
+        let same_day_early = datetime!(2026-11-30 05:30 UTC);
+        let day_before_late = datetime!(2026-11-30 04:30 UTC);
+        let booked = AppointmentStatus::Booked;
+        assert!(may_check_in(booked, starts, same_day_early, zone));
+        assert!(may_check_in(
+            booked,
+            starts,
+            starts + Duration::hours(8),
+            zone
+        ));
+        assert!(!may_check_in(booked, starts, day_before_late, zone));
+        assert!(!may_check_in(
+            AppointmentStatus::CheckedIn,
+            starts,
+            starts,
+            zone
+        ));
+        assert!(!may_check_in(
+            AppointmentStatus::Cancelled,
+            starts,
+            starts,
+            zone
+        ));
+        assert!(may_mark_no_show(booked, starts, starts));
+        assert!(!may_mark_no_show(
+            booked,
+            starts,
+            starts - Duration::minutes(1)
+        ));
+        assert!(!may_mark_no_show(
+            AppointmentStatus::CheckedIn,
+            starts,
+            starts + Duration::hours(1)
+        ));
+    }
+
+    #[test]
+    fn calendar_feeds_are_for_patients_and_clinicians() {
+        assert!(may_have_calendar_feed(Role::Patient));
+        assert!(may_have_calendar_feed(Role::Clinician));
+        assert!(!may_have_calendar_feed(Role::FrontDesk));
+        assert!(!may_have_calendar_feed(Role::Admin));
     }
 }

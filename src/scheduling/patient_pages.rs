@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow};
-use super::model::{AppointmentKind, AppointmentStatus};
+use super::model::{self, AppointmentKind, AppointmentStatus};
 use super::reference;
 use super::staff_pages::{
     BookingView, Entry, audit_booking_form, booking_page, notice, split_by_now,
@@ -297,9 +297,8 @@ pub async fn cancel(
     let (_, row) = own_appointment(&state, &user, id).await?;
     let reference = reference::current(&state).await?;
     let settings = &reference.settings;
-    let late = settings
-        .scheduling()
-        .is_late_cancellation(row.from, OffsetDateTime::now_utc());
+    let late =
+        model::is_late_cancellation(&settings.scheduling(), row.from, OffsetDateTime::now_utc());
     let done = booking::close(
         &state,
         settings,

@@ -490,7 +490,7 @@ pub async fn patient_appointments(
     )
     .await?;
     if user.role == Role::FrontDesk {
-        db::mark_withdrawals_seen(&state.db, patient_id, user.id).await?;
+        crate::consent::db::mark_withdrawals_seen(&state.db, patient_id, user.id).await?;
     }
     render(&PatientAppointmentsPage {
         ctx,
@@ -696,10 +696,7 @@ pub async fn booking_page(
     };
     // Nobody signed in never reaches here; read as a patient would, the least told.
     let reader = ctx.user.as_ref().map_or(Role::Patient, |u| u.role);
-    let is_clinician = reader == Role::Clinician;
-    let can_override = is_clinician
-        && !problems.is_empty()
-        && problems.iter().all(GateProblem::clinician_may_override);
+    let can_override = model::may_override_gate(reader, &problems);
     let status = view.status();
     let page = BookPage {
         ctx,
@@ -879,7 +876,8 @@ async fn appointment_page(
     let reference = reference::current(state).await?;
     let settings = &reference.settings;
     let zone = settings.zone();
-    let now = OffsetDateTime::now_utc();
+    // Through the clock seam, so tests that move the clock see the actions of that moment.
+    let now = state.clock.now();
     let history = db::history(&state.db, id)
         .await?
         .into_iter()
@@ -892,12 +890,11 @@ async fn appointment_page(
             .detail(format!("appointment {id}")),
     )
     .await?;
-    let booked = row.status == AppointmentStatus::Booked;
     let page = AppointmentPage {
         ctx,
-        can_check_in: booked && zone.date_of(row.from) == zone.date_of(now),
-        can_no_show: booked && row.from <= now,
-        late_if_cancelled: settings.scheduling().is_late_cancellation(row.from, now),
+        can_check_in: model::may_check_in(row.status, row.from, now, zone),
+        can_no_show: model::may_mark_no_show(row.status, row.from, now),
+        late_if_cancelled: model::is_late_cancellation(&settings.scheduling(), row.from, now),
         entry: Entry {
             time: format!("{} to {}", zone.format(row.from), zone.clock(row.until)),
             row,
@@ -938,9 +935,11 @@ async fn close_as(
         (false, _) => "not-live",
         (true, AppointmentStatus::NoShow) => "no-show",
         (true, _) => {
-            let late = settings
-                .scheduling()
-                .is_late_cancellation(row.from, OffsetDateTime::now_utc());
+            let late = model::is_late_cancellation(
+                &settings.scheduling(),
+                row.from,
+                OffsetDateTime::now_utc(),
+            );
             if late { "late" } else { "cancelled" }
         }
     };

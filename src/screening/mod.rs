@@ -2,9 +2,10 @@
 
 pub mod db;
 pub mod instruments;
+mod intake;
 pub mod model;
 mod pages;
-mod review;
+mod review_pages;
 pub mod rules;
 
 use crate::web::routes::{CLINICIAN, FRONT_DESK, PATIENT, Route};
@@ -21,13 +22,13 @@ pub fn routes() -> Vec<Route> {
         Route::new("/patient/screening/submit", PATIENT).post(pages::submit),
         Route::new("/patient/screening/support", PATIENT).get(pages::support),
         Route::new("/patient/screenings/{id}", PATIENT).get(pages::view_own),
-        Route::new("/clinician/screenings", CLINICIAN).get(review::queue),
-        Route::new("/clinician/screenings/{id}", CLINICIAN).get(review::review),
+        Route::new("/clinician/screenings", CLINICIAN).get(review_pages::queue),
+        Route::new("/clinician/screenings/{id}", CLINICIAN).get(review_pages::review),
         Route::new("/clinician/screenings/{id}/decision", CLINICIAN)
-            .post(review::decide)
+            .post(review_pages::decide)
             .checks_text(),
         Route::new("/front-desk/patients", FRONT_DESK)
-            .get(review::desk_patients)
+            .get(review_pages::desk_patients)
             .checks_query_text(),
     ]
 }

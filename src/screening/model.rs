@@ -78,6 +78,49 @@ pub fn next_step(steps: &[Step], current: Step) -> Option<Step> {
     steps.get(at + 1).copied()
 }
 
+/// The button that sent a step: carry on (every question must be answered), save and come
+/// back later, go back a step, or any other value, which saves what is answered and moves on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepAction {
+    Continue,
+    Later,
+    Back,
+    Save,
+}
+
+impl StepAction {
+    /// The form's `action` pair; none sent is `Continue`.
+    pub fn of(form: &StepForm) -> StepAction {
+        match form
+            .iter()
+            .find(|(k, _)| k == "action")
+            .map_or("continue", |(_, v)| v.as_str())
+        {
+            "continue" => StepAction::Continue,
+            "later" => StepAction::Later,
+            "back" => StepAction::Back,
+            _ => StepAction::Save,
+        }
+    }
+}
+
+/// Where the patient goes after a step is saved.
+pub fn after_step(steps: &[Step], step: Step, action: StepAction) -> String {
+    match (action, next_step(steps, step)) {
+        (StepAction::Later, _) => "/patient/screening?notice=saved".to_owned(),
+        (StepAction::Back, _) => {
+            let at = steps.iter().position(|s| *s == step).unwrap_or(0);
+            let previous = at
+                .checked_sub(1)
+                .and_then(|i| steps.get(i))
+                .map_or("review", |s| s.slug());
+            format!("/patient/screening/step/{previous}")
+        }
+        (_, Some(next)) => format!("/patient/screening/step/{}", next.slug()),
+        (_, None) => "/patient/screening/review".to_owned(),
+    }
+}
+
 /// A yes/no question of the intake; `key` is the IntakeAnswers field it fills.
 #[derive(Clone, Copy, Debug)]
 pub struct Question {
@@ -1198,5 +1241,36 @@ mod tests {
         .unwrap_err();
         assert_eq!(errors.get("action"), Some(crate::web::params::UNSTORABLE));
         assert_eq!(intake.hypertension, None);
+    }
+
+    #[test]
+    fn a_step_button_decides_where_the_patient_goes_next() {
+        let pair = |v: &str| vec![("action".to_owned(), v.to_owned())];
+        assert_eq!(StepAction::of(&Vec::new()), StepAction::Continue);
+        assert_eq!(StepAction::of(&pair("continue")), StepAction::Continue);
+        assert_eq!(StepAction::of(&pair("later")), StepAction::Later);
+        assert_eq!(StepAction::of(&pair("back")), StepAction::Back);
+        assert_eq!(StepAction::of(&pair("other")), StepAction::Save);
+        let all = steps(Some(SexAtBirth::Female), true);
+        let (first, second, last) = (all[0], all[1], all[all.len() - 1]);
+        let step_url = |s: Step| format!("/patient/screening/step/{}", s.slug());
+        assert_eq!(
+            after_step(&all, first, StepAction::Continue),
+            step_url(second)
+        );
+        assert_eq!(after_step(&all, first, StepAction::Save), step_url(second));
+        assert_eq!(after_step(&all, second, StepAction::Back), step_url(first));
+        assert_eq!(
+            after_step(&all, first, StepAction::Back),
+            "/patient/screening/step/review"
+        );
+        assert_eq!(
+            after_step(&all, second, StepAction::Later),
+            "/patient/screening?notice=saved"
+        );
+        assert_eq!(
+            after_step(&all, last, StepAction::Continue),
+            "/patient/screening/review"
+        );
     }
 }

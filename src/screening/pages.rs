@@ -10,18 +10,18 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::db::{self, NewResult, ScreeningRow, ScreeningSummary};
+use super::db::{self, ScreeningRow, ScreeningSummary};
 use super::instruments::{self, Instrument};
+use super::intake;
 use super::model::{self, AnswerSection, Question, ScreeningStanding, Step, StepForm};
-use super::rules::{self, IntakeAnswers};
+use super::rules::IntakeAnswers;
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
-use crate::auth::model::Role;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::{ProfileRow, profile_for_user};
+use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
-use crate::{notify, settings};
 
 async fn own_profile(state: &AppState, user: &CurrentUser) -> AppResult<ProfileRow> {
     profile_for_user(&state.db, user.id)
@@ -275,15 +275,11 @@ pub async fn step_save(
     let Some((profile, draft, steps, step)) = draft_and_step(&state, &user, &slug).await? else {
         return Ok(see_other("/patient/screening"));
     };
-    let action = form
-        .iter()
-        .find(|(k, _)| k == "action")
-        .map_or("continue", |(_, v)| v.as_str());
+    let action = model::StepAction::of(&form);
     let mut intake = draft.intake.0.clone();
     let mut answers = draft.draft_answers.0.clone();
-    if let Err(errors) =
-        model::apply_step(step, &form, &mut intake, &mut answers, action == "continue")
-    {
+    let continuing = action == model::StepAction::Continue;
+    if let Err(errors) = model::apply_step(step, &form, &mut intake, &mut answers, continuing) {
         let values = form
             .iter()
             .filter(|(k, _)| k != "csrf_token")
@@ -294,58 +290,17 @@ pub async fn step_save(
             &step_page(ctx, &steps, step, values, errors),
         );
     }
-    let mut tx = state.db.begin().await?;
-    if !db::save_draft(&mut *tx, draft.id, profile.id, &intake, &answers).await? {
-        return Err(AppError::BadRequest(
-            "This screening has already been sent, so it can no longer be changed.".into(),
-        ));
-    }
-    let entry = audit::Entry::new(action::SCREENING_SAVE, Some(&user), &meta)
-        .patient(profile.id)
-        .detail(format!("screening {} step {}", draft.id, step.slug()));
-    audit::record(&mut *tx, entry).await?;
-    // A risk answer reaches clinicians as soon as it is saved, before the screening is sent,
-    // and the patient sees the crisis resources at once.
-    let phq9 = model::instrument_answers(&answers, instruments::InstrumentId::Phq9);
-    let cssrs = model::instrument_answers(&answers, instruments::InstrumentId::Cssrs);
-    let risk = rules::suicide_risk_flags(&phq9, &cssrs);
-    let mut crisis = false;
-    if !risk.is_empty() {
-        let reasons: Vec<&str> = risk.iter().map(|f| f.reason.as_str()).collect();
-        let detail = format!("In a screening not yet sent: {}", reasons.join("; "));
-        let alert = crate::alerts::db::NewAlert {
-            patient_id: profile.id,
-            screening_id: Some(draft.id),
-            detail: &detail,
-            ..Default::default()
-        };
-        crisis = crate::alerts::raise(
-            &state,
-            &mut tx,
-            Some(&user),
-            &meta,
-            crate::alerts::model::AlertKind::RiskAnswer,
-            alert,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    if crisis {
+    let draft = intake::SavedStep {
+        draft: &draft,
+        patient_id: profile.id,
+        step,
+        intake: &intake,
+        answers: &answers,
+    };
+    if intake::save_step(&state, &user, &meta, draft).await? {
         return Ok(see_other("/patient/screening/support?draft=1"));
     }
-    Ok(match (action, model::next_step(&steps, step)) {
-        ("later", _) => see_other("/patient/screening?notice=saved"),
-        ("back", _) => {
-            let at = steps.iter().position(|s| *s == step).unwrap_or(0);
-            let previous = at
-                .checked_sub(1)
-                .and_then(|i| steps.get(i))
-                .map_or("review", |s| s.slug());
-            see_other(&format!("/patient/screening/step/{previous}"))
-        }
-        (_, Some(next)) => see_other(&format!("/patient/screening/step/{}", next.slug())),
-        (_, None) => see_other("/patient/screening/review"),
-    })
+    Ok(see_other(&model::after_step(&steps, step, action)))
 }
 
 #[derive(Template)]
@@ -425,68 +380,13 @@ pub async fn submit(
         )
         .await;
     }
-    let phq9 = model::instrument_answers(&draft.draft_answers, instruments::InstrumentId::Phq9);
-    let cssrs = model::instrument_answers(&draft.draft_answers, instruments::InstrumentId::Cssrs);
-    let flags = rules::flags(&draft.intake, &phq9, &cssrs);
-    let urgent = rules::has_suicide_risk(&flags);
-
-    let results: Vec<NewResult> = steps
-        .iter()
-        .filter_map(|s| s.instrument())
-        .map(|id| {
-            let answers = model::instrument_answers(&draft.draft_answers, id);
-            let score = instruments::score(id, &answers);
-            NewResult {
-                instrument: id.code(),
-                version: instruments::instrument(id).version,
-                total: score.map(|s| s.total),
-                band: score.map(|s| s.band.code()),
-                answers,
-            }
-        })
-        .collect();
-
-    let mut tx = state.db.begin().await?;
-    if !db::submit(&mut *tx, draft.id, profile.id, &flags, urgent, &results).await? {
-        return Ok(see_other("/patient/screening"));
-    }
-    if urgent {
-        db::notify_role(&mut *tx, Role::Clinician, "urgent_screening", draft.id).await?;
-        if state.mailer.is_some() {
-            let (subject, body) =
-                notify::model::urgent_screening_email(state.config.public_url.as_deref());
-            notify::db::enqueue_for_role(
-                &mut *tx,
-                Role::Clinician,
-                "urgent_screening",
-                &subject,
-                &body,
-            )
-            .await?;
-        }
-    }
-    let detail = format!(
-        "screening {}; {} flag(s){}",
-        draft.id,
-        flags.len(),
-        if urgent { "; urgent" } else { "" }
-    );
-    let entry = audit::Entry::new(action::SCREENING_SUBMIT, Some(&user), &meta)
-        .patient(profile.id)
-        .detail(detail);
-    audit::record(&mut *tx, entry).await?;
-    tx.commit().await?;
-    if urgent {
-        tracing::warn!(
-            screening_id = draft.id,
-            "urgent screening submitted: suicide-risk flag"
-        );
-    }
-    Ok(see_other(if urgent {
-        "/patient/screening/support"
-    } else {
-        "/patient/screening?notice=submitted"
-    }))
+    Ok(see_other(
+        match intake::submit(&state, &user, &meta, &draft, &steps).await? {
+            None => "/patient/screening",
+            Some(true) => "/patient/screening/support",
+            Some(false) => "/patient/screening?notice=submitted",
+        },
+    ))
 }
 
 #[derive(Template)]

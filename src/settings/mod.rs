@@ -1,74 +1,12 @@
 //! Clinic-wide settings: one typed row in `clinic_settings`, read and written only here.
+//! The plain structs read from it (lockout policy, session limits, scheduling rules) live in
+//! `model`, so auth and scheduling take them from here rather than settings from them.
+
+pub mod model;
 
 use sqlx::PgExecutor;
-use time::Duration;
 
-use crate::auth::model::{LockoutPolicy, SessionLimits};
-use crate::clinic_time::ClinicZone;
-use crate::scheduling::model::Rules;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClinicSettings {
-    pub clinic_name: String,
-    pub clinic_phone: String,
-    pub staff_idle_minutes: i32,
-    pub patient_idle_minutes: i32,
-    pub session_absolute_hours: i32,
-    pub lockout_failures: i32,
-    pub lockout_minutes: i32,
-    pub address_failures: i32,
-    pub allow_minors: bool,
-    pub pcl5_enabled: bool,
-    pub eligibility_days: i32,
-    /// IANA name, e.g. `America/New_York`; always a known zone (checked on save).
-    pub time_zone: String,
-    /// Whether front-desk staff and patients must log in with a second factor (clinicians and
-    /// administrators always must).
-    pub two_factor_front_desk: bool,
-    pub two_factor_patients: bool,
-    pub consultation_minutes: i32,
-    pub infusion_minutes: i32,
-    pub follow_up_minutes: i32,
-    pub min_infusion_interval_hours: i32,
-    pub max_infusions_per_30_days: i32,
-    pub late_cancel_hours: i32,
-    pub reminder_hours: i32,
-}
-
-impl ClinicSettings {
-    pub fn session_limits(&self) -> SessionLimits {
-        SessionLimits::from_settings(
-            self.staff_idle_minutes,
-            self.patient_idle_minutes,
-            self.session_absolute_hours,
-        )
-    }
-
-    /// The clinic's time zone, for showing stored UTC times.
-    pub fn zone(&self) -> ClinicZone {
-        ClinicZone::from_setting(&self.time_zone)
-    }
-
-    pub fn scheduling(&self) -> Rules {
-        Rules {
-            consultation_minutes: self.consultation_minutes,
-            infusion_minutes: self.infusion_minutes,
-            follow_up_minutes: self.follow_up_minutes,
-            min_infusion_interval_hours: self.min_infusion_interval_hours,
-            max_infusions_per_30_days: self.max_infusions_per_30_days,
-            late_cancel_hours: self.late_cancel_hours,
-            reminder_hours: self.reminder_hours,
-        }
-    }
-
-    pub fn lockout_policy(&self) -> LockoutPolicy {
-        LockoutPolicy {
-            failures_per_account: self.lockout_failures.into(),
-            failures_per_address: self.address_failures.into(),
-            window: Duration::minutes(self.lockout_minutes.into()),
-        }
-    }
-}
+pub use model::ClinicSettings;
 
 pub async fn load(db: impl PgExecutor<'_>) -> sqlx::Result<ClinicSettings> {
     sqlx::query_as!(
