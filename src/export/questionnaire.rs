@@ -6,8 +6,8 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::model::{Coding, Id, LOINC, LinkId, Resource, coding};
-use crate::screening::instruments::{self, InstrumentId};
 use crate::outcomes::model as treatment;
+use crate::screening::instruments::{self, InstrumentId};
 
 /// How a questionnaire's items are answered; the stored value is the index into the codes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
+use crate::fixtures::patient_of_user;
 use crate::support::{Client, PASSWORD, TestApp, emailed_link, path_of};
 
 /// The path of a new private calendar address of the client's user.
@@ -64,21 +65,13 @@ async fn a_password_change_or_reset_revokes_the_calendar_feed_address() {
     assert_eq!(live, 0);
 }
 
-async fn patient_number(app: &TestApp, user_id: i64) -> i64 {
-    sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn an_admin_disables_and_re_enables_a_patient_account() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.logged_in(Role::Admin, "avery@clinic.test").await;
     let (patient, patient_user) = app.logged_in(Role::Patient, "pat@clinic.test").await;
     let feed = new_feed(&patient).await;
-    let number = patient_number(&app, patient_user).await.to_string();
+    let number = patient_of_user(&app, patient_user).await.to_string();
     admin
         .get("/admin/staff")
         .await

@@ -7,7 +7,8 @@ use clinic::auth::model::Role;
 use reqwest::StatusCode;
 
 use crate::fixtures::{
-    NORMAL, acknowledge_all, check_in, clear_for_infusions, infusion_now, order_protocol_dose,
+    NORMAL, acknowledge_all, check_in, clear_for_infusions, infusion_now, logged_in_patient,
+    order_protocol_dose,
 };
 use crate::support::{TestApp, count, test_config};
 
@@ -33,12 +34,7 @@ fn vitals(values: [(&'static str, &'static str); 5]) -> [&'static str; 5] {
 async fn a_risk_answer_before_the_session_reaches_a_clinician_and_holds_the_start() {
     let app = app_with_mail().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(ann_user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (ann, ann_id) = logged_in_patient(&app, "ann@clinic.test").await;
     clear_for_infusions(&app, ann_id, casey_id).await;
     let sheet = infusion_now(&app, ann_id, casey_id).await;
     let appointment = sheet.trim_start_matches("/infusions/").to_owned();
@@ -350,12 +346,7 @@ async fn the_cadss_alert_threshold_is_a_validated_clinic_setting() {
 async fn a_follow_up_needing_review_reaches_clinicians_and_gates_the_next_infusion() {
     let app = TestApp::spawn().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(ann_user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (ann, ann_id) = logged_in_patient(&app, "ann@clinic.test").await;
     clear_for_infusions(&app, ann_id, casey_id).await;
     // A 2 ("often") on the first question: needs review.
     let answers: Vec<(String, String)> = (1..=8)
@@ -425,12 +416,7 @@ async fn the_front_desk_learns_only_that_a_clinician_must_review_never_the_risk(
     ))
     .await;
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
-    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(ann_user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (ann, ann_id) = logged_in_patient(&app, "ann@clinic.test").await;
     clear_for_infusions(&app, ann_id, casey_id).await;
     let sheet = infusion_now(&app, ann_id, casey_id).await;
     let appointment = sheet.trim_start_matches("/infusions/").to_owned();

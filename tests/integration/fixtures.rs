@@ -95,6 +95,12 @@ pub(crate) async fn demo_login(app: &TestApp, email: &str, password: &str) -> Cl
     client
 }
 
+/// A patient logged in (no profile yet); returns their client and patient id.
+pub(crate) async fn logged_in_patient(app: &TestApp, email: &str) -> (Client, i64) {
+    let (client, user_id) = app.logged_in(Role::Patient, email).await;
+    (client, patient_of_user(app, user_id).await)
+}
+
 // Screening -------------------------------------------------------------------------------
 
 /// Harmless answers for a whole step ("no" to everything, lowest scores), with overrides.
@@ -237,18 +243,7 @@ pub(crate) async fn booked_consultation(
     clinician: i64,
     starts_in: &str,
 ) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO appointments (patient_id, kind, clinician_id, during, booked_by)
-         VALUES ($1, 'consultation', $2,
-                 tstzrange(now() + $3::interval, now() + $3::interval + interval '30 minutes'), $2)
-         RETURNING id",
-    )
-    .bind(patient_id)
-    .bind(clinician)
-    .bind(starts_in)
-    .fetch_one(&app.db)
-    .await
-    .unwrap()
+    booked(app, "consultation", patient_id, clinician, starts_in).await
 }
 
 /// A 150-minute infusion of the patient with `clinician` (who booked it) in the first chair,
@@ -259,15 +254,29 @@ pub(crate) async fn booked_infusion(
     clinician: i64,
     starts_in: &str,
 ) -> i64 {
+    booked(app, "infusion", patient_id, clinician, starts_in).await
+}
+
+/// An appointment of `kind` as the clinician would book it: an infusion takes the first chair
+/// for 150 minutes, anything else no chair for 30.
+async fn booked(
+    app: &TestApp,
+    kind: &str,
+    patient_id: i64,
+    clinician: i64,
+    starts_in: &str,
+) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO appointments (patient_id, kind, clinician_id, chair_id, during, booked_by)
-         VALUES ($1, 'infusion', $2, (SELECT min(id) FROM chairs),
-                 tstzrange(now() + $3::interval, now() + $3::interval + interval '150 minutes'), $2)
+         SELECT $1, $4::appointment_kind, $2, chair, tstzrange(now() + $3::interval, now() + $3::interval + length), $2
+         FROM (SELECT CASE WHEN $4 = 'infusion' THEN (SELECT min(id) FROM chairs) END AS chair,
+                      CASE WHEN $4 = 'infusion' THEN interval '150 minutes' ELSE interval '30 minutes' END AS length) AS k
          RETURNING id",
     )
     .bind(patient_id)
     .bind(clinician)
     .bind(starts_in)
+    .bind(kind)
     .fetch_one(&app.db)
     .await
     .unwrap()

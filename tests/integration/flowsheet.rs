@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::fixtures::{
     NORMAL, acknowledge_all, booked_consultation, check_in, clear_for_infusions, infusion_now,
-    infusion_under_way, patient, settings_with,
+    infusion_under_way, logged_in_patient, patient, settings_with,
 };
 use crate::support::{Client, TestApp, count};
 
@@ -570,12 +570,7 @@ async fn the_admin_sets_the_thresholds_and_protocols_the_flowsheet_uses() {
 async fn patients_fill_the_pre_session_questionnaires_on_their_phone_and_the_clinician_sees_them() {
     let app = TestApp::spawn().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(ann_user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (ann, ann_id) = logged_in_patient(&app, "ann@clinic.test").await;
     let sheet = infusion_now(&app, ann_id, casey_id).await;
     let appointment = sheet.trim_start_matches("/infusions/").to_owned();
     let measures = format!("/patient/appointments/{appointment}/measures");
@@ -663,12 +658,7 @@ async fn patients_fill_the_pre_session_questionnaires_on_their_phone_and_the_cli
 async fn the_bladder_and_memory_check_falls_due_and_flags_what_needs_review() {
     let app = TestApp::spawn().await;
     let (casey, casey_id) = app.logged_in(Role::Clinician, "casey@clinic.test").await;
-    let (ann, ann_user) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann_id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(ann_user)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (ann, ann_id) = logged_in_patient(&app, "ann@clinic.test").await;
     // One infusion given four months ago: the three-month follow-up is due.
     sqlx::query(
         "WITH a AS (

@@ -7,7 +7,9 @@ use reqwest::StatusCode;
 use time::macros::time;
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use crate::fixtures::{clear_for_infusions, clinician_working_every_day, patient};
+use crate::fixtures::{
+    clear_for_infusions, clinician_working_every_day, logged_in_patient, patient,
+};
 use crate::support::{Client, Page, TestApp, count};
 
 fn zone() -> ClinicZone {
@@ -893,12 +895,7 @@ async fn withdrawing_consent_cancels_future_infusions_and_tells_the_front_desk()
 async fn appointments_download_as_icalendar_and_feeds_are_private_and_revocable() {
     let app = TestApp::spawn().await;
     let casey = clinician_working_every_day(&app, "casey@clinic.test").await;
-    let (patient_client, user_id) = app.logged_in(Role::Patient, "ann@clinic.test").await;
-    let ann: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap();
+    let (patient_client, ann) = logged_in_patient(&app, "ann@clinic.test").await;
     let (desk, _) = app.logged_in(Role::FrontDesk, "desk@clinic.test").await;
     let monday = next_monday();
     let appointment = booked(
