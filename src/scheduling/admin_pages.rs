@@ -230,18 +230,10 @@ fn parse_time(text: &str) -> Option<Time> {
     Time::parse(text.trim(), format).ok()
 }
 
-pub async fn add_hours(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    admin: CurrentUser,
-    meta: RequestMeta,
-    Form(form): Form<HoursForm>,
-) -> AppResult<Response> {
+/// Working hours as typed, read: (clinician, ISO weekday 1-7, start, end). `Err` holds what is
+/// wrong beside each field.
+fn read_hours(form: &HoursForm) -> Result<(i64, i16, Time, Time), FormErrors> {
     let mut errors = FormErrors::default();
-    let typed_hours = Typed {
-        hours: form.clone(),
-        ..Typed::default()
-    };
     errors.check_storable(&[
         ("hours_clinician", &form.clinician_id),
         ("hours_weekday", &form.weekday),
@@ -270,14 +262,30 @@ pub async fn add_hours(
             "Enter the start and end as hours and minutes, like 09:00.",
         ),
     }
-    let (Some(clinician), Some(weekday), Some(starts), Some(ends)) =
-        (clinician, weekday, starts, ends)
-    else {
-        return setup_page(&state, ctx, errors, None, typed_hours).await;
-    };
-    if !errors.is_empty() {
-        return setup_page(&state, ctx, errors, None, typed_hours).await;
+    match (clinician, weekday, starts, ends) {
+        (Some(clinician), Some(weekday), Some(starts), Some(ends)) if errors.is_empty() => {
+            Ok((clinician, weekday, starts, ends))
+        }
+        _ => Err(errors),
     }
+}
+
+pub async fn add_hours(
+    State(state): State<AppState>,
+    ctx: PageContext,
+    admin: CurrentUser,
+    meta: RequestMeta,
+    Form(form): Form<HoursForm>,
+) -> AppResult<Response> {
+    let typed_hours = Typed {
+        hours: form.clone(),
+        ..Typed::default()
+    };
+    let (clinician, weekday, starts, ends) = match read_hours(&form) {
+        Ok(hours) => hours,
+        Err(errors) => return setup_page(&state, ctx, errors, None, typed_hours).await,
+    };
+    let mut errors = FormErrors::default();
     match db::add_hours(&state.db, clinician, weekday, starts, ends).await {
         Ok(id) => {
             audit_setup(&state, &admin, &meta, format!("working hours {id} added")).await?;

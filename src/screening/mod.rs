@@ -1,6 +1,8 @@
 //! Intake and pre-infusion screening: questionnaires, scores, risk flags and clinician review.
 
 pub mod db;
+mod desk;
+mod desk_pages;
 pub mod instruments;
 mod intake;
 pub mod model;
@@ -28,7 +30,7 @@ pub fn routes() -> Vec<Route> {
             .post(review_pages::decide)
             .checks_text(),
         Route::new("/front-desk/patients", FRONT_DESK)
-            .get(review_pages::desk_patients)
+            .get(desk_pages::desk_patients)
             .checks_query_text(),
     ]
 }

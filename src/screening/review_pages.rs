@@ -1,5 +1,4 @@
 //! The clinician's side: the review queue, one screening in full, and the decision.
-//! Also the front desk's patient list, which shows standing only.
 
 use askama::Template;
 use axum::Form;
@@ -9,29 +8,18 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::db::{
-    self, DecisionRow, DeskRow, QueueRow, ResultRow, Review, ReviewPatient, ScreeningRow, Viewer,
+    self, DecisionRow, QueueRow, ResultRow, Review, ReviewPatient, ScreeningRow, Viewer,
 };
 use super::instruments::{self, Band, InstrumentId};
-use super::model::{self, AnswerSection, Decision, DecisionForm, ScreeningStanding, StepForm};
+use super::model::{self, AnswerSection, Decision, DecisionForm, StepForm};
 use super::rules::{Flag, has_absolute_contraindication};
 use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::CurrentUser;
-use crate::consent::model::{ConsentStatus, consent_status};
 use crate::error::{AppError, AppResult};
 use crate::patients::model::{SexAtBirth, age_on};
 use crate::settings;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
-
-const PAGE_SIZE: i64 = 25;
-
-#[derive(Debug, Default, Deserialize)]
-pub struct PageQuery {
-    page: Option<i64>,
-    q: Option<String>,
-    phone: Option<String>,
-    born: Option<String>,
-}
 
 fn band_label(code: Option<&str>) -> &'static str {
     code.and_then(Band::parse).map_or("", Band::label)
@@ -261,113 +249,4 @@ pub async fn decide(
     Ok(see_other(&format!(
         "/clinician/screenings?decided={screening_id}"
     )))
-}
-
-#[derive(Template)]
-#[template(path = "screening/desk_patients.html")]
-struct DeskPage {
-    ctx: PageContext,
-    /// Each patient with their screening standing and consent status (with its date if withdrawn).
-    rows: Vec<(DeskRow, ScreeningStanding, ConsentStatus, Option<String>)>,
-    search: String,
-    phone: String,
-    born: String,
-    name_error: Option<&'static str>,
-    phone_error: Option<&'static str>,
-    born_error: Option<&'static str>,
-    /// The search as a query string, for the page links.
-    query: String,
-    page: i64,
-    has_next: bool,
-}
-
-/// The front desk's patient list: who, and where they stand; never answers, scores or notes.
-pub async fn desk_patients(
-    State(state): State<AppState>,
-    ctx: PageContext,
-    staff: CurrentUser,
-    meta: RequestMeta,
-    Query(query): Query<PageQuery>,
-) -> AppResult<Response> {
-    let page = crate::web::params::page_number(query.page).map_err(AppError::BadRequest)?;
-    let typed = |text: Option<String>| -> String {
-        text.unwrap_or_default().trim().chars().take(100).collect()
-    };
-    let search = typed(query.q);
-    let phone = typed(query.phone);
-    let born = typed(query.born);
-    let born_date = crate::web::params::clinic_date(&born).ok();
-    let unstorable = crate::web::params::unstorable;
-    let name_error = unstorable(&search);
-    let phone_error = unstorable(&phone);
-    let born_error = unstorable(&born).or((!born.is_empty() && born_date.is_none()).then_some(
-        "Enter the date of birth as year-month-day between 1900 and 2200, like 1984-03-27.",
-    ));
-    // A NUL cannot be searched for: the boxes say so and nothing is looked up.
-    let refused = [&search, &phone, &born]
-        .iter()
-        .any(|text| unstorable(text).is_some());
-    let filter = db::PatientSearch {
-        name: search.clone(),
-        phone_digits: phone.chars().filter(char::is_ascii_digit).collect(),
-        born: born_date,
-    };
-    let mut rows = match refused {
-        true => Vec::new(),
-        false => {
-            db::desk_patients(
-                &mut *state.db.acquire().await?,
-                &filter,
-                PAGE_SIZE + 1,
-                (page - 1) * PAGE_SIZE,
-            )
-            .await?
-        }
-    };
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    audit::record(
-        &state.db,
-        audit::Entry::new(action::PATIENT_LIST, Some(&staff), &meta).detail(format!("page {page}")),
-    )
-    .await?;
-    let today = OffsetDateTime::now_utc().date();
-    let zone = settings::load(&state.db).await?.zone();
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            let standing = ScreeningStanding::of(
-                r.status.as_deref(),
-                r.urgent.unwrap_or(false),
-                r.decision,
-                r.eligible_until,
-                today,
-            );
-            let consent = consent_status(&r.consent);
-            let withdrawn_on = consent.withdrawn_at().map(|at| zone.format(at));
-            (r, standing, consent, withdrawn_on)
-        })
-        .collect();
-    let query = serde_urlencoded::to_string([("q", &search), ("phone", &phone), ("born", &born)])
-        .unwrap_or_default();
-    let status = match refused {
-        true => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        false => axum::http::StatusCode::OK,
-    };
-    render_with_status(
-        status,
-        &DeskPage {
-            ctx,
-            rows,
-            search,
-            phone,
-            born,
-            name_error,
-            phone_error,
-            born_error,
-            query,
-            page,
-            has_next,
-        },
-    )
 }
