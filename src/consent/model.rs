@@ -4,6 +4,7 @@
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use crate::auth::model::Role;
 use crate::web::FormErrors;
 
 /// What a patient's signature means, recorded with it.
@@ -92,6 +93,12 @@ impl ConsentStatus {
             _ => None,
         }
     }
+}
+
+/// Who may read a version's exact text: anyone signed in once it is published (it is what
+/// patients sign); a draft only the admins who write it.
+pub fn may_read_text(published: bool, role: Role) -> bool {
+    published || role == Role::Admin
 }
 
 /// Whether there is a consent to withdraw (signed, and not withdrawn since).
@@ -510,5 +517,15 @@ mod tests {
         }));
         assert!(!can_withdraw(ConsentStatus::None));
         assert!(!can_withdraw(ConsentStatus::Withdrawn { at: MONDAY }));
+    }
+
+    #[test]
+    fn a_published_text_is_for_everyone_signed_in_and_a_draft_for_admins() {
+        for role in [Role::Patient, Role::FrontDesk, Role::Clinician, Role::Admin] {
+            assert!(may_read_text(true, role));
+        }
+        assert!(may_read_text(false, Role::Admin));
+        assert!(!may_read_text(false, Role::Clinician));
+        assert!(!may_read_text(false, Role::Patient));
     }
 }

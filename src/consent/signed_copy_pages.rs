@@ -120,7 +120,7 @@ pub async fn exact_text(
 ) -> AppResult<Response> {
     let version = db::version(&state.db, version_id)
         .await?
-        .filter(|v| v.is_published() || user.role == Role::Admin)
+        .filter(|v| model::may_read_text(v.is_published(), user.role))
         .ok_or(AppError::NotFound)?;
     let file_name = match version.version {
         Some(number) => format!("consent-version-{number}.txt"),
