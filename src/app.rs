@@ -41,9 +41,11 @@ pub struct Shared {
     pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
     /// The flowsheet's thresholds and the dosing protocols, while nothing changes them.
     pub treatment_reference: Remembered<crate::flowsheet::reference::Reference>,
-    /// The course, flowsheet and summary pages' data of the patients lately shown, while
-    /// unchanged.
-    pub treatment_records: crate::flowsheet::remembered::RememberedRecords,
+    /// The flowsheet, course and summary pages' data of the patients lately shown, while
+    /// unchanged (each feature keeps its own).
+    pub flowsheet_sheets: crate::flowsheet::remembered::RememberedSheets,
+    pub outcomes_courses: crate::outcomes::course::RememberedCourses,
+    pub reports_summaries: crate::reports::summary::RememberedSummaries,
     /// Appointments and time off of the days lately shown, while nothing changes them.
     pub schedule: RememberedSchedule,
     /// "Now" for time-dependent rules; tests move it (see `clock`).
@@ -73,7 +75,9 @@ impl AppState {
             sessions: Arc::default(),
             scheduling_reference: Remembered::default(),
             treatment_reference: Remembered::default(),
-            treatment_records: Default::default(),
+            flowsheet_sheets: Default::default(),
+            outcomes_courses: Default::default(),
+            reports_summaries: Default::default(),
             schedule: RememberedSchedule::default(),
             clock: crate::clock::Clock::default(),
             in_flight: web::RequestsInFlight::default(),

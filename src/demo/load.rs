@@ -21,10 +21,10 @@ use crate::clinic_time::ClinicZone;
 use crate::consent::db::{self as consent_db, NewSignature, NewWithdrawal};
 use crate::consent::model::{CLINICIAN_MEANING, Draft, PATIENT_MEANING};
 use crate::flowsheet::db::{self as treatment_db, CheckIn};
+use crate::flowsheet::model::DISCHARGE_MEANING;
 use crate::flowsheet::model::{
     Event, GivenForm, Severity, SideEffect, Vitals, check_amount_given, dose_mg,
 };
-use crate::flowsheet::pages::DISCHARGE_MEANING;
 use crate::outcomes::db::{self as outcomes_db, PreSessionResult};
 use crate::patients::db::save_profile;
 use crate::patients::model::Profile;

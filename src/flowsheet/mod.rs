@@ -9,6 +9,7 @@ pub mod model;
 pub mod pages;
 pub mod reference;
 pub mod remembered;
+pub mod sheet;
 
 use crate::web::routes::{ADMIN, CLINICIAN, Route};
 

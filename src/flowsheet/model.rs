@@ -7,6 +7,12 @@ use time::{Duration, OffsetDateTime};
 use crate::alerts::model::AlertKind;
 use crate::web::FormErrors;
 
+/// What a clinician's signature on the discharge means.
+pub const DISCHARGE_MEANING: &str =
+    "I discharge this patient: the record above is complete and correct.";
+/// What a clinician's signature on an addendum means.
+pub const ADDENDUM_MEANING: &str = "I add this correction to the signed infusion record.";
+
 /// Free texts (deviation reasons, notes, interventions) are kept short enough to read at a glance.
 pub const TEXT_MAX: usize = 500;
 pub const LOT_NUMBER_MAX: usize = 40;

@@ -9,16 +9,17 @@ use axum::response::Response;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::chart::{self, Chart, Guide, Series};
 use super::db::{
     self, AddendumRow, CheckIn, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, Signature,
     VoidedOrderRow,
 };
 use super::model::{
-    self, CheckInFacts, DischargeFacts, DischargeProblem, DoseForm, EventForm, GivenForm, Protocol,
-    Route, Severity, SideEffect, StandingOrder, TreatmentRules, VitalSign, Vitals, VitalsForm,
+    self, ADDENDUM_MEANING, CheckInFacts, DISCHARGE_MEANING, DischargeFacts, DischargeProblem,
+    DoseForm, EventForm, GivenForm, Protocol, Route, Severity, SideEffect, StandingOrder,
+    TreatmentRules, VitalSign, Vitals, VitalsForm,
 };
 use super::reference;
+use super::sheet::{SheetRecord, latest_of, read_sheet, standing_gate};
 use crate::alerts::db::AlertRow;
 use crate::alerts::model::AlertKind;
 use crate::app::AppState;
@@ -27,15 +28,10 @@ use crate::auth::CurrentUser;
 use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
+use crate::patients::model::{SexAtBirth, pregnancy_relevant};
 use crate::scheduling::model::{AppointmentStatus, GateProblem};
 use crate::screening::rules::AllergiesAndInteractions;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
-
-/// What a clinician's signature on the discharge means.
-pub const DISCHARGE_MEANING: &str =
-    "I discharge this patient: the record above is complete and correct.";
-/// What a clinician's signature on an addendum means.
-pub const ADDENDUM_MEANING: &str = "I add this correction to the signed infusion record.";
 
 /// The check-in checklist as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -350,61 +346,6 @@ async fn sheet_or_not_found(state: &AppState, appointment_id: i64) -> AppResult<
         .ok_or(AppError::NotFound)
 }
 
-/// What a flowsheet shows of the record, read again only after a change to the patient's
-/// record (see `super::remembered`).
-#[derive(Clone)]
-pub struct SheetRecord {
-    pub sheet: FlowsheetRow,
-    readings: Vec<ReadingRow>,
-    events: Vec<EventRow>,
-    addenda: Vec<AddendumRow>,
-    voided: Vec<VoidedOrderRow>,
-    pre_session: Vec<PreSessionScore>,
-    /// The patient's open clinical alerts, shown at the top.
-    alerts: Vec<AlertRow>,
-    /// Consent and screening as they stand (today: see `standing_gate`).
-    gate: Vec<GateProblem>,
-    /// The vitals chart, drawn once per change.
-    chart: String,
-    /// Beside the dose order: allergies and interacting medicines from the latest screening.
-    allergies: AllergiesAndInteractions,
-}
-
-/// Reads the rest of the flowsheet of `sheet`.
-pub async fn read_sheet(state: &AppState, sheet: FlowsheetRow) -> AppResult<SheetRecord> {
-    let clinic = crate::scheduling::reference::current(state).await?;
-    let treatment = reference::current(state).await?;
-    let (readings, events, addenda, voided) = match sheet.record_id {
-        Some(id) => (
-            db::readings(&state.db, id).await?,
-            db::events(&state.db, id).await?,
-            db::addenda(&state.db, id).await?,
-            db::voided_orders(&state.db, id).await?,
-        ),
-        None => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
-    };
-    let medicines = crate::screening::db::latest_medicines(&state.db, sheet.patient_id).await?;
-    Ok(SheetRecord {
-        allergies: AllergiesAndInteractions::of(
-            (medicines.as_ref())
-                .map(|m| (m.allergies.as_str(), m.flags.0.as_slice(), m.submitted_at)),
-        ),
-        chart: vitals_chart(&readings, &treatment.rules, clinic.settings.zone()),
-        pre_session: db::pre_session_scores(&state.db, sheet.appointment_id).await?,
-        alerts: crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50)
-            .await?
-            .into_iter()
-            .filter(|a| a.cleared_at.is_none())
-            .collect(),
-        gate: standing_gate(state, &clinic.settings, &sheet).await?,
-        readings,
-        events,
-        addenda,
-        voided,
-        sheet,
-    })
-}
-
 /// Draws the flowsheet; `typed` holds a refused form's input and messages (answered 422).
 async fn flowsheet_page(
     state: &AppState,
@@ -508,40 +449,10 @@ async fn flowsheet_page(
     )
 }
 
-/// Screening, suicide-risk review and consent as they stand now; the interval and the
-/// 30-day limit were settled when the infusion was booked.
-async fn standing_gate(
-    state: &AppState,
-    settings: &crate::settings::ClinicSettings,
-    sheet: &FlowsheetRow,
-) -> AppResult<Vec<GateProblem>> {
-    let problems = crate::scheduling::booking::gate(
-        state,
-        settings,
-        sheet.patient_id,
-        sheet.starts_at,
-        Some(sheet.appointment_id),
-    )
-    .await?;
-    Ok(problems
-        .into_iter()
-        .filter(|p| !matches!(p, GateProblem::TooSoon { .. } | GateProblem::TooMany { .. }))
-        .collect())
-}
-
-/// The latest reading of a phase: the baseline, or (for discharge, which judges the vitals
-/// taken since the infusion ended) the latest in recovery.
-fn latest_of(readings: &[ReadingRow], phase: &str) -> Option<Vitals> {
-    readings
-        .iter()
-        .rev()
-        .find(|r| r.phase == phase)
-        .map(|r| r.vitals)
-}
-
-/// The pregnancy test concerns every patient not recorded as male at birth.
+/// The pregnancy test concerns the patient (see `pregnancy_relevant`); a sex at birth not
+/// among the known codes counts as not recorded.
 fn is_pregnancy_relevant(sheet: &FlowsheetRow) -> bool {
-    sheet.sex_at_birth.as_deref() != Some("male")
+    pregnancy_relevant(sheet.sex_at_birth.as_deref().and_then(SexAtBirth::parse))
 }
 
 /// What discharge is judged on, as the record stands `now` (the app's clock).
@@ -607,48 +518,6 @@ fn start_problems(
             .map(|p| p.message(rules)),
     );
     problems
-}
-
-/// Blood pressure and heart rate over the session, with the alert bounds.
-fn vitals_chart(readings: &[ReadingRow], rules: &TreatmentRules, zone: ClinicZone) -> String {
-    let points = |sign: VitalSign| -> Vec<(OffsetDateTime, f64)> {
-        readings
-            .iter()
-            .map(|r| (r.taken_at, f64::from(sign.of(&r.vitals))))
-            .collect()
-    };
-    let systolic = points(VitalSign::Systolic);
-    let diastolic = points(VitalSign::Diastolic);
-    let heart_rate = points(VitalSign::HeartRate);
-    chart::line_chart(&Chart {
-        title: "Blood pressure and heart rate",
-        y_min: 40.0,
-        y_max: 200.0,
-        y_unit: "mmHg / bpm",
-        series: &[
-            Series {
-                label: "Systolic",
-                class: "systolic",
-                points: &systolic,
-            },
-            Series {
-                label: "Diastolic",
-                class: "diastolic",
-                points: &diastolic,
-            },
-            Series {
-                label: "Heart rate",
-                class: "heart-rate",
-                points: &heart_rate,
-            },
-        ],
-        guides: &[Guide {
-            label: "Systolic alert",
-            value: f64::from(rules.alerts.systolic.1),
-            class: "alert",
-        }],
-        zone,
-    })
 }
 
 /// Records `what` was done to (or seen of) this infusion's record, with the patient; inside

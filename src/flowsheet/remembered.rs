@@ -1,9 +1,10 @@
-//! The course, flowsheet and summary pages' data of the patients lately shown, kept in memory under
-//! the patient's record version (migration 0016), the reference generation (settings,
-//! protocols, consent versions, staff names) and the day (the screening's standing moves on
-//! with the date). A page reads the version first and uses what is kept only when nothing
-//! changed; otherwise it reads again. The pages are opened again and again during an
-//! infusion and on every review, and the longest courses are the costliest to read.
+//! The flowsheets of the infusions lately shown, kept in memory under the patient's record
+//! version (migration 0016), the reference generation (settings, protocols, consent versions,
+//! staff names) and the day (the screening's standing moves on with the date). A page reads
+//! the version first and uses what is kept only when nothing changed; otherwise it reads
+//! again. The flowsheet is opened again and again during an infusion. The stamp and
+//! `by_patient` serve the other features' kept read-models of a patient too (the course, the
+//! printable summary): they change with the same record version.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,17 +12,14 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
 use super::db;
-use super::pages::{self, SheetRecord};
+use super::sheet::{SheetRecord, read_sheet};
 use crate::app::AppState;
-use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::kept::Kept;
-use crate::outcomes::pages::{self as outcomes, CourseRecord};
-use crate::reports::summary::{SummaryRecord, read_summary};
 
 /// Enough for the patients a clinic's clinicians have open in a day; a course of years is
 /// about 30 KiB.
-const PATIENTS: usize = 256;
+pub const PATIENTS: usize = 256;
 
 /// What was read under which changes.
 #[derive(Clone, PartialEq)]
@@ -31,22 +29,12 @@ pub struct Stamp {
     day: Date,
 }
 
-pub struct RememberedRecords {
-    /// By patient.
-    courses: Kept<i64, CourseRecord, Stamp>,
-    /// By infusion appointment.
-    sheets: Kept<i64, SheetRecord, Stamp>,
-    /// By patient.
-    summaries: Kept<i64, SummaryRecord, Stamp>,
-}
+/// The flowsheets lately shown, by infusion appointment.
+pub struct RememberedSheets(Kept<i64, SheetRecord, Stamp>);
 
-impl Default for RememberedRecords {
+impl Default for RememberedSheets {
     fn default() -> Self {
-        RememberedRecords {
-            courses: Kept::new(PATIENTS),
-            sheets: Kept::new(PATIENTS),
-            summaries: Kept::new(PATIENTS),
-        }
+        RememberedSheets(Kept::new(PATIENTS))
     }
 }
 
@@ -64,7 +52,7 @@ async fn stamp(state: &AppState, patient_id: i64) -> AppResult<Option<Stamp>> {
 }
 
 /// What `read` reads of the patient, from `kept` while the patient's record is unchanged.
-async fn by_patient<T>(
+pub async fn by_patient<T>(
     state: &AppState,
     kept: &Kept<i64, T, Stamp>,
     patient_id: i64,
@@ -83,29 +71,9 @@ async fn by_patient<T>(
     Ok(value)
 }
 
-/// The patient's course, with its chart drawn in `zone`.
-pub async fn course(
-    state: &AppState,
-    patient_id: i64,
-    zone: ClinicZone,
-) -> AppResult<Arc<CourseRecord>> {
-    let read = outcomes::read_course(state, patient_id, zone);
-    by_patient(state, &state.treatment_records.courses, patient_id, read).await
-}
-
-/// The patient's printable summary, or 404 when there is no such patient.
-pub async fn summary(
-    state: &AppState,
-    patient_id: i64,
-    zone: ClinicZone,
-) -> AppResult<Arc<SummaryRecord>> {
-    let read = read_summary(state, patient_id, zone);
-    by_patient(state, &state.treatment_records.summaries, patient_id, read).await
-}
-
 /// The flowsheet of the infusion appointment, or 404 when there is no such infusion.
 pub async fn sheet(state: &AppState, appointment_id: i64) -> AppResult<Arc<SheetRecord>> {
-    let remembered = &state.treatment_records.sheets;
+    let remembered = &state.flowsheet_sheets.0;
     let patient_id = match remembered.any(&appointment_id) {
         Some((_, kept)) => kept.sheet.patient_id,
         None => {
@@ -126,7 +94,7 @@ pub async fn sheet(state: &AppState, appointment_id: i64) -> AppResult<Arc<Sheet
     let row = db::flowsheet(&state.db, appointment_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sheet = Arc::new(pages::read_sheet(state, row).await?);
+    let sheet = Arc::new(read_sheet(state, row).await?);
     if let Some(stamp) = stamp.filter(|_| sheet.sheet.patient_id == patient_id) {
         remembered.keep(appointment_id, stamp, sheet.clone());
     }

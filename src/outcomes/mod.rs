@@ -2,6 +2,7 @@
 //! milligrams, side effects), the pre-session measures a patient takes before an infusion and
 //! the bladder/memory follow-up.
 
+pub mod course;
 pub mod db;
 pub mod follow_up_pages;
 pub mod measures_pages;

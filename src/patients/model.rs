@@ -156,6 +156,12 @@ impl SexAtBirth {
     }
 }
 
+/// Whether pregnancy concerns a patient (the screening's questions, the check-in's test):
+/// everyone not recorded as male at birth, and anyone whose sex at birth is not recorded.
+pub fn pregnancy_relevant(sex: Option<SexAtBirth>) -> bool {
+    sex.is_none_or(SexAtBirth::can_be_pregnant)
+}
+
 /// The profile form as typed (strings, so a bad value is shown back unchanged).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -522,5 +528,14 @@ mod profile_tests {
         );
         assert_eq!(errors.get("address"), Some(crate::web::params::UNSTORABLE));
         assert_eq!(errors.get("phone"), None);
+    }
+
+    #[test]
+    fn pregnancy_concerns_everyone_not_recorded_as_male() {
+        assert!(!pregnancy_relevant(Some(SexAtBirth::Male)));
+        assert!(pregnancy_relevant(Some(SexAtBirth::Female)));
+        assert!(pregnancy_relevant(Some(SexAtBirth::Intersex)));
+        assert!(pregnancy_relevant(None));
+        assert!(!pregnancy_relevant(SexAtBirth::parse("male")));
     }
 }

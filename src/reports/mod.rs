@@ -7,6 +7,7 @@ pub mod db;
 pub mod model;
 mod pages;
 pub mod summary;
+mod summary_pages;
 
 use crate::auth::model::Role;
 use crate::web::routes::{ADMIN, Access, Route};
@@ -22,6 +23,6 @@ pub fn routes() -> Vec<Route> {
         Route::new("/admin/reports.csv", ADMIN)
             .get(pages::csv)
             .checks_query_text(),
-        Route::new("/clinician/patients/{id}/summary", CLINICAL_STAFF).get(summary::summary),
+        Route::new("/clinician/patients/{id}/summary", CLINICAL_STAFF).get(summary_pages::summary),
     ]
 }

@@ -54,7 +54,7 @@ impl Step {
 /// PCL-5 only when the clinic has switched it on.
 pub fn steps(sex: Option<SexAtBirth>, pcl5_enabled: bool) -> Vec<Step> {
     let mut steps = vec![Step::Medical, Step::Psychiatric];
-    if sex.is_none_or(SexAtBirth::can_be_pregnant) {
+    if crate::patients::model::pregnancy_relevant(sex) {
         steps.push(Step::Reproductive);
     }
     steps.push(Step::Medications);
