@@ -7,6 +7,7 @@ pub mod chart;
 pub mod db;
 pub mod model;
 pub mod pages;
+pub mod record;
 pub mod reference;
 pub mod remembered;
 pub mod sheet;

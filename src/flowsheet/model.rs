@@ -13,6 +13,58 @@ pub const DISCHARGE_MEANING: &str =
 /// What a clinician's signature on an addendum means.
 pub const ADDENDUM_MEANING: &str = "I add this correction to the signed infusion record.";
 
+/// The check-in checklist as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct CheckInForm {
+    #[serde(default)]
+    pub fasting: Option<String>,
+    #[serde(default)]
+    pub escort: Option<String>,
+    #[serde(default)]
+    pub pregnancy_test: String,
+    /// Why the test does not apply, when "not applicable" is chosen.
+    #[serde(default)]
+    pub pregnancy_test_reason: String,
+    /// The weight as typed, in `weight_unit` ("kg" or "lb").
+    #[serde(default)]
+    pub weight_kg: String,
+    #[serde(default)]
+    pub weight_unit: String,
+    /// Ticked to confirm a weight far from the last one.
+    #[serde(default)]
+    pub weight_confirmed: Option<String>,
+    #[serde(flatten)]
+    pub vitals: VitalsForm,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    pub bp_override_reason: String,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct DischargeForm {
+    #[serde(default)]
+    pub escort_present: Option<String>,
+    #[serde(default)]
+    pub no_driving: Option<String>,
+    #[serde(default)]
+    pub signed_name: String,
+    #[serde(default)]
+    pub meaning: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct AddendumForm {
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub signed_name: String,
+    #[serde(default)]
+    pub meaning: Option<String>,
+}
+
 /// Free texts (deviation reasons, notes, interventions) are kept short enough to read at a glance.
 pub const TEXT_MAX: usize = 500;
 pub const LOT_NUMBER_MAX: usize = 40;

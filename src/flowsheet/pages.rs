@@ -10,80 +10,31 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::db::{
-    self, AddendumRow, CheckIn, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, Signature,
+    self, AddendumRow, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, Signature,
     VoidedOrderRow,
 };
 use super::model::{
-    self, ADDENDUM_MEANING, CheckInFacts, DISCHARGE_MEANING, DischargeFacts, DischargeProblem,
-    DoseForm, EventForm, GivenForm, Protocol, Route, Severity, SideEffect, StandingOrder,
-    TreatmentRules, VitalSign, Vitals, VitalsForm,
+    self, ADDENDUM_MEANING, AddendumForm, CheckInForm, DISCHARGE_MEANING, DischargeForm,
+    DoseForm, EventForm, GivenForm, Protocol, Route, Severity, SideEffect, StartForm,
+    TreatmentRules, VitalSign, VitalsForm,
 };
+use super::record::{self, audit_flowsheet, check_signature, locked, raise_bedside_alert};
 use super::reference;
-use super::sheet::{SheetRecord, latest_of, read_sheet, standing_gate};
+use super::sheet::{
+    SheetRecord, discharge_facts, is_pregnancy_relevant, latest_of, open_here, read_sheet,
+    start_problems,
+};
 use crate::alerts::db::AlertRow;
 use crate::alerts::model::AlertKind;
 use crate::app::AppState;
-use crate::audit::{self, action};
+use crate::audit::action;
 use crate::auth::CurrentUser;
 use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
-use crate::patients::model::{SexAtBirth, pregnancy_relevant};
-use crate::scheduling::model::{AppointmentStatus, GateProblem};
+use crate::scheduling::model::GateProblem;
 use crate::screening::rules::AllergiesAndInteractions;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
-
-/// The check-in checklist as typed.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct CheckInForm {
-    #[serde(default)]
-    pub fasting: Option<String>,
-    #[serde(default)]
-    pub escort: Option<String>,
-    #[serde(default)]
-    pub pregnancy_test: String,
-    /// Why the test does not apply, when "not applicable" is chosen.
-    #[serde(default)]
-    pub pregnancy_test_reason: String,
-    /// The weight as typed, in `weight_unit` ("kg" or "lb").
-    #[serde(default)]
-    pub weight_kg: String,
-    #[serde(default)]
-    pub weight_unit: String,
-    /// Ticked to confirm a weight far from the last one.
-    #[serde(default)]
-    pub weight_confirmed: Option<String>,
-    #[serde(flatten)]
-    pub vitals: VitalsForm,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct StartForm {
-    #[serde(default)]
-    pub bp_override_reason: String,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct DischargeForm {
-    #[serde(default)]
-    pub escort_present: Option<String>,
-    #[serde(default)]
-    pub no_driving: Option<String>,
-    #[serde(default)]
-    pub signed_name: String,
-    #[serde(default)]
-    pub meaning: Option<String>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct AddendumForm {
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub signed_name: String,
-    #[serde(default)]
-    pub meaning: Option<String>,
-}
 
 /// Which form of the page a problem belongs to (its messages show there only).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -449,96 +400,6 @@ async fn flowsheet_page(
     )
 }
 
-/// The pregnancy test concerns the patient (see `pregnancy_relevant`); a sex at birth not
-/// among the known codes counts as not recorded.
-fn is_pregnancy_relevant(sheet: &FlowsheetRow) -> bool {
-    pregnancy_relevant(sheet.sex_at_birth.as_deref().and_then(SexAtBirth::parse))
-}
-
-/// What discharge is judged on, as the record stands `now` (the app's clock).
-fn discharge_facts(
-    sheet: &FlowsheetRow,
-    readings: &[ReadingRow],
-    events: &[EventRow],
-    now: OffsetDateTime,
-) -> DischargeFacts {
-    let ratings: Vec<(OffsetDateTime, i16)> = events
-        .iter()
-        .filter(|e| e.kind == "moaas")
-        .filter_map(|e| e.moaas.map(|score| (e.at, score)))
-        .collect();
-    DischargeFacts {
-        since_end: sheet.ended_at.map(|end| now - end),
-        baseline: latest_of(readings, "baseline"),
-        latest: latest_of(readings, "recovery"),
-        moaas_after_end: model::moaas_after_end(&ratings, sheet.ended_at),
-        escort_present: sheet.escort_present,
-        no_driving_acknowledged: sheet.no_driving_acknowledged,
-    }
-}
-
-/// What still stops the start, in the words of the checklist: the gate, a closed
-/// appointment, the check-in, and the order checked against today's weight and the caps.
-fn start_problems(
-    sheet: &FlowsheetRow,
-    baseline: Option<&Vitals>,
-    gate: &[GateProblem],
-    rules: &TreatmentRules,
-) -> Vec<String> {
-    // The flowsheet is the clinicians' own: they read the gate's precise reasons.
-    let mut problems: Vec<String> = gate.iter().map(|p| p.message(Role::Clinician)).collect();
-    if let Some(closed) = model::closed_appointment(&sheet.appointment_status) {
-        problems.push(closed.to_owned());
-    }
-    let check_in = CheckInFacts {
-        checked_in: sheet.checked_in_at.is_some(),
-        fasting_confirmed: sheet.fasting_confirmed,
-        escort_confirmed: sheet.escort_confirmed,
-        pregnancy_test: sheet.pregnancy_test.as_deref(),
-        pregnancy_test_reason: sheet.pregnancy_test_reason.as_deref(),
-        pregnancy_relevant: is_pregnancy_relevant(sheet),
-        baseline_taken: baseline.is_some(),
-    };
-    problems.extend(
-        model::check_in_problems(&check_in)
-            .into_iter()
-            .map(|p| p.message().to_owned()),
-    );
-    let order = match (sheet.mg_per_kg, sheet.dose_mg, sheet.ordered_at) {
-        (Some(mg_per_kg), Some(dose_mg), Some(_)) => Some(StandingOrder {
-            mg_per_kg,
-            dose_mg,
-            ordered_for_kg: sheet.order_weight_kg,
-        }),
-        _ => None,
-    };
-    problems.extend(
-        model::order_problems(order, sheet.weight_kg, rules)
-            .iter()
-            .map(|p| p.message(rules)),
-    );
-    problems
-}
-
-/// Records `what` was done to (or seen of) this infusion's record, with the patient; inside
-/// the change's transaction when there is one.
-async fn audit_flowsheet(
-    db: impl sqlx::PgExecutor<'_>,
-    clinician: &CurrentUser,
-    meta: &RequestMeta,
-    what: &'static str,
-    sheet: &FlowsheetRow,
-) -> AppResult<()> {
-    audit::record(
-        db,
-        audit::Entry::new(what, Some(clinician), meta)
-            .patient(sheet.patient_id)
-            .detail(format!("appointment {}", sheet.appointment_id)),
-    )
-    .await?;
-    Ok(())
-}
-
 fn back_to(sheet: &FlowsheetRow, anchor: &str) -> Response {
     see_other(&format!("/infusions/{}#{anchor}", sheet.appointment_id))
 }
@@ -555,17 +416,6 @@ async fn refused(
     typed.refused = Some((section, errors));
     let record = read_sheet(state, sheet).await?;
     flowsheet_page(state, ctx, record, typed).await
-}
-
-fn locked(sheet: &FlowsheetRow) -> Option<FormErrors> {
-    sheet.signed_at.map(|_| {
-        let mut errors = FormErrors::default();
-        errors.add(
-            "record",
-            "This record is signed and locked. Add a signed addendum below instead.",
-        );
-        errors
-    })
 }
 
 pub async fn show(
@@ -599,133 +449,16 @@ pub async fn check_in(
     Form(form): Form<CheckInForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let rules = reference::current(&state).await?.rules.clone();
-    let mut errors = locked(&sheet).unwrap_or_default();
-    errors.check_storable(&[
-        ("fasting", form.fasting.as_deref().unwrap_or_default()),
-        ("escort", form.escort.as_deref().unwrap_or_default()),
-        ("pregnancy_test", &form.pregnancy_test),
-        ("pregnancy_test_reason", &form.pregnancy_test_reason),
-        ("weight_kg", &form.weight_kg),
-        ("weight_unit", &form.weight_unit),
-        (
-            "weight_kg",
-            form.weight_confirmed.as_deref().unwrap_or_default(),
-        ),
-    ]);
-    if sheet.started_at.is_some() {
-        errors.add(
-            "record",
-            "The infusion has started: the check-in can no longer change.",
-        );
-    }
-    errors.check(
-        "record",
-        model::closed_appointment(&sheet.appointment_status),
-    );
-    let weight = crate::patients::model::parse_weight(&form.weight_kg, &form.weight_unit);
-    match &weight {
-        Err(message) => errors.add("weight_kg", *message),
-        Ok(kg) => {
-            let last = sheet.last_weight_kg.or(sheet.profile_weight_kg);
-            if form.weight_confirmed.is_none()
-                && model::weight_needs_confirmation(last, *kg, rules.weight_change_confirm_pct)
-            {
-                errors.add(
-                    "weight_kg",
-                    format!(
-                        "{} kg is more than {}% away from the last weight ({} kg). Check the \
-                         unit and the scale; if it is right, tick \"The weight is right\".",
-                        model::plain_number(*kg),
-                        rules.weight_change_confirm_pct,
-                        model::plain_number(last.unwrap_or_default())
-                    ),
-                );
-            }
+    match record::check_in(&state, &clinician, &meta, sheet, &form).await? {
+        Ok(sheet) => Ok(back_to(&sheet, "order")),
+        Err(no) => {
+            let typed = Typed {
+                check_in: Some(form),
+                ..Typed::default()
+            };
+            refused(&state, ctx, no.sheet, typed, Section::CheckIn, no.errors).await
         }
     }
-    let pregnancy = match form.pregnancy_test.trim() {
-        "" => None,
-        code @ ("negative" | "positive" | "not_applicable") => Some(code.to_owned()),
-        _ => {
-            errors.add("pregnancy_test", "Choose one of the results listed.");
-            None
-        }
-    };
-    let reason = form.pregnancy_test_reason.trim();
-    let pregnancy_reason =
-        (pregnancy.as_deref() == Some("not_applicable") && !reason.is_empty()).then_some(reason);
-    if reason.chars().count() > model::TEXT_MAX {
-        errors.add(
-            "pregnancy_test_reason",
-            "Keep the reason to 500 characters or fewer.",
-        );
-    }
-    let vitals = model::check_vitals(&form.vitals);
-    if let Err(problems) = &vitals {
-        for (field, message) in problems.all() {
-            errors.add(field, message.clone());
-        }
-    }
-    let (Ok(weight_kg), Ok(vitals), true) = (weight, vitals, errors.is_empty()) else {
-        let typed = Typed {
-            check_in: Some(form),
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::CheckIn, errors).await;
-    };
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let record = db::open_record(
-        &mut tx,
-        sheet.appointment_id,
-        sheet.patient_id,
-        clinician.id,
-    )
-    .await?;
-    db::lock_record(&mut tx, record).await?;
-    let ordered_for = db::flowsheet(&mut *tx, sheet.appointment_id)
-        .await?
-        .filter(|s| s.ordered_at.is_some())
-        .map(|s| s.order_weight_kg.or(s.weight_kg));
-    if let Some(reason) = ordered_for.and_then(|kg| model::order_voided_by(kg, weight_kg))
-        && db::void_order(&mut tx, record, &reason, clinician.id).await?
-    {
-        audit::record(
-            &mut *tx,
-            audit::Entry::new(action::INFUSION_ORDER_VOID, Some(&clinician), &meta)
-                .patient(sheet.patient_id)
-                .detail(format!(
-                    "appointment {}; weight changed after the order",
-                    sheet.appointment_id
-                )),
-        )
-        .await?;
-    }
-    let check_in = CheckIn {
-        fasting_confirmed: form.fasting.is_some(),
-        escort_confirmed: form.escort.is_some(),
-        pregnancy_test: pregnancy.as_deref(),
-        pregnancy_test_reason: pregnancy_reason,
-        weight_kg,
-        at: now,
-    };
-    db::save_check_in(&mut *tx, record, &check_in, clinician.id).await?;
-    db::add_reading(&mut *tx, record, "baseline", &vitals, clinician.id, now).await?;
-    // The front desk may not have checked the patient in yet: the clinician's check-in does.
-    if sheet.appointment_status == "booked" {
-        crate::scheduling::db::check_in(&mut tx, sheet.appointment_id, clinician.id).await?;
-    }
-    audit_flowsheet(
-        &mut *tx,
-        &clinician,
-        &meta,
-        action::INFUSION_CHECK_IN,
-        &sheet,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(back_to(&sheet, "order"))
 }
 
 /// The dose order, from the protocol and today's weight.
@@ -800,67 +533,16 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let rules = reference::current(&state).await?.rules.clone();
-    let clinic = crate::scheduling::reference::current(&state).await?;
-    let gate = standing_gate(&state, &clinic.settings, &sheet).await?;
-    let mut tx = state.db.begin().await?;
-    if let Some(record) = sheet.record_id {
-        db::lock_record(&mut tx, record).await?;
+    match record::start(&state, &clinician, &meta, sheet, &form).await? {
+        Ok(sheet) => Ok(back_to(&sheet, "vitals")),
+        Err(no) => {
+            let typed = Typed {
+                start: form,
+                ..Typed::default()
+            };
+            refused(&state, ctx, no.sheet, typed, Section::Start, no.errors).await
+        }
     }
-    let sheet = db::flowsheet(&mut *tx, appointment_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let readings = match sheet.record_id {
-        Some(id) => db::readings(&mut *tx, id).await?,
-        None => Vec::new(),
-    };
-    let baseline = latest_of(&readings, "baseline");
-    let mut errors = FormErrors::default();
-    errors.check_storable(&[("bp_override_reason", &form.bp_override_reason)]);
-    for problem in start_problems(&sheet, baseline.as_ref(), &gate, &rules) {
-        errors.add("start", problem);
-    }
-    let reason = form.bp_override_reason.trim();
-    let held = baseline.is_some_and(|b| model::bp_holds_start(&b, &rules));
-    if held && reason.is_empty() {
-        errors.add(
-            "bp_override_reason",
-            format!(
-                "The baseline blood pressure is above the clinic's hold threshold ({}/{} mmHg). Take it again, or give the reason to start anyway.",
-                rules.bp_hold_systolic, rules.bp_hold_diastolic
-            ),
-        );
-    } else if reason.chars().count() > model::TEXT_MAX {
-        errors.add("bp_override_reason", "Keep the reason to 500 characters.");
-    }
-    if sheet.started_at.is_some() {
-        errors.add("start", "The infusion has already started.");
-    }
-    let Some(record) = sheet.record_id.filter(|_| errors.is_empty()) else {
-        tx.rollback().await?;
-        let typed = Typed {
-            start: form,
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::Start, errors).await;
-    };
-    db::start(&mut *tx, record, held.then_some(reason), state.clock.now()).await?;
-    audit::record(
-        &mut *tx,
-        audit::Entry::new(action::INFUSION_START, Some(&clinician), &meta)
-            .patient(sheet.patient_id)
-            .detail(if held {
-                format!(
-                    "appointment {}; blood pressure hold overridden",
-                    sheet.appointment_id
-                )
-            } else {
-                format!("appointment {}", sheet.appointment_id)
-            }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(back_to(&sheet, "vitals"))
 }
 
 /// A reading during or after the infusion.
@@ -873,59 +555,16 @@ pub async fn vitals(
     Form(form): Form<VitalsForm>,
 ) -> AppResult<Response> {
     let sheet = sheet_or_not_found(&state, appointment_id).await?;
-    let checked = model::check_vitals(&form);
-    let record = sheet
-        .record_id
-        .filter(|_| sheet.started_at.is_some() && sheet.signed_at.is_none());
-    let (Ok(vitals), Some(record)) = (&checked, record) else {
-        let mut errors = checked.err().unwrap_or_default();
-        errors.check(
-            "record",
-            locked(&sheet).map(|_| "This record is signed and locked."),
-        );
-        if sheet.started_at.is_none() {
-            errors.add(
-                "record",
-                "Start the infusion first; baseline vitals belong to the check-in.",
-            );
+    match record::vitals(&state, &clinician, &meta, sheet, &form).await? {
+        Ok(sheet) => Ok(back_to(&sheet, "vitals")),
+        Err(no) => {
+            let typed = Typed {
+                vitals: form,
+                ..Typed::default()
+            };
+            refused(&state, ctx, no.sheet, typed, Section::Vitals, no.errors).await
         }
-        let typed = Typed {
-            vitals: form,
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::Vitals, errors).await;
-    };
-    let phase = if sheet.ended_at.is_some() {
-        "recovery"
-    } else {
-        "infusion"
-    };
-    let mut tx = state.db.begin().await?;
-    db::add_reading(
-        &mut *tx,
-        record,
-        phase,
-        vitals,
-        clinician.id,
-        state.clock.now(),
-    )
-    .await?;
-    let rules = &reference::current(&state).await?.rules;
-    if let Some(detail) = model::reading_alert(vitals, &rules.alerts) {
-        raise_bedside_alert(
-            &state,
-            &mut tx,
-            &clinician,
-            &meta,
-            &sheet,
-            AlertKind::Vitals,
-            &detail,
-        )
-        .await?;
     }
-    audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_VITALS, &sheet).await?;
-    tx.commit().await?;
-    Ok(back_to(&sheet, "vitals"))
 }
 
 pub async fn event(
@@ -1014,31 +653,6 @@ pub async fn end(
     Ok(back_to(&sheet, "discharge"))
 }
 
-/// A clinician's typed signature: their own name (case and spacing aside) and the meaning
-/// ticked.
-fn check_signature(
-    errors: &mut FormErrors,
-    clinician: &CurrentUser,
-    name: &str,
-    meaning: Option<&str>,
-) {
-    if !crate::consent::model::same_name(name, &clinician.name) {
-        errors.add(
-            "signed_name",
-            format!(
-                "Type your name as your account shows it: {}.",
-                clinician.name
-            ),
-        );
-    }
-    if meaning.is_none() {
-        errors.add(
-            "meaning",
-            "Tick the box to confirm what your signature means.",
-        );
-    }
-}
-
 /// Discharge: the checks must pass, then the clinician signs and the record locks.
 pub async fn discharge(
     State(state): State<AppState>,
@@ -1048,92 +662,17 @@ pub async fn discharge(
     Path(appointment_id): Path<i64>,
     Form(form): Form<DischargeForm>,
 ) -> AppResult<Response> {
-    let mut sheet = sheet_or_not_found(&state, appointment_id).await?;
-    // Before anything is kept, even the ticks.
-    let mut unstorable = FormErrors::default();
-    unstorable.check_storable(&[
-        (
-            "escort_present",
-            form.escort_present.as_deref().unwrap_or_default(),
-        ),
-        ("no_driving", form.no_driving.as_deref().unwrap_or_default()),
-        ("signed_name", &form.signed_name),
-        ("meaning", form.meaning.as_deref().unwrap_or_default()),
-    ]);
-    if !unstorable.is_empty() {
-        let typed = Typed {
-            discharge: Some(form),
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::Discharge, unstorable).await;
+    let sheet = sheet_or_not_found(&state, appointment_id).await?;
+    match record::discharge(&state, &clinician, &meta, sheet, &form).await? {
+        Ok(sheet) => Ok(back_to(&sheet, "signature")),
+        Err(no) => {
+            let typed = Typed {
+                discharge: Some(form),
+                ..Typed::default()
+            };
+            refused(&state, ctx, no.sheet, typed, Section::Discharge, no.errors).await
+        }
     }
-    let Some(record) = sheet.record_id.filter(|_| sheet.signed_at.is_none()) else {
-        let errors = locked(&sheet).unwrap_or_else(|| {
-            let mut errors = FormErrors::default();
-            errors.add("record", "Open the infusion with its check-in first.");
-            errors
-        });
-        let typed = Typed {
-            discharge: Some(form),
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::Discharge, errors).await;
-    };
-    let escort_present = form.escort_present.is_some();
-    let no_driving = form.no_driving.is_some();
-    // The ticks are kept even when something else is still missing.
-    db::save_discharge_checks(&state.db, record, escort_present, no_driving).await?;
-    sheet.escort_present = escort_present;
-    sheet.no_driving_acknowledged = no_driving;
-    let rules = &reference::current(&state).await?.rules;
-    let readings = db::readings(&state.db, record).await?;
-    let events = db::events(&state.db, record).await?;
-    let facts = discharge_facts(&sheet, &readings, &events, state.clock.now());
-    let mut errors = FormErrors::default();
-    let alerts = crate::alerts::db::for_patient(&state.db, sheet.patient_id, 50).await?;
-    let held = model::discharge_held_by_alerts(&open_here(&alerts, sheet.appointment_id));
-    errors.check("alerts", held);
-    for problem in model::discharge_problems(&facts, rules) {
-        let field = match problem {
-            DischargeProblem::NoEscort => "escort_present",
-            DischargeProblem::NoDrivingNotAcknowledged => "no_driving",
-            _ => "discharge",
-        };
-        errors.add(field, problem.message_with(rules));
-    }
-    check_signature(
-        &mut errors,
-        &clinician,
-        &form.signed_name,
-        form.meaning.as_deref(),
-    );
-    if !errors.is_empty() {
-        let typed = Typed {
-            discharge: Some(form),
-            ..Typed::default()
-        };
-        return refused(&state, ctx, sheet, typed, Section::Discharge, errors).await;
-    }
-    let signature = Signature {
-        clinician: clinician.id,
-        name: form.signed_name.trim(),
-        meaning: DISCHARGE_MEANING,
-    };
-    let mut tx = state.db.begin().await?;
-    if db::sign_discharge(&mut *tx, record, escort_present, no_driving, &signature).await? {
-        crate::scheduling::db::close(
-            &mut tx,
-            sheet.appointment_id,
-            AppointmentStatus::Completed,
-            false,
-            clinician.id,
-            None,
-        )
-        .await?;
-        audit_flowsheet(&mut *tx, &clinician, &meta, action::INFUSION_SIGN, &sheet).await?;
-    }
-    tx.commit().await?;
-    Ok(back_to(&sheet, "signature"))
 }
 
 /// A signed correction beneath a signed record.
@@ -1236,33 +775,4 @@ pub async fn clear_alert(
             Ok(page)
         }
     }
-}
-
-/// The kinds of this infusion's alerts still open.
-fn open_here(alerts: &[AlertRow], appointment_id: i64) -> Vec<AlertKind> {
-    alerts
-        .iter()
-        .filter(|a| a.cleared_at.is_none() && a.appointment_id == Some(appointment_id))
-        .filter_map(|a| AlertKind::parse(&a.kind))
-        .collect()
-}
-
-/// Raises a bedside alert on this infusion, inside the change's transaction.
-async fn raise_bedside_alert(
-    state: &AppState,
-    tx: &mut sqlx::PgConnection,
-    clinician: &CurrentUser,
-    meta: &RequestMeta,
-    sheet: &FlowsheetRow,
-    kind: AlertKind,
-    detail: &str,
-) -> AppResult<()> {
-    let alert = crate::alerts::db::NewAlert {
-        patient_id: sheet.patient_id,
-        appointment_id: Some(sheet.appointment_id),
-        detail,
-        ..Default::default()
-    };
-    crate::alerts::raise(state, tx, Some(clinician), meta, kind, alert).await?;
-    Ok(())
 }

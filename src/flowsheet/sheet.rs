@@ -9,12 +9,17 @@ use super::chart::{self, Chart, Guide, Series};
 use super::db::{
     self, AddendumRow, EventRow, FlowsheetRow, PreSessionScore, ReadingRow, VoidedOrderRow,
 };
-use super::model::{TreatmentRules, VitalSign, Vitals};
+use super::model::{
+    self, CheckInFacts, DischargeFacts, StandingOrder, TreatmentRules, VitalSign, Vitals,
+};
 use super::reference;
 use crate::alerts::db::AlertRow;
+use crate::alerts::model::AlertKind;
 use crate::app::AppState;
+use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::error::AppResult;
+use crate::patients::model::{SexAtBirth, pregnancy_relevant};
 use crate::scheduling::model::GateProblem;
 use crate::screening::rules::AllergiesAndInteractions;
 
@@ -144,4 +149,84 @@ fn vitals_chart(readings: &[ReadingRow], rules: &TreatmentRules, zone: ClinicZon
         }],
         zone,
     })
+}
+
+/// The pregnancy test concerns the patient (see `pregnancy_relevant`); a sex at birth not
+/// among the known codes counts as not recorded.
+pub fn is_pregnancy_relevant(sheet: &FlowsheetRow) -> bool {
+    pregnancy_relevant(sheet.sex_at_birth.as_deref().and_then(SexAtBirth::parse))
+}
+
+/// What discharge is judged on, as the record stands `now` (the app's clock).
+pub fn discharge_facts(
+    sheet: &FlowsheetRow,
+    readings: &[ReadingRow],
+    events: &[EventRow],
+    now: OffsetDateTime,
+) -> DischargeFacts {
+    let ratings: Vec<(OffsetDateTime, i16)> = events
+        .iter()
+        .filter(|e| e.kind == "moaas")
+        .filter_map(|e| e.moaas.map(|score| (e.at, score)))
+        .collect();
+    DischargeFacts {
+        since_end: sheet.ended_at.map(|end| now - end),
+        baseline: latest_of(readings, "baseline"),
+        latest: latest_of(readings, "recovery"),
+        moaas_after_end: model::moaas_after_end(&ratings, sheet.ended_at),
+        escort_present: sheet.escort_present,
+        no_driving_acknowledged: sheet.no_driving_acknowledged,
+    }
+}
+
+/// What still stops the start, in the words of the checklist: the gate, a closed
+/// appointment, the check-in, and the order checked against today's weight and the caps.
+pub fn start_problems(
+    sheet: &FlowsheetRow,
+    baseline: Option<&Vitals>,
+    gate: &[GateProblem],
+    rules: &TreatmentRules,
+) -> Vec<String> {
+    // The flowsheet is the clinicians' own: they read the gate's precise reasons.
+    let mut problems: Vec<String> = gate.iter().map(|p| p.message(Role::Clinician)).collect();
+    if let Some(closed) = model::closed_appointment(&sheet.appointment_status) {
+        problems.push(closed.to_owned());
+    }
+    let check_in = CheckInFacts {
+        checked_in: sheet.checked_in_at.is_some(),
+        fasting_confirmed: sheet.fasting_confirmed,
+        escort_confirmed: sheet.escort_confirmed,
+        pregnancy_test: sheet.pregnancy_test.as_deref(),
+        pregnancy_test_reason: sheet.pregnancy_test_reason.as_deref(),
+        pregnancy_relevant: is_pregnancy_relevant(sheet),
+        baseline_taken: baseline.is_some(),
+    };
+    problems.extend(
+        model::check_in_problems(&check_in)
+            .into_iter()
+            .map(|p| p.message().to_owned()),
+    );
+    let order = match (sheet.mg_per_kg, sheet.dose_mg, sheet.ordered_at) {
+        (Some(mg_per_kg), Some(dose_mg), Some(_)) => Some(StandingOrder {
+            mg_per_kg,
+            dose_mg,
+            ordered_for_kg: sheet.order_weight_kg,
+        }),
+        _ => None,
+    };
+    problems.extend(
+        model::order_problems(order, sheet.weight_kg, rules)
+            .iter()
+            .map(|p| p.message(rules)),
+    );
+    problems
+}
+
+/// The kinds of this infusion's alerts still open.
+pub fn open_here(alerts: &[AlertRow], appointment_id: i64) -> Vec<AlertKind> {
+    alerts
+        .iter()
+        .filter(|a| a.cleared_at.is_none() && a.appointment_id == Some(appointment_id))
+        .filter_map(|a| AlertKind::parse(&a.kind))
+        .collect()
 }

@@ -4,7 +4,9 @@
 
 pub mod course;
 pub mod db;
+pub mod follow_up;
 pub mod follow_up_pages;
+pub mod measures;
 pub mod measures_pages;
 pub mod model;
 pub mod pages;
