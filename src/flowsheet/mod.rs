@@ -5,6 +5,7 @@
 pub mod admin_pages;
 pub mod chart;
 pub mod db;
+pub mod dosing;
 pub mod model;
 pub mod pages;
 pub mod record;

@@ -14,9 +14,9 @@ use super::db::{
     VoidedOrderRow,
 };
 use super::model::{
-    self, ADDENDUM_MEANING, AddendumForm, CheckInForm, DISCHARGE_MEANING, DischargeForm,
-    DoseForm, EventForm, GivenForm, Protocol, Route, Severity, SideEffect, StartForm,
-    TreatmentRules, VitalSign, VitalsForm,
+    self, ADDENDUM_MEANING, AddendumForm, CheckInForm, DISCHARGE_MEANING, DischargeForm, DoseForm,
+    EventForm, GivenForm, Protocol, Route, Severity, SideEffect, StartForm, TreatmentRules,
+    VitalSign, VitalsForm,
 };
 use super::record::{self, audit_flowsheet, check_signature, locked, raise_bedside_alert};
 use super::reference;
