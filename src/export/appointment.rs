@@ -4,33 +4,33 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::model::{Coding, Concept, Id, Instant, Ref, Resource, coding};
+use crate::scheduling::model::{AppointmentKind, AppointmentStatus};
 
 const APPOINTMENT_TYPE: &str = "http://terminology.hl7.org/CodeSystem/v2-0276";
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppointmentRow {
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: AppointmentKind,
+    pub status: AppointmentStatus,
     pub starts_at: OffsetDateTime,
     pub ends_at: OffsetDateTime,
     pub clinician_id: i64,
     pub created_at: OffsetDateTime,
 }
 
-/// The FHIR status of a stored appointment status (`appointment_status`).
-pub fn appointment_status(status: &str) -> Option<&'static str> {
+/// The FHIR status of a stored appointment status.
+pub fn appointment_status(status: AppointmentStatus) -> &'static str {
     match status {
-        "booked" => Some("booked"),
-        "checked_in" => Some("arrived"),
-        "completed" => Some("fulfilled"),
-        "cancelled" => Some("cancelled"),
-        "no_show" => Some("noshow"),
-        _ => None,
+        AppointmentStatus::Booked => "booked",
+        AppointmentStatus::CheckedIn => "arrived",
+        AppointmentStatus::Completed => "fulfilled",
+        AppointmentStatus::Cancelled => "cancelled",
+        AppointmentStatus::NoShow => "noshow",
     }
 }
 
-fn appointment_kind(kind: &str) -> (&'static str, &'static [Coding<'static>]) {
+fn appointment_kind(kind: AppointmentKind) -> (&'static str, &'static [Coding<'static>]) {
     static ROUTINE: [Coding<'static>; 1] =
         [coding(APPOINTMENT_TYPE, "ROUTINE", "Routine appointment")];
     static FOLLOW_UP: [Coding<'static>; 1] = [coding(
@@ -39,9 +39,9 @@ fn appointment_kind(kind: &str) -> (&'static str, &'static [Coding<'static>]) {
         "A follow up visit from a previous appointment",
     )];
     match kind {
-        "infusion" => ("Ketamine infusion", &ROUTINE),
-        "follow_up" => ("Follow-up", &FOLLOW_UP),
-        _ => ("Consultation", &ROUTINE),
+        AppointmentKind::Infusion => ("Ketamine infusion", &ROUTINE),
+        AppointmentKind::FollowUp => ("Follow-up", &FOLLOW_UP),
+        AppointmentKind::Consultation => ("Consultation", &ROUTINE),
     }
 }
 
@@ -74,7 +74,7 @@ impl Resource for Appointment {
 
 /// A booking: the patient and the clinician, both required, and the chair time.
 pub fn appointment(patient_id: i64, row: &AppointmentRow) -> Appointment {
-    let (description, kind) = appointment_kind(&row.kind);
+    let (description, kind) = appointment_kind(row.kind);
     let participant = |actor: Id| Participant {
         actor: Ref(actor),
         required: "required",
@@ -82,7 +82,7 @@ pub fn appointment(patient_id: i64, row: &AppointmentRow) -> Appointment {
     };
     Appointment {
         id: Id::Appointment(row.id),
-        status: appointment_status(&row.status).unwrap_or("booked"),
+        status: appointment_status(row.status),
         appointment_type: Concept::of(kind),
         description,
         start: Instant(row.starts_at),
@@ -109,19 +109,19 @@ mod tests {
     #[test]
     fn appointment_statuses_map_to_fhir() {
         let pairs = [
-            ("booked", "booked"),
-            ("checked_in", "arrived"),
-            ("completed", "fulfilled"),
-            ("cancelled", "cancelled"),
-            ("no_show", "noshow"),
+            (AppointmentStatus::Booked, "booked"),
+            (AppointmentStatus::CheckedIn, "arrived"),
+            (AppointmentStatus::Completed, "fulfilled"),
+            (AppointmentStatus::Cancelled, "cancelled"),
+            (AppointmentStatus::NoShow, "noshow"),
         ];
         for (ours, fhir) in pairs {
-            assert_eq!(appointment_status(ours), Some(fhir));
+            assert_eq!(appointment_status(ours), fhir);
         }
         let row = AppointmentRow {
             id: 9,
-            kind: "infusion".to_owned(),
-            status: "no_show".to_owned(),
+            kind: AppointmentKind::Infusion,
+            status: AppointmentStatus::NoShow,
             starts_at: datetime!(2024-03-05 19:00 UTC),
             ends_at: datetime!(2024-03-05 21:30 UTC),
             clinician_id: 3,

@@ -13,12 +13,14 @@ use super::observation::VitalsRow;
 use super::patient::PatientRow;
 use super::practitioner::StaffRow;
 use super::questionnaire_response::ResponseRow;
+use crate::patients::model::SexAtBirth;
+use crate::scheduling::model::{AppointmentKind, AppointmentStatus};
 
 pub async fn patient(db: impl PgExecutor<'_>, patient_id: i64) -> sqlx::Result<Option<PatientRow>> {
     sqlx::query_as!(
         PatientRow,
         r#"SELECT p.id, p.legal_name, p.preferred_name, p.date_of_birth,
-                  p.sex_at_birth::text AS sex_at_birth, p.phone, u.email AS "email?", p.address,
+                  p.sex_at_birth AS "sex_at_birth: SexAtBirth", p.phone, u.email AS "email?", p.address,
                   p.emergency_contact_name, p.emergency_contact_phone
            FROM patients p LEFT JOIN users u ON u.id = p.user_id
            WHERE p.id = $1"#,
@@ -138,7 +140,8 @@ pub fn appointments<'e>(
 ) -> impl Stream<Item = sqlx::Result<AppointmentRow>> + Send + 'e {
     sqlx::query_as!(
         AppointmentRow,
-        r#"SELECT id, kind::text AS "kind!", status::text AS "status!", starts_at, ends_at,
+        r#"SELECT id, kind AS "kind: AppointmentKind", status AS "status: AppointmentStatus",
+                  starts_at, ends_at,
                   clinician_id, created_at
            FROM appointments
            WHERE patient_id = $1

@@ -5,6 +5,7 @@ use serde::Serialize;
 use time::Date;
 
 use super::model::{Coding, Concept, Day, Id, Resource, Text, coding};
+use crate::patients::model::SexAtBirth;
 
 const CONTACT_ROLE: &str = "http://terminology.hl7.org/CodeSystem/v2-0131";
 const BIRTH_SEX: &str = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex";
@@ -16,7 +17,7 @@ pub struct PatientRow {
     pub legal_name: String,
     pub preferred_name: Option<String>,
     pub date_of_birth: Date,
-    pub sex_at_birth: Option<String>,
+    pub sex_at_birth: Option<SexAtBirth>,
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
@@ -88,11 +89,11 @@ static EMERGENCY_CONTACT: [Coding<'static>; 1] = [coding(CONTACT_ROLE, "C", "Eme
 
 /// The US Core birth-sex code for the sex assigned at birth. Intersex has no code there (its
 /// value set is F, M and UNK, "unknown", which would be wrong), so it is left out.
-pub fn birth_sex(sex_at_birth: &str) -> Option<&'static str> {
+pub fn birth_sex(sex_at_birth: SexAtBirth) -> Option<&'static str> {
     match sex_at_birth {
-        "female" => Some("F"),
-        "male" => Some("M"),
-        _ => None,
+        SexAtBirth::Female => Some("F"),
+        SexAtBirth::Male => Some("M"),
+        SexAtBirth::Intersex => None,
     }
 }
 
@@ -151,7 +152,6 @@ pub fn patient<'a>(base: &str, row: &'a PatientRow) -> Patient<'a> {
         id: Id::Patient(row.id),
         extension: row
             .sex_at_birth
-            .as_deref()
             .and_then(birth_sex)
             .map(|value_code| Extension {
                 url: BIRTH_SEX,
@@ -196,7 +196,7 @@ mod tests {
             legal_name: "Ann Example".to_owned(),
             preferred_name: Some("Annie".to_owned()),
             date_of_birth: date!(1984 - 03 - 27),
-            sex_at_birth: Some("female".to_owned()),
+            sex_at_birth: Some(SexAtBirth::Female),
             phone: Some("+1 555 010 2000".to_owned()),
             email: Some("ann@clinic.test".to_owned()),
             address: Some("1 Main St".to_owned()),
@@ -227,7 +227,7 @@ mod tests {
 
         let sparse = PatientRow {
             preferred_name: None,
-            sex_at_birth: Some("intersex".to_owned()),
+            sex_at_birth: Some(SexAtBirth::Intersex),
             phone: None,
             email: None,
             address: None,
