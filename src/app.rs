@@ -1,6 +1,5 @@
 //! Application state, the route table, the middleware stack and the server loop.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -11,80 +10,15 @@ use axum::response::{IntoResponse, Response};
 use sqlx::PgPool;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::config::Config;
 use crate::error::AppError;
-use crate::notify::{MailConfigError, Mailer};
-use crate::web::cookies::Cookies;
 use crate::web::routes::{Access, Route};
 use crate::{
     account, admin, alerts, auth, consent, export, flowsheet, home, outcomes, patients, reports,
     scheduling, screening, web,
 };
-use auth::password::Passwords;
-use auth::session_cache::{self, Remembered, SessionCache};
-use scheduling::reference::Remembered as RememberedSchedule;
 
-/// Shared by every request; cloned per request and per layer, hence one pointer to clone.
-#[derive(Clone)]
-pub struct AppState(Arc<Shared>);
-
-pub struct Shared {
-    pub db: PgPool,
-    pub config: Arc<Config>,
-    pub cookies: Cookies,
-    pub passwords: Passwords,
-    /// Present when the clinic has configured a mail relay.
-    pub mailer: Option<Mailer>,
-    /// Live sessions in memory, kept current by `session_cache::keep_current`.
-    pub sessions: Arc<SessionCache>,
-    /// Scheduling's settings, chairs, clinicians and hours, while nothing changes them.
-    pub scheduling_reference: Remembered<crate::scheduling::reference::Reference>,
-    /// The flowsheet's thresholds and the dosing protocols, while nothing changes them.
-    pub treatment_reference: Remembered<crate::flowsheet::reference::Reference>,
-    /// The flowsheet, course and summary pages' data of the patients lately shown, while
-    /// unchanged (each feature keeps its own).
-    pub flowsheet_sheets: crate::flowsheet::remembered::RememberedSheets,
-    pub outcomes_courses: crate::outcomes::course::RememberedCourses,
-    pub reports_summaries: crate::reports::summary::RememberedSummaries,
-    /// Appointments and time off of the days lately shown, while nothing changes them.
-    pub schedule: RememberedSchedule,
-    /// "Now" for time-dependent rules; tests move it (see `clock`).
-    pub clock: crate::clock::Clock,
-    /// What shutdown waits for.
-    pub in_flight: web::RequestsInFlight,
-}
-
-impl std::ops::Deref for AppState {
-    type Target = Shared;
-
-    fn deref(&self) -> &Shared {
-        &self.0
-    }
-}
-
-impl AppState {
-    pub fn new(db: PgPool, config: Config) -> Result<Self, MailConfigError> {
-        Ok(AppState(Arc::new(Shared {
-            db,
-            cookies: Cookies {
-                secure: config.https,
-            },
-            passwords: Passwords::new(config.password_hash_permits())
-                .with_max_wait(config.limits.hash_wait),
-            mailer: Mailer::from_config(&config)?,
-            sessions: Arc::default(),
-            scheduling_reference: Remembered::default(),
-            treatment_reference: Remembered::default(),
-            flowsheet_sheets: Default::default(),
-            outcomes_courses: Default::default(),
-            reports_summaries: Default::default(),
-            schedule: RememberedSchedule::default(),
-            clock: crate::clock::Clock::default(),
-            in_flight: web::RequestsInFlight::default(),
-            config: Arc::new(config),
-        })))
-    }
-}
+/// Where every page found it before the state had its own module.
+pub use crate::state::AppState;
 
 async fn healthz() -> &'static str {
     "ok"
@@ -193,10 +127,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     tokio::spawn(housekeeping(state.db.clone()));
     tokio::spawn(seal_audit_trail(state.db.clone()));
     tokio::spawn(anchor_audit_trail(state.db.clone()));
-    tokio::spawn(session_cache::keep_current(
-        state.db.clone(),
-        state.sessions.clone(),
-    ));
+    tokio::spawn(state.follow_changes());
     if let Some(mailer) = state.mailer.clone() {
         tokio::spawn(crate::notify::run_worker(state.db.clone(), mailer));
     }

@@ -1,8 +1,8 @@
 //! Connecting to PostgreSQL: create the database if missing, explain plainly when the server
 //! cannot be reached, run clinic's own PostgreSQL when none is set up, and run migrations.
 
+pub mod mapping;
 pub mod private_cluster;
-
 use std::str::FromStr;
 use std::time::Duration;
 

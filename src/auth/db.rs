@@ -3,14 +3,14 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
+pub use super::model::AccountStatus;
 use super::model::{LoginFailures, Role};
+use crate::database::mapping::pg_enum;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "account_status", rename_all = "snake_case")]
-pub enum AccountStatus {
-    Active,
-    Disabled,
-}
+pg_enum!(AccountStatus, "account_status", {
+    Active => "active",
+    Disabled => "disabled",
+});
 
 /// A session with its user and the clinic's session limits, in one round trip.
 #[derive(Clone, Debug)]

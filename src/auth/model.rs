@@ -4,68 +4,18 @@
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
 /// Stored with the clinic's settings; auth applies them.
 pub use crate::settings::model::{LockoutPolicy, SessionLimits};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, Deserialize)]
-#[sqlx(type_name = "user_role", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Patient,
-    FrontDesk,
-    Clinician,
-    Admin,
-}
+pub use crate::core::Role;
 
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Patient, Role::FrontDesk, Role::Clinician, Role::Admin];
-    pub const STAFF: [Role; 3] = [Role::FrontDesk, Role::Clinician, Role::Admin];
-
-    /// The value used in forms, URLs and the audit trail.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Patient => "patient",
-            Role::FrontDesk => "front_desk",
-            Role::Clinician => "clinician",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Patient => "Patient",
-            Role::FrontDesk => "Front desk",
-            Role::Clinician => "Clinician",
-            Role::Admin => "Administrator",
-        }
-    }
-
-    /// Where this role lands after logging in.
-    pub fn home(self) -> &'static str {
-        match self {
-            Role::Patient => "/patient",
-            Role::FrontDesk => "/front-desk",
-            Role::Clinician => "/clinician",
-            Role::Admin => "/admin",
-        }
-    }
-
-    pub fn is_staff(self) -> bool {
-        self != Role::Patient
-    }
-
-    pub fn parse(value: &str) -> Option<Role> {
-        match value.trim().replace('-', "_").as_str() {
-            "patient" => Some(Role::Patient),
-            "front_desk" => Some(Role::FrontDesk),
-            "clinician" => Some(Role::Clinician),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
+/// Whether an account may sign in (`account_status` in PostgreSQL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountStatus {
+    Active,
+    Disabled,
 }
 
 pub const PASSWORD_MIN_CHARS: usize = 8;

@@ -3,20 +3,18 @@
 //! It stays right across app processes: every change to a session, to an account's name,
 //! email, role or status, or to the clinic's session limits sends a notification on
 //! `clinic_sessions` (triggers in migration 0006), and each process forgets what it heard
-//! about. While a process is not listening (starting up, or its listening connection lost)
-//! it remembers nothing and every request reads PostgreSQL, as before.
+//! about (it listens through `cache::changes`, on the same connection as the reference data's
+//! channel). While a process is not listening (starting up, or its listening connection
+//! lost) it remembers nothing and every request reads PostgreSQL, as before.
 //!
 //! A lookup that raced with a change must not put an old copy back: every forgetting moves
 //! the generation on, and a copy read under an earlier generation is not kept.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
-
-use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 
 use super::db::SessionRow;
+use crate::cache::{Changes, Listening};
 
 pub const CHANNEL: &str = "clinic_sessions";
 
@@ -26,25 +24,23 @@ const CAPACITY: usize = 10_000;
 
 pub type SessionKey = [u8; 32];
 
-#[derive(Default)]
 pub struct SessionCache {
     state: Mutex<CacheState>,
+    /// An account's name or role is reference data too (lists of staff): a change this
+    /// process makes itself makes what is kept of it stale at once.
+    reference: Arc<Changes>,
 }
 
 #[derive(Default)]
 struct CacheState {
     listening: bool,
     generation: u64,
-    /// Moves on with every change to the clinic's reference data (settings, accounts, chairs,
-    /// working hours): what was read under an earlier one is stale.
-    reference_generation: u64,
     sessions: HashMap<SessionKey, SessionRow>,
 }
 
 impl CacheState {
     fn forget_all(&mut self) {
         self.generation += 1;
-        self.reference_generation += 1;
         self.sessions.clear();
     }
 }
@@ -54,8 +50,6 @@ impl CacheState {
 enum Change {
     Session(SessionKey),
     User(i64),
-    /// Reference data changed (chairs, working hours): sessions stay.
-    Reference,
     Everything,
 }
 
@@ -68,13 +62,19 @@ fn parse_change(payload: &str) -> Change {
     match (session, user) {
         (Some(key), _) => Change::Session(key),
         (None, Some(id)) => Change::User(id),
-        (None, None) if payload == "reference" => Change::Reference,
         // Anything else, "all" included: forgetting everything is always safe.
         _ => Change::Everything,
     }
 }
 
 impl SessionCache {
+    pub fn new(reference: Arc<Changes>) -> Self {
+        SessionCache {
+            state: Mutex::default(),
+            reference,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, CacheState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -115,27 +115,22 @@ impl SessionCache {
     pub fn forget_user(&self, user_id: i64) {
         let mut state = self.lock();
         state.generation += 1;
-        // A name, role or status changed: lists of staff are stale too.
-        state.reference_generation += 1;
         state.sessions.retain(|_, row| row.user_id != user_id);
-    }
-
-    /// Taken before reading reference data from PostgreSQL; `None` while nothing may be
-    /// remembered (not listening).
-    pub fn reference_generation(&self) -> Option<u64> {
-        let state = self.lock();
-        state.listening.then_some(state.reference_generation)
+        // A name, role or status changed: lists of staff are stale too.
+        self.reference.moved_on();
     }
 
     pub fn forget_all(&self) {
         self.lock().forget_all();
+        self.reference.moved_on();
     }
+}
 
+impl Listening for SessionCache {
     fn heard(&self, payload: &str) {
         match parse_change(payload) {
             Change::Session(key) => self.forget(&key),
             Change::User(id) => self.forget_user(id),
-            Change::Reference => self.lock().reference_generation += 1,
             Change::Everything => self.forget_all(),
         }
     }
@@ -146,83 +141,6 @@ impl SessionCache {
         state.listening = listening;
         state.forget_all();
     }
-}
-
-/// One value of reference data remembered under the reference generation it was read at.
-pub struct Remembered<T> {
-    slot: Mutex<Option<(u64, Arc<T>)>>,
-}
-
-impl<T> Default for Remembered<T> {
-    fn default() -> Self {
-        Remembered {
-            slot: Mutex::new(None),
-        }
-    }
-}
-
-impl<T> Remembered<T> {
-    /// The value, if it was read under `generation` (the current one).
-    pub fn get(&self, generation: Option<u64>) -> Option<Arc<T>> {
-        let slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
-        match (&*slot, generation) {
-            (Some((at, value)), Some(now)) if *at == now => Some(value.clone()),
-            _ => None,
-        }
-    }
-
-    /// Keeps a value read under `generation`; nothing is kept while not listening.
-    pub fn keep(&self, generation: Option<u64>, value: Arc<T>) {
-        if let Some(at) = generation {
-            *self.slot.lock().unwrap_or_else(PoisonError::into_inner) = Some((at, value));
-        }
-    }
-
-    /// The value of the current generation: from memory, or as `read` reads it (then kept).
-    /// The generation is taken before reading, so a change announced meanwhile reads again.
-    pub async fn current<E>(
-        &self,
-        sessions: &SessionCache,
-        read: impl std::future::Future<Output = Result<T, E>>,
-    ) -> Result<Arc<T>, E> {
-        let generation = sessions.reference_generation();
-        if let Some(value) = self.get(generation) {
-            return Ok(value);
-        }
-        let value = Arc::new(read.await?);
-        self.keep(generation, value.clone());
-        Ok(value)
-    }
-}
-
-/// Runs for the life of the process: listens for session changes and keeps `cache` honest,
-/// reconnecting after a lost connection.
-pub async fn keep_current(db: PgPool, cache: Arc<SessionCache>) {
-    let mut failing = false;
-    loop {
-        let result = follow_changes(&db, &cache).await;
-        cache.set_listening(false);
-        match result {
-            Err(e) if !failing => {
-                tracing::warn!(error = %e, "not hearing session changes; reading every session from the database until this recovers");
-                failing = true;
-            }
-            Err(_) => {}
-            Ok(()) => failing = false,
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// Returns when the connection is lost.
-async fn follow_changes(db: &PgPool, cache: &SessionCache) -> sqlx::Result<()> {
-    let mut listener = PgListener::connect_with(db).await?;
-    listener.listen(CHANNEL).await?;
-    cache.set_listening(true);
-    while let Some(notification) = listener.try_recv().await? {
-        cache.heard(notification.payload());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -253,40 +171,31 @@ mod tests {
     }
 
     fn listening_cache() -> SessionCache {
-        let cache = SessionCache::default();
+        let cache = SessionCache::new(Arc::default());
         cache.set_listening(true);
         cache
     }
 
     #[test]
-    fn remembered_values_go_stale_with_any_reference_change() {
-        let cache = listening_cache();
-        let remembered: Remembered<u32> = Remembered::default();
-        let at = cache.reference_generation();
-        remembered.keep(at, Arc::new(7));
-        assert_eq!(
-            remembered.get(cache.reference_generation()).as_deref(),
-            Some(&7)
-        );
-        cache.heard("reference");
-        assert!(remembered.get(cache.reference_generation()).is_none());
-        remembered.keep(cache.reference_generation(), Arc::new(8));
+    fn a_changed_account_or_everything_forgotten_makes_reference_data_stale() {
+        let reference = Arc::new(Changes::default());
+        reference.set_listening(true);
+        let cache = SessionCache::new(reference.clone());
+        cache.set_listening(true);
+        let before = reference.generation();
         cache.heard("user:3");
-        assert!(remembered.get(cache.reference_generation()).is_none());
+        assert_ne!(reference.generation(), before, "a name or role changed");
+        let before = reference.generation();
         // A session's own change leaves reference data alone.
-        remembered.keep(cache.reference_generation(), Arc::new(9));
         cache.heard(&format!("session:{}", hex::encode([1u8; 32])));
-        assert_eq!(
-            remembered.get(cache.reference_generation()).as_deref(),
-            Some(&9)
-        );
-        cache.set_listening(false);
-        assert!(remembered.get(cache.reference_generation()).is_none());
+        assert_eq!(reference.generation(), before);
+        cache.heard("all");
+        assert_ne!(reference.generation(), before);
     }
 
     #[test]
     fn nothing_is_remembered_while_not_listening() {
-        let cache = SessionCache::default();
+        let cache = SessionCache::new(Arc::default());
         assert_eq!(cache.generation(), None);
         cache.remember([1; 32], row(1), Some(0));
         cache.set_listening(true);
@@ -337,7 +246,7 @@ mod tests {
         assert_eq!(parse_change("user:x"), Change::Everything);
         assert_eq!(parse_change(""), Change::Everything);
         assert_eq!(parse_change("user:42"), Change::User(42));
-        assert_eq!(parse_change("reference"), Change::Reference);
+        assert_eq!(parse_change("reference"), Change::Everything);
     }
 
     #[test]

@@ -24,8 +24,5 @@ pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
             protocols: db::protocols(&state.db).await?,
         })
     };
-    state
-        .treatment_reference
-        .current(&state.sessions, read)
-        .await
+    state.cache.reference(read).await
 }

@@ -14,8 +14,8 @@ use time::{Date, OffsetDateTime};
 use super::db;
 use super::sheet::{SheetRecord, read_sheet};
 use crate::app::AppState;
+use crate::cache::Kept;
 use crate::error::{AppError, AppResult};
-use crate::kept::Kept;
 
 /// Enough for the patients a clinic's clinicians have open in a day; a course of years is
 /// about 30 KiB.
@@ -41,7 +41,7 @@ impl Default for RememberedSheets {
 /// The stamp of the patient's record as it stands, or `None` while this process is not
 /// hearing of reference changes (then nothing is kept or used).
 async fn stamp(state: &AppState, patient_id: i64) -> AppResult<Option<Stamp>> {
-    let Some(generation) = state.sessions.reference_generation() else {
+    let Some(generation) = state.cache.generation() else {
         return Ok(None);
     };
     Ok(Some(Stamp {
@@ -73,7 +73,7 @@ pub async fn by_patient<T>(
 
 /// The flowsheet of the infusion appointment, or 404 when there is no such infusion.
 pub async fn sheet(state: &AppState, appointment_id: i64) -> AppResult<Arc<SheetRecord>> {
-    let remembered = &state.flowsheet_sheets.0;
+    let remembered = &state.cache.kept::<RememberedSheets>().0;
     let patient_id = match remembered.any(&appointment_id) {
         Some((_, kept)) => kept.sheet.patient_id,
         None => {

@@ -9,12 +9,12 @@ use time::OffsetDateTime;
 use super::db::{self, CourseTotals, ScoreRow, SessionRow, SideEffectCount};
 use super::model::{self, FollowUpScore, FollowUpStatus, Phq9Course, ScorePoint};
 use crate::app::AppState;
+use crate::cache::Kept;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::flowsheet::chart::{self, Chart, Guide, Series};
 use crate::flowsheet::model::{Route, SideEffect, plain_number};
 use crate::flowsheet::remembered::{PATIENTS, Stamp, by_patient};
-use crate::kept::Kept;
 
 /// The courses of the patients lately shown, by patient.
 pub struct RememberedCourses(Kept<i64, CourseRecord, Stamp>);
@@ -33,7 +33,13 @@ async fn remembered(
     zone: ClinicZone,
 ) -> AppResult<Arc<CourseRecord>> {
     let read = read_course(state, patient_id, zone);
-    by_patient(state, &state.outcomes_courses.0, patient_id, read).await
+    by_patient(
+        state,
+        &state.cache.kept::<RememberedCourses>().0,
+        patient_id,
+        read,
+    )
+    .await
 }
 
 /// Sessions listed on the page (the newest).

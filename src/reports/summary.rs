@@ -9,11 +9,11 @@ use time::{Date, OffsetDateTime};
 
 use super::db::{self, SummaryPatient};
 use crate::app::AppState;
+use crate::cache::Kept;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentFacts;
 use crate::error::{AppError, AppResult};
 use crate::flowsheet::remembered::{PATIENTS, Stamp, by_patient};
-use crate::kept::Kept;
 use crate::outcomes::db::CourseTotals;
 use crate::outcomes::model::{Phq9Course, ScorePoint, phq9_course};
 use crate::scheduling::db::AppointmentRow;
@@ -195,5 +195,11 @@ pub async fn remembered(
     zone: ClinicZone,
 ) -> AppResult<Arc<SummaryRecord>> {
     let read = read_summary(state, patient_id, zone);
-    by_patient(state, &state.reports_summaries.0, patient_id, read).await
+    by_patient(
+        state,
+        &state.cache.kept::<RememberedSummaries>().0,
+        patient_id,
+        read,
+    )
+    .await
 }

@@ -1,6 +1,6 @@
 //! What every scheduling page needs and seldom changes: the clinic's settings, chairs,
 //! clinicians and working hours, read once per process and again after any change (each
-//! change is announced by PostgreSQL; see `Remembered`). The appointments and time off of
+//! change is announced by PostgreSQL; see `cache::changes`). The appointments and time off of
 //! the days lately shown are remembered under the schedule's version (migration 0012), read
 //! with each page: a page never shows a schedule older than the latest committed change.
 
@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow, Showing};
 use super::model::Slot;
 use crate::app::AppState;
+use crate::cache::Kept;
 use crate::error::AppResult;
-use crate::kept::Kept;
 use crate::settings::{self, ClinicSettings};
 
 pub struct Reference {
@@ -32,10 +32,7 @@ pub async fn current(state: &AppState) -> AppResult<Arc<Reference>> {
             hours: db::working_hours(&state.db).await?,
         })
     };
-    state
-        .scheduling_reference
-        .current(&state.sessions, read)
-        .await
+    state.cache.reference(read).await
 }
 
 /// A span of time a schedule covers (a day or a week, in UTC), and which drawing of it.
@@ -46,14 +43,14 @@ type Span = (OffsetDateTime, OffsetDateTime, &'static str);
 const SPANS: usize = 24;
 
 /// The schedules lately drawn and the open slots lately worked out, per span.
-pub struct Remembered {
+pub struct Schedules {
     boards: Kept<Span, Drawing, Drawn>,
     slots: Kept<Span, Vec<Slot>, Drawn>,
 }
 
-impl Default for Remembered {
+impl Default for Schedules {
     fn default() -> Self {
-        Remembered {
+        Schedules {
             boards: Kept::new(SPANS),
             slots: Kept::new(SPANS),
         }
@@ -98,15 +95,15 @@ pub async fn board(
         version: db::schedule_version(&state.db).await?,
         reference: reference.clone(),
     };
-    if let Some(board) = state.schedule.boards.get(&(from, until, name), &drawn) {
+    let schedules = state.cache.kept::<Schedules>();
+    if let Some(board) = schedules.boards.get(&(from, until, name), &drawn) {
         return Ok(board);
     }
     // Read after the version: a change committed in between only makes this drawing newer
     // than its version, and the next page draws it again.
     let rows = db::appointments_between(&state.db, from, until, showing).await?;
     let board = Arc::new(draw(&rows)?);
-    state
-        .schedule
+    schedules
         .boards
         .keep((from, until, name), drawn, board.clone());
     Ok(board)
@@ -127,13 +124,13 @@ pub async fn slots(
         version: db::schedule_version(&state.db).await?,
         reference: reference.clone(),
     };
-    if let Some(slots) = state.schedule.slots.get(&(from, until, name), &drawn) {
+    let schedules = state.cache.kept::<Schedules>();
+    if let Some(slots) = schedules.slots.get(&(from, until, name), &drawn) {
         return Ok(slots);
     }
     let busy = db::busy_between(&state.db, from, until).await?;
     let slots = Arc::new(open(&busy));
-    state
-        .schedule
+    schedules
         .slots
         .keep((from, until, name), drawn, slots.clone());
     Ok(slots)

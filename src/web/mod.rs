@@ -2,19 +2,18 @@
 //! headers, error pages, the route table and static assets.
 
 pub mod assets;
-pub mod cookies;
+pub use crate::auth::cookies;
 pub mod csrf;
 pub mod edge;
 pub mod error_pages;
 pub mod forms;
-pub mod params;
+pub use crate::core::params;
 pub mod routes;
 pub mod security;
 pub mod session;
 pub mod unstorable;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -31,12 +30,7 @@ use crate::error::{AppError, AppResult};
 
 pub use forms::FormErrors;
 
-/// Who is asking and under which reference, for the audit trail and error pages.
-#[derive(Clone, Debug)]
-pub struct RequestMeta {
-    pub request_id: String,
-    pub client_addr: String,
-}
+pub use crate::core::RequestMeta;
 
 /// The route pattern that answered, put on the response by the route guard for logging.
 #[derive(Clone, Copy, Debug)]
@@ -68,22 +62,7 @@ fn client_addr(request: &Request, trust_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// The requests being worked on, those whose client has gone away included (their work runs
-/// on, see `run_to_completion`): shutdown waits for these, not only for open connections,
-/// or it would cut them off half-way.
-#[derive(Clone, Default)]
-pub struct RequestsInFlight(Arc<tokio::sync::RwLock<()>>);
-
-impl RequestsInFlight {
-    async fn enter(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
-        Arc::clone(&self.0).read_owned().await
-    }
-
-    /// Waits until no request is being worked on, at most `limit`; false if some still were.
-    pub async fn all_done(&self, limit: std::time::Duration) -> bool {
-        tokio::time::timeout(limit, self.0.write()).await.is_ok()
-    }
-}
+pub use crate::state::RequestsInFlight;
 
 impl axum::extract::FromRef<crate::app::AppState> for RequestsInFlight {
     fn from_ref(state: &crate::app::AppState) -> Self {

@@ -203,13 +203,10 @@ impl TestApp {
         let clock = state.clock.clone();
         let passwords = state.passwords.clone();
         let in_flight = state.in_flight.clone();
-        tokio::spawn(clinic::auth::session_cache::keep_current(
-            db.clone(),
-            sessions.clone(),
-        ));
+        tokio::spawn(state.follow_changes());
         // Tests of the session cache need it listening before the first request.
         for _ in 0..500 {
-            if sessions.generation().is_some() {
+            if sessions.generation().is_some() && state.cache.generation().is_some() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;

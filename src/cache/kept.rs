@@ -14,6 +14,15 @@ pub struct Kept<K, T, S> {
     values: Mutex<HashMap<K, (S, Arc<T>)>>,
 }
 
+/// Room for what a clinic's staff have open in a day.
+const CAPACITY: usize = 256;
+
+impl<K: Eq + Hash, T, S: PartialEq + Clone> Default for Kept<K, T, S> {
+    fn default() -> Self {
+        Kept::new(CAPACITY)
+    }
+}
+
 impl<K: Eq + Hash, T, S: PartialEq + Clone> Kept<K, T, S> {
     pub fn new(capacity: usize) -> Self {
         Kept {
