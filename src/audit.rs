@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
-use crate::auth::CurrentUser;
-use crate::web::RequestMeta;
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

@@ -5,7 +5,7 @@
 use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 
 #[derive(Clone, Debug)]
 pub struct TwoFactorRow {

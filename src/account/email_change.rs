@@ -3,14 +3,14 @@
 
 use super::db;
 use super::model::{self, EMAIL_CHANGE_VALID_MINUTES};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::auth::tokens;
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
 use crate::error::AppResult;
 use crate::notify::db::enqueue;
 use crate::notify::{self, db::kind};
-use crate::web::RequestMeta;
+use crate::state::AppState;
 
 /// Keeps the change waiting and emails the new address: a confirmation link, or, when the
 /// address has an account already, a note to its owner. The same answer either way, so only

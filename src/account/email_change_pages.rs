@@ -8,9 +8,9 @@ use axum::response::Response;
 
 use super::db;
 use super::email_change::{self, Confirmed};
-use crate::app::AppState;
 use crate::auth::tokens;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render_with_status};
 
 /// Where the confirmation stands, for the one page that shows it.

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use crate::auth::model::{email_problem, normalize_email, password_problem};
-use crate::web::FormErrors;
+use crate::core::FormErrors;
 
 /// An email-verification link works for two days, once.
 pub const VERIFY_VALID_MINUTES: i32 = 48 * 60;

@@ -11,11 +11,11 @@ use super::db::{self, SessionListRow};
 use super::email_change;
 use super::model::{self, EmailChangeForm, EnrolForm, PasswordChangeForm, PasswordOnlyForm};
 use super::security::{self, current_password_problem};
-use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::auth::two_factor::{self, unix_now};
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 /// A session in the list: its row, the device, when it was last used, and whether it is
@@ -324,7 +324,7 @@ pub async fn enrol(
         return Ok(see_other("/account/two-factor"));
     }
     let mut errors = FormErrors::default();
-    errors.check("code", crate::web::params::unstorable(&form.code));
+    errors.check("code", crate::core::params::unstorable(&form.code));
     if !errors.is_empty() {
         return two_factor_page(&state, ctx, &user, errors).await;
     }

@@ -6,13 +6,13 @@ use time::OffsetDateTime;
 
 use super::db::{self, TokenPurpose};
 use super::model::{self, VERIFY_VALID_MINUTES};
-use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
-use crate::auth::CurrentUser;
 use crate::auth::attempts::{self, Reservation};
 use crate::auth::model::refusal_message;
 use crate::auth::{tokens, two_factor};
+use crate::core::CurrentUser;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{RequestMeta, params};
 use crate::{notify, settings};
 

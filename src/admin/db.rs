@@ -2,7 +2,7 @@ use sqlx::PgExecutor;
 use time::OffsetDateTime;
 
 use crate::auth::db::AccountStatus;
-use crate::auth::model::Role;
+use crate::core::Role;
 
 #[derive(Clone, Debug)]
 pub struct StaffRow {

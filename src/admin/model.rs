@@ -3,10 +3,10 @@
 use serde::Deserialize;
 use time::{OffsetDateTime, Time};
 
-use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
+use crate::core::FormErrors;
+use crate::core::Role;
 use crate::settings::ClinicSettings;
-use crate::web::FormErrors;
 
 /// Roles an admin may give a staff account (patients register themselves or are invited).
 pub const STAFF_ROLES: [Role; 3] = Role::STAFF;
@@ -376,7 +376,7 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
         if value.is_empty() {
             return None;
         }
-        match crate::web::params::record_id(value) {
+        match crate::core::params::record_id(value) {
             Ok(id) => Some(id),
             Err(message) => {
                 errors.add(field, message);
@@ -388,7 +388,7 @@ pub fn parse_audit_query(query: &AuditQuery) -> Result<crate::audit::AuditFilter
     let before_id = optional_id(&mut errors, "before", &query.before);
     // Bounded to the clinic's years, so the day after `to` always exists.
     let day = |errors: &mut FormErrors, field: &'static str, value: &str| {
-        match crate::web::params::optional_clinic_date(Some(value)) {
+        match crate::core::params::optional_clinic_date(Some(value)) {
             Ok(day) => day,
             Err(message) => {
                 errors.add(field, message);
@@ -429,7 +429,7 @@ mod tests {
             ..AuditQuery::default()
         };
         let errors = parse_audit_query(&query).unwrap_err();
-        assert_eq!(errors.get("actor"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("actor"), Some(crate::core::params::UNSTORABLE));
     }
 
     fn patient_form(number: &str, change: &str) -> PatientAccountForm {
@@ -564,16 +564,16 @@ mod tests {
         let errors = parse_settings(&form).unwrap_err();
         assert_eq!(
             errors.get("clinic_name"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         assert_eq!(
             errors.get("reminder_hours"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         let errors = parse_patient_account_form(&patient_form("12", "disable\0")).unwrap_err();
         assert_eq!(
             errors.get("patient_number"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
     }
 }

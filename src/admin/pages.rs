@@ -10,14 +10,14 @@ use super::db::{self, Overview, StaffRow};
 use super::model::{
     self, AuditQuery, PatientAccountChange, PatientAccountForm, STAFF_ROLES, SettingsForm,
 };
-use crate::app::AppState;
 use crate::audit::{self, AuditRow, Outcome, action};
-use crate::auth::CurrentUser;
 use crate::auth::db::{AccountStatus, delete_user_sessions};
 use crate::auth::model::{PASSWORD_MIN_CHARS, Role};
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::login::accounts::{self, AccountForm, CreateError};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 
 #[derive(Template)]
@@ -86,7 +86,7 @@ pub async fn staff_list(
     ctx: PageContext,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = crate::web::params::page_number(query.page).map_err(AppError::BadRequest)?;
+    let page = crate::core::params::page_number(query.page).map_err(AppError::BadRequest)?;
     let sessions_notice = match (query.sessions, query.patient.as_deref()) {
         (Some(ended), _) => Some(match ended.as_str() {
             "unknown" => "No active account has that email address.".to_owned(),
@@ -142,7 +142,7 @@ async fn staff_page(
             sessions_notice,
             patient_form,
             patient_errors,
-            sessions_email: crate::web::params::storable(&sessions_email),
+            sessions_email: crate::core::params::storable(&sessions_email),
             sessions_error,
         },
     )
@@ -500,7 +500,7 @@ pub async fn end_sessions(
     meta: RequestMeta,
     Form(form): Form<EndSessionsForm>,
 ) -> AppResult<Response> {
-    if let Some(problem) = crate::web::params::unstorable(&form.email) {
+    if let Some(problem) = crate::core::params::unstorable(&form.email) {
         let forms = (PatientAccountForm::default(), FormErrors::default());
         return staff_page(&state, ctx, 1, None, forms, (form.email, Some(problem))).await;
     }

@@ -9,12 +9,12 @@ pub mod pages;
 
 use sqlx::PgConnection;
 
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
+use crate::core::Role;
 use crate::error::AppResult;
-use crate::web::RequestMeta;
+use crate::state::AppState;
 use crate::web::routes::{CLINICIAN, Route};
 use db::NewAlert;
 use model::AlertKind;

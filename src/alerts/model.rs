@@ -79,7 +79,7 @@ pub const NOTE_MAX: usize = 1000;
 
 /// A clearing note: required, trimmed, bounded, no NUL bytes.
 pub fn check_clearing_note(note: &str, kind: AlertKind) -> Result<String, String> {
-    if let Some(problem) = crate::web::params::unstorable(note) {
+    if let Some(problem) = crate::core::params::unstorable(note) {
         return Err(problem.to_owned());
     }
     let note = note.trim();

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::db::{self, AlertRow, OpenAlert};
 use super::model::AlertKind;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::PatientIdentity;
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render, render_with_status, see_other};
 
 /// How many open alerts the list shows (oldest first; clearing them brings the next).

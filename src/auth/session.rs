@@ -15,7 +15,7 @@ use super::model::{SessionEnd, SessionLimits, SessionVerdict, session_verdict};
 use super::session_cache::{SessionCache, SessionKey};
 use super::{tokens, two_factor};
 use crate::audit::{self, Outcome};
-use crate::web::RequestMeta;
+use crate::core::RequestMeta;
 
 /// The key a session is stored under: the SHA-256 of its cookie's value.
 pub fn key(token: &str) -> SessionKey {
@@ -145,7 +145,7 @@ pub async fn end(db: impl PgExecutor<'_>, presented: Option<&str>) -> sqlx::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::model::Role;
+    use crate::core::Role;
     use time::Duration;
     use time::macros::datetime;
 

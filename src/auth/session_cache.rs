@@ -147,7 +147,7 @@ impl Listening for SessionCache {
 mod tests {
     use super::*;
     use crate::auth::db::AccountStatus;
-    use crate::auth::model::Role;
+    use crate::core::Role;
     use time::OffsetDateTime;
 
     fn row(user_id: i64) -> SessionRow {

@@ -8,10 +8,10 @@ use serde::Deserialize;
 
 use super::db::{self, Version, VersionSummary};
 use super::model::{self, Draft, DraftForm};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 
 #[derive(Template)]
@@ -168,7 +168,7 @@ pub async fn save(
     };
     // The button's value is only compared, but a NUL in it still gets the field message
     // rather than a save under an action nobody chose.
-    let action_problem = crate::web::params::unstorable(&form.action);
+    let action_problem = crate::core::params::unstorable(&form.action);
     let draft = match (model::check_draft(&typed), action_problem) {
         (Ok(draft), None) => draft,
         (checked, action_problem) => {

@@ -12,10 +12,10 @@ use super::db::{self, AwaitingRow, SignatureRow, Withdrawal};
 use super::model::{self, ConsentStatus, SignForm};
 use super::signed_copy_pages::{self as signed_copy, CountersignForm};
 use super::signing;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, see_other, user_agent};
 
 const PAGE: i64 = 25;

@@ -4,8 +4,8 @@
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::auth::model::Role;
-use crate::web::FormErrors;
+use crate::core::FormErrors;
+use crate::core::Role;
 
 /// What a patient's signature means, recorded with it.
 pub const PATIENT_MEANING: &str = "I consent to ketamine infusion therapy";
@@ -498,14 +498,14 @@ mod tests {
             body: "Read\0 this.".into(),
         })
         .unwrap_err();
-        assert_eq!(errors.get("body"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("body"), Some(crate::core::params::UNSTORABLE));
         assert_eq!(errors.get("title"), None);
         let errors = check_withdrawal(&WithdrawForm {
             reason: "changed\0 my mind".into(),
             confirm: Some("yes".into()),
         })
         .unwrap_err();
-        assert_eq!(errors.get("reason"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("reason"), Some(crate::core::params::UNSTORABLE));
     }
 
     #[test]

@@ -11,11 +11,11 @@ use super::db::{self, SignatureRow, Version};
 use super::model::{self, ConsentStatus, PATIENT_MEANING, SignForm, WithdrawForm};
 use super::signed_copy_pages as signed_copy;
 use super::signing::{self, Signing};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::{ProfileRow, profile_for_user};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other, user_agent};
 
 async fn own_profile(state: &AppState, user: &CurrentUser) -> AppResult<ProfileRow> {

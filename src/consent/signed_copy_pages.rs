@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 
 use super::db::{self, SignatureRow, Version};
 use super::model::{self, CLINICIAN_MEANING};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
 use crate::clinic_time::{ClinicZone, utc_stamp};
+use crate::core::CurrentUser;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status};
 
 /// The clinician's countersignature form, when the signature still needs one.

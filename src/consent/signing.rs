@@ -6,11 +6,11 @@ use super::model::{
     self, CLINICIAN_MEANING, CLINICIAN_UNTICKED, PATIENT_MEANING, PATIENT_UNTICKED, SignForm,
     SigningContext,
 };
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::ProfileRow;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta};
 
 /// How a patient's signing went.

@@ -14,12 +14,12 @@ use super::{
     AccountCliError, CreatedAccount, DEMO_LOGINS, DemoLogin, check_account, create_account,
 };
 use crate::account::db::{self as account_db, TokenPurpose};
-use crate::auth::model::Role;
 use crate::auth::password::Passwords;
 use crate::auth::two_factor;
 use crate::clinic_time::ClinicZone;
 use crate::consent::db::{self as consent_db, NewSignature, NewWithdrawal};
 use crate::consent::model::{CLINICIAN_MEANING, Draft, PATIENT_MEANING};
+use crate::core::Role;
 use crate::flowsheet::db::{self as treatment_db, CheckIn};
 use crate::flowsheet::model::DISCHARGE_MEANING;
 use crate::flowsheet::model::{

@@ -10,8 +10,8 @@ use sqlx::PgPool;
 use time::OffsetDateTime;
 
 use crate::audit::action;
-use crate::auth::model::Role;
 use crate::auth::password::Passwords;
+use crate::core::Role;
 use crate::login::accounts::{self, AccountForm, CreateError};
 use crate::settings;
 

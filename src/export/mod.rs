@@ -17,7 +17,7 @@ pub mod practitioner;
 pub mod questionnaire;
 pub mod questionnaire_response;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 use crate::web::routes::{ADMIN, Access, PATIENT, Route};
 
 /// Who may export any patient's record (the front desk may not: it sees no clinical data).

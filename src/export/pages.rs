@@ -9,10 +9,10 @@ use time::OffsetDateTime;
 
 use super::bundle::{self, Requester};
 use super::model;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, params, render_with_status, see_other};
 
 /// Any patient's record, for clinicians and admins.

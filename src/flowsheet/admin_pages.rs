@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::db;
 use super::model::{self, Protocol, ProtocolForm, Route, RulesForm};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppResult, violated_constraint};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]

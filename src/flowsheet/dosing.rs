@@ -5,7 +5,7 @@
 use time::Duration;
 
 use super::model::*;
-use crate::web::FormErrors;
+use crate::core::FormErrors;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Route {

@@ -5,7 +5,7 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::alerts::model::AlertKind;
-use crate::web::FormErrors;
+use crate::core::FormErrors;
 
 // The dose's rules live beside these (see `super::dosing`); callers reach both here.
 pub use super::dosing::*;
@@ -1089,7 +1089,7 @@ pub(super) fn setting(
     (min, max): (i32, i32),
     unit: &str,
 ) -> i32 {
-    errors.check(field, crate::web::params::unstorable(text));
+    errors.check(field, crate::core::params::unstorable(text));
     match parse_whole(text).filter(|v| (min..=max).contains(v)) {
         Some(value) => value,
         None => {
@@ -1109,7 +1109,7 @@ pub(super) fn decimal_setting(
     text: &str,
     max: f64,
 ) -> f64 {
-    errors.check(field, crate::web::params::unstorable(text));
+    errors.check(field, crate::core::params::unstorable(text));
     match parse_decimal(text) {
         Ok(value) if value > 0.0 && value <= max => value,
         _ => {
@@ -2043,7 +2043,10 @@ mod tests {
     #[test]
     fn a_nul_in_a_flowsheet_or_settings_field_is_refused_on_that_field() {
         let errors = check_vitals(&vitals_form(["128\0", "82", "76", "98", "14"])).unwrap_err();
-        assert_eq!(errors.get("systolic"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(
+            errors.get("systolic"),
+            Some(crate::core::params::UNSTORABLE)
+        );
         let event = EventForm {
             kind: "side_effect".into(),
             side_effect: "nausea".into(),
@@ -2053,7 +2056,7 @@ mod tests {
         };
         assert_eq!(
             check_event(&event).unwrap_err().get("intervention"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         let protocol = ProtocolForm {
             name: "Standard\0".into(),
@@ -2063,7 +2066,7 @@ mod tests {
         };
         assert_eq!(
             check_protocol(&protocol).unwrap_err().get("protocol_name"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         let rules = RulesForm {
             max_mg: "100\0".into(),
@@ -2071,7 +2074,7 @@ mod tests {
         };
         assert_eq!(
             check_rules(&rules).unwrap_err().get("max_mg"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
     }
 }

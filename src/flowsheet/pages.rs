@@ -26,14 +26,14 @@ use super::sheet::{
 };
 use crate::alerts::db::AlertRow;
 use crate::alerts::model::AlertKind;
-use crate::app::AppState;
 use crate::audit::action;
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
+use crate::core::CurrentUser;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
 use crate::scheduling::model::GateProblem;
 use crate::screening::rules::AllergiesAndInteractions;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 /// Which form of the page a problem belongs to (its messages show there only).

@@ -9,11 +9,11 @@ use super::model::{
 use super::reference;
 use super::sheet::{discharge_facts, latest_of, open_here, standing_gate, start_problems};
 use crate::alerts::model::AlertKind;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::scheduling::model::AppointmentStatus;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta};
 
 /// A change the record refused: what stops it, and the record as it stands to show it on.

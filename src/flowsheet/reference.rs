@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::db;
 use super::model::{Protocol, TreatmentRules};
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::state::AppState;
 
 pub struct Reference {
     pub rules: TreatmentRules,

@@ -13,9 +13,9 @@ use time::{Date, OffsetDateTime};
 
 use super::db;
 use super::sheet::{SheetRecord, read_sheet};
-use crate::app::AppState;
 use crate::cache::Kept;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Enough for the patients a clinic's clinicians have open in a day; a course of years is
 /// about 30 KiB.

@@ -15,13 +15,13 @@ use super::model::{
 use super::reference;
 use crate::alerts::db::AlertRow;
 use crate::alerts::model::AlertKind;
-use crate::app::AppState;
-use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
+use crate::core::Role;
 use crate::error::AppResult;
 use crate::patients::model::{SexAtBirth, pregnancy_relevant};
 use crate::scheduling::model::GateProblem;
 use crate::screening::rules::AllergiesAndInteractions;
+use crate::state::AppState;
 
 /// What a flowsheet shows of the record, read again only after a change to the patient's
 /// record (see `super::remembered`).

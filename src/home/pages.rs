@@ -2,12 +2,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::consent::model::{ConsentStatus, consent_status};
+use crate::core::CurrentUser;
 use crate::error::AppResult;
 use crate::patients::db::{ProfileRow, profile_for_user};
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render, see_other};
 use crate::{consent, settings};
 

@@ -6,8 +6,8 @@ use time::Date;
 
 use super::db;
 use crate::audit;
-use crate::auth::CurrentUser;
 use crate::auth::model::{Role, email_problem, normalize_email, password_problem};
+use crate::core::CurrentUser;
 use crate::error::{AppError, violated_constraint};
 use crate::patients::model::{legal_name_problem, parse_date_of_birth};
 use crate::web::{FormErrors, RequestMeta};

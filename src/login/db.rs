@@ -4,7 +4,7 @@
 use sqlx::PgExecutor;
 use time::Date;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 
 /// Records that the code of `step` was used; false if that step (or a later one) already was.
 pub async fn use_step(db: impl PgExecutor<'_>, user_id: i64, step: i64) -> sqlx::Result<bool> {

@@ -10,7 +10,6 @@ use super::model::{
     AfterPassword, CHALLENGE_ATTEMPTS, CHALLENGE_MINUTES, EMPTY_LOGIN, WRONG_CREDENTIALS,
     after_password, challenge_spent,
 };
-use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
 use crate::auth::attempts::{self, Reservation};
 use crate::auth::db::{self, AccountStatus, LoginRow};
@@ -21,6 +20,7 @@ use crate::auth::model::{
 use crate::auth::{CurrentUser, tokens, two_factor};
 use crate::error::AppResult;
 use crate::settings;
+use crate::state::AppState;
 use crate::web::routes::TWO_FACTOR_SETUP;
 use crate::web::{RequestMeta, cookies, csrf, params, see_other, session};
 

@@ -9,10 +9,10 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::flow::{self, CodeStep, Credentials};
-use crate::app::AppState;
-use crate::auth::CurrentUser;
 use crate::auth::model::{SessionEnd, safe_return_path};
+use crate::core::CurrentUser;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Debug, Default, Deserialize)]

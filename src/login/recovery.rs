@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use super::model::{RESET_VALID_MINUTES, password_reset_email};
 use crate::account::db::{self, TokenPurpose};
 use crate::account::model::{check_new_password, link};
-use crate::app::AppState;
 use crate::audit::{self, Outcome, action};
-use crate::auth::CurrentUser;
 use crate::auth::attempts;
 use crate::auth::model::{CostlyRequest, normalize_email};
 use crate::auth::tokens;
+use crate::core::CurrentUser;
 use crate::error::AppResult;
 use crate::notify;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta, params};
 
 /// Asks for a reset link for `typed`. `Ok(sent)` says whether a link may be on its way

@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::recovery::{self, Reset};
-use crate::app::AppState;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]

@@ -16,13 +16,13 @@ use super::model::{
     registration_attempt_email, registration_email,
 };
 use crate::account::model::link;
-use crate::app::AppState;
 use crate::audit::{self, action};
 use crate::auth::model::{CostlyRequest, Role};
 use crate::auth::{attempts, tokens};
 use crate::error::{AppError, AppResult};
 use crate::notify::db::{enqueue, kind};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta, params, see_other, session};
 
 /// A registration form told again: with what status, and what to say beside which field.

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::accounts::AccountForm;
 use super::registration::{self, Confirmation, Refusal};
-use crate::app::AppState;
 use crate::auth::model::{PASSWORD_MIN_CHARS, PASSWORD_RECOMMENDED_CHARS};
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]

@@ -1,6 +1,6 @@
 use sqlx::PgExecutor;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 
 /// Queues one message for every active account with `role`.
 pub async fn enqueue_for_role(

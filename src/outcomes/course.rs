@@ -8,13 +8,13 @@ use time::OffsetDateTime;
 
 use super::db::{self, CourseTotals, ScoreRow, SessionRow, SideEffectCount};
 use super::model::{self, FollowUpScore, FollowUpStatus, Phq9Course, ScorePoint};
-use crate::app::AppState;
 use crate::cache::Kept;
 use crate::clinic_time::ClinicZone;
 use crate::error::{AppError, AppResult};
 use crate::flowsheet::chart::{self, Chart, Guide, Series};
 use crate::flowsheet::model::{Route, SideEffect, plain_number};
 use crate::flowsheet::remembered::{PATIENTS, Stamp, by_patient};
+use crate::state::AppState;
 
 /// The courses of the patients lately shown, by patient.
 pub struct RememberedCourses(Kept<i64, CourseRecord, Stamp>);

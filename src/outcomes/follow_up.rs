@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use super::db::{self, PreSessionResult};
 use super::model::{self, FOLLOW_UP_OPTIONS, FOLLOW_UP_VERSION};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
+use crate::core::params::unstorable_opt;
 use crate::error::{AppError, AppResult};
-use crate::web::params::unstorable_opt;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta};
 
 /// Form field names, one per item; static so errors can name them.

@@ -10,9 +10,9 @@ use axum::response::Response;
 
 use super::follow_up::{self, KEYS};
 use super::model::{self, FOLLOW_UP_OPTIONS, FOLLOW_UP_QUESTION, FollowUpItem};
-use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]

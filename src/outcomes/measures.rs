@@ -5,12 +5,12 @@ use std::collections::HashMap;
 
 use super::db::{self, PreSessionResult};
 use crate::alerts::model::AlertKind;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
+use crate::core::params::unstorable_opt;
 use crate::error::AppResult;
 use crate::screening::instruments::{self, InstrumentId};
-use crate::web::params::unstorable_opt;
+use crate::state::AppState;
 use crate::web::{FormErrors, RequestMeta};
 
 /// The two instruments taken before each infusion, in the order they are shown.

@@ -10,11 +10,11 @@ use axum::response::Response;
 
 use super::db;
 use super::measures::{self, MEASURES, Submitted, keys};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::screening::instruments::{self, Instrument};
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 #[derive(Template)]

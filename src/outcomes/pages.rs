@@ -7,10 +7,10 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use super::course::{Course, course};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render};
 
 #[derive(Template)]

@@ -5,6 +5,14 @@ use time::Date;
 
 use super::model::{Profile, ProfileForm, SexAtBirth};
 
+use crate::database::mapping::pg_enum;
+
+pg_enum!(SexAtBirth, "sex_at_birth", {
+    Female => "female",
+    Male => "male",
+    Intersex => "intersex",
+});
+
 #[derive(Clone, Debug)]
 pub struct ProfileRow {
     pub id: i64,

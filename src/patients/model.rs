@@ -118,8 +118,8 @@ fn round_one_decimal(value: f64) -> f64 {
 pub const WEIGHT_KG: std::ops::RangeInclusive<f64> = 20.0..=300.0;
 pub const HEIGHT_CM: std::ops::RangeInclusive<f64> = 50.0..=250.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, serde::Deserialize, serde::Serialize)]
-#[sqlx(type_name = "sex_at_birth", rename_all = "snake_case")]
+/// Held in PostgreSQL as `sex_at_birth` (mapped in `patients::db`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SexAtBirth {
     Female,
@@ -223,7 +223,7 @@ fn phone_problem(phone: &str) -> Option<&'static str> {
 }
 
 fn required(
-    errors: &mut crate::web::FormErrors,
+    errors: &mut crate::core::FormErrors,
     field: &'static str,
     value: &str,
     message: &str,
@@ -243,8 +243,8 @@ pub fn parse_profile(
     form: &ProfileForm,
     today: Date,
     allow_minors: bool,
-) -> Result<Profile, crate::web::FormErrors> {
-    let mut errors = crate::web::FormErrors::default();
+) -> Result<Profile, crate::core::FormErrors> {
+    let mut errors = crate::core::FormErrors::default();
     errors.check_storable(&[
         ("legal_name", &form.legal_name),
         ("preferred_name", &form.preferred_name),
@@ -524,9 +524,9 @@ mod profile_tests {
         let errors = parse_profile(&form, today, false).unwrap_err();
         assert_eq!(
             errors.get("legal_name"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
-        assert_eq!(errors.get("address"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("address"), Some(crate::core::params::UNSTORABLE));
         assert_eq!(errors.get("phone"), None);
     }
 

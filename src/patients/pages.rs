@@ -8,11 +8,11 @@ use time::OffsetDateTime;
 
 use super::db;
 use super::model::{ProfileForm, SexAtBirth, parse_profile};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 
 #[derive(Template)]

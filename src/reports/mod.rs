@@ -9,7 +9,7 @@ mod pages;
 pub mod summary;
 mod summary_pages;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 use crate::web::routes::{ADMIN, Access, Route};
 
 /// Staff who see clinical records: clinicians, and admins for the clinic's oversight.

@@ -4,9 +4,9 @@
 
 use time::{Date, Duration, Month};
 
+use crate::core::FormErrors;
 use crate::flowsheet::model::SideEffect;
 use crate::outcomes::model::{is_remission, is_response};
-use crate::web::FormErrors;
 
 /// The longest range a report covers, in years.
 pub const MAX_RANGE_YEARS: i32 = 5;

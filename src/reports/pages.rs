@@ -10,11 +10,11 @@ use time::{OffsetDateTime, Time};
 use super::chart::{self, Bar, Bars};
 use super::db;
 use super::model::{self, Period, Range, RangeForm, Report};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
+use crate::core::CurrentUser;
 use crate::error::AppResult;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status};
 
 /// Reads every figure of the report over `range` (five queries at once, whatever its length).

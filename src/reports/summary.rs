@@ -8,7 +8,6 @@ use std::sync::Arc;
 use time::{Date, OffsetDateTime};
 
 use super::db::{self, SummaryPatient};
-use crate::app::AppState;
 use crate::cache::Kept;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentFacts;
@@ -21,6 +20,7 @@ use crate::scheduling::model::AppointmentStatus;
 use crate::screening::instruments::Band;
 use crate::screening::model::{Decision, ScreeningStanding};
 use crate::screening::rules::{AllergiesAndInteractions, Flag, FlagKind};
+use crate::state::AppState;
 
 /// The latest screening's standing, its decision and its flags.
 pub struct Eligibility {

@@ -7,15 +7,15 @@ use axum::response::Response;
 use time::OffsetDateTime;
 
 use super::summary::{self, SummaryRecord};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::{ConsentStatus, consent_status};
+use crate::core::CurrentUser;
 use crate::error::AppResult;
 use crate::flowsheet::model::plain_number;
 use crate::outcomes::model::ScorePoint;
 use crate::screening::rules::Flag;
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render};
 
 /// Appointments listed as coming up.

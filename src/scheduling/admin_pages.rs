@@ -9,11 +9,11 @@ use serde::Deserialize;
 use time::{PrimitiveDateTime, Time};
 
 use super::db::{self, Chair, Clinician, HoursRow, TimeOffRow};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::AppResult;
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render_with_status, see_other};
 
 const WEEKDAYS: [&str; 7] = [
@@ -331,7 +331,7 @@ pub struct TimeOffForm {
 }
 
 fn parse_local(text: &str) -> Option<PrimitiveDateTime> {
-    crate::web::params::clinic_date_time(text).ok()
+    crate::core::params::clinic_date_time(text).ok()
 }
 
 pub async fn add_time_off(

@@ -12,14 +12,14 @@ use super::model::{
     GateProblem, Slot, WorkingBlock,
 };
 use super::reference::Reference;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::consent::model::consent_status;
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
 use crate::error::AppResult;
 use crate::screening::model::ScreeningStanding;
 use crate::settings::ClinicSettings;
-use crate::web::RequestMeta;
+use crate::state::AppState;
 
 /// Slots are offered no sooner than this, so nobody books a time that is already starting.
 const LEAD_MINUTES: i64 = 30;
@@ -219,7 +219,7 @@ impl SlotChoice {
         let chair = parts.next()?.parse::<i64>().ok()?;
         let starts = OffsetDateTime::from_unix_timestamp(starts).ok()?;
         // A forged value far in the past or future would overflow the slot arithmetic.
-        let years = crate::web::params::EARLIEST_YEAR..=crate::web::params::LATEST_YEAR;
+        let years = crate::core::params::EARLIEST_YEAR..=crate::core::params::LATEST_YEAR;
         if !years.contains(&starts.year()) {
             return None;
         }
@@ -278,7 +278,7 @@ impl Refusal {
             Refusal::OverrideReasonMissing => {
                 "Write the reason for booking past the interval or monthly limit.".to_owned()
             }
-            Refusal::UnstorableText => crate::web::params::UNSTORABLE.to_owned(),
+            Refusal::UnstorableText => crate::core::params::UNSTORABLE.to_owned(),
         }
     }
 }
@@ -346,7 +346,7 @@ pub async fn book(
     let settings = &reference.settings;
     if [&choice.slot, &choice.override_reason]
         .iter()
-        .any(|text| crate::web::params::holds_nul(text))
+        .any(|text| crate::core::params::holds_nul(text))
     {
         return Ok(Err(Refusal::UnstorableText));
     }

@@ -12,13 +12,13 @@ use time::OffsetDateTime;
 use super::calendar::{Reader, calendar_of};
 use super::db::{self, AppointmentRow};
 use super::model;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
 use crate::auth::tokens::{new_token, token_hash};
+use crate::core::CurrentUser;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render};
 
 fn calendar_response(calendar: &Calendar, file_name: &str) -> Response {

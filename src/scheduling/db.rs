@@ -7,6 +7,22 @@ use time::{OffsetDateTime, Time};
 
 use super::model::{AppointmentKind, AppointmentStatus, Busy, InfusionProgress};
 
+use crate::database::mapping::pg_enum;
+
+pg_enum!(AppointmentKind, "appointment_kind", {
+    Consultation => "consultation",
+    Infusion => "infusion",
+    FollowUp => "follow_up",
+});
+
+pg_enum!(AppointmentStatus, "appointment_status", {
+    Booked => "booked",
+    CheckedIn => "checked_in",
+    Completed => "completed",
+    Cancelled => "cancelled",
+    NoShow => "no_show",
+});
+
 fn range(from: OffsetDateTime, until: OffsetDateTime) -> PgRange<OffsetDateTime> {
     PgRange::from(from..until)
 }

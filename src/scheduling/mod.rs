@@ -11,7 +11,7 @@ mod patient_pages;
 pub mod reference;
 mod staff_pages;
 
-use crate::auth::model::Role;
+use crate::core::Role;
 use crate::web::routes::{ADMIN, Access, PATIENT, Route};
 
 /// The front desk books for everyone; clinicians book too, and may pass the interval and

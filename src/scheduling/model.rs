@@ -6,15 +6,15 @@ use std::collections::HashMap;
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 
 use crate::alerts::model::AlertKind;
-use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
 use crate::consent::model::ConsentStatus;
+use crate::core::Role;
 use crate::screening::model::ScreeningStanding;
 /// The clinic's scheduling settings, stored with the other settings.
 pub use crate::settings::model::SchedulingRules as Rules;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, serde::Deserialize)]
-#[sqlx(type_name = "appointment_kind", rename_all = "snake_case")]
+/// Held in PostgreSQL as `appointment_kind` (mapped in `scheduling::db`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AppointmentKind {
     Consultation,
@@ -57,8 +57,8 @@ impl AppointmentKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
-#[sqlx(type_name = "appointment_status", rename_all = "snake_case")]
+/// Held in PostgreSQL as `appointment_status` (mapped in `scheduling::db`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppointmentStatus {
     Booked,
     CheckedIn,

@@ -15,10 +15,10 @@ use super::reference;
 use super::staff_pages::{
     BookingView, Entry, audit_booking_form, booking_page, notice, split_by_now,
 };
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render, see_other};
 
 async fn own_patient(state: &AppState, user: &CurrentUser) -> AppResult<i64> {
@@ -142,7 +142,7 @@ fn view<'a>(
 /// The week a `?week=` names (this week when absent or empty); a malformed or out-of-range
 /// date is refused (400).
 fn week_of(text: Option<&str>, zone: crate::clinic_time::ClinicZone) -> AppResult<time::Date> {
-    Ok(crate::web::params::optional_clinic_date(text)
+    Ok(crate::core::params::optional_clinic_date(text)
         .map_err(AppError::BadRequest)?
         .unwrap_or_else(|| zone.date_of(OffsetDateTime::now_utc())))
 }

@@ -10,10 +10,10 @@ use time::OffsetDateTime;
 
 use super::db::{self, BusyRow, Chair, Clinician, HoursRow, ScheduleRow, Showing};
 use super::model::Slot;
-use crate::app::AppState;
 use crate::cache::Kept;
 use crate::error::AppResult;
 use crate::settings::{self, ClinicSettings};
+use crate::state::AppState;
 
 pub struct Reference {
     pub settings: ClinicSettings,

@@ -16,12 +16,12 @@ use super::booking::{self, Refusal, Request, SlotChoice};
 use super::db::{self, AppointmentRow, Chair, Clinician, ScheduleRow, Showing};
 use super::model::{self, AppointmentKind, AppointmentStatus, BoardState, GateProblem, Slot};
 use super::reference::{self, Drawing, Reference};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
 use crate::clinic_time::ClinicZone;
+use crate::core::CurrentUser;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, params, render, render_with_status, see_other};
 
 /// `?date=2026-11-30`; today (in the clinic) when absent or unreadable.

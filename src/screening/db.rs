@@ -7,8 +7,16 @@ use time::{Date, OffsetDateTime};
 
 use super::model::{Decision, DraftAnswers, ValidDecision};
 use super::rules::{Flag, IntakeAnswers};
-use crate::auth::model::Role;
 use crate::consent::model::ConsentFacts;
+use crate::core::Role;
+
+use crate::database::mapping::pg_enum;
+
+pg_enum!(Decision, "eligibility", {
+    Eligible => "eligible",
+    NotEligible => "not_eligible",
+    NeedsInformation => "needs_information",
+});
 
 #[derive(Clone, Debug)]
 pub struct ScreeningRow {

@@ -5,14 +5,14 @@ use time::OffsetDateTime;
 
 use super::db::{self, DeskRow};
 use super::model::ScreeningStanding;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
 use crate::consent::model::{ConsentStatus, consent_status};
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
+use crate::core::params::{clinic_date, unstorable};
 use crate::error::AppResult;
 use crate::settings;
-use crate::web::RequestMeta;
-use crate::web::params::{clinic_date, unstorable};
+use crate::state::AppState;
 
 pub const PAGE_SIZE: i64 = 25;
 

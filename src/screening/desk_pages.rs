@@ -7,9 +7,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::desk::{self, DeskLine, DeskSearch};
-use crate::app::AppState;
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 use crate::web::{PageContext, RequestMeta, render_with_status};
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +46,7 @@ pub async fn desk_patients(
     meta: RequestMeta,
     Query(query): Query<PageQuery>,
 ) -> AppResult<Response> {
-    let page = crate::web::params::page_number(query.page).map_err(AppError::BadRequest)?;
+    let page = crate::core::params::page_number(query.page).map_err(AppError::BadRequest)?;
     let search = DeskSearch::read(query.q, query.phone, query.born);
     let (rows, has_next) = desk::patients_page(&state, &staff, &meta, &search, page).await?;
     let status = match search.refused() {

@@ -5,13 +5,13 @@ use super::db::{self, NewResult, ScreeningRow};
 use super::instruments::{self, InstrumentId};
 use super::model::{self, DraftAnswers, Step};
 use super::rules::{self, IntakeAnswers};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
+use crate::core::CurrentUser;
+use crate::core::RequestMeta;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
 use crate::notify;
-use crate::web::RequestMeta;
+use crate::state::AppState;
 
 /// A step's answers applied to the draft, to be saved.
 pub struct SavedStep<'a> {

@@ -8,8 +8,8 @@ use time::{Date, Duration};
 
 use super::instruments::{self, InstrumentId};
 use super::rules::{Flag, FlagKind, IntakeAnswers, has_absolute_contraindication};
+use crate::core::FormErrors;
 use crate::patients::model::SexAtBirth;
-use crate::web::FormErrors;
 
 /// One page of the questionnaire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -368,7 +368,10 @@ pub fn apply_step(
     let mut errors = FormErrors::default();
     // Every pair sent, read or not (the button's "action" is read by the page).
     for (key, value) in form {
-        errors.check(step_field(step, key), crate::web::params::unstorable(value));
+        errors.check(
+            step_field(step, key),
+            crate::core::params::unstorable(value),
+        );
     }
     match step {
         Step::Instrument(id) => {
@@ -524,8 +527,8 @@ pub fn item_key(number: u8) -> &'static str {
         .unwrap_or("item")
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize, Deserialize)]
-#[sqlx(type_name = "eligibility", rename_all = "snake_case")]
+/// Held in PostgreSQL as `eligibility` (mapped in `screening::db`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     Eligible,
@@ -619,7 +622,7 @@ pub fn check_decision(
         ("override_reason", &form.override_reason),
     ]);
     for code in &form.acknowledged {
-        errors.check("acknowledge", crate::web::params::unstorable(code));
+        errors.check("acknowledge", crate::core::params::unstorable(code));
     }
     let decision = Decision::parse(&form.decision);
     if decision.is_none() {
@@ -1074,14 +1077,14 @@ mod tests {
         let errors = check_decision(&form, &[], today, 180).unwrap_err();
         assert_eq!(
             errors.get("clinician_note"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         assert_eq!(errors.all().len(), 1, "{errors:?}");
         let errors =
             check_decision(&decision("eligible", &["a\0"], ""), &[], today, 180).unwrap_err();
         assert_eq!(
             errors.get("acknowledge"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
     }
 
@@ -1228,7 +1231,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             errors.get("medications"),
-            Some(crate::web::params::UNSTORABLE)
+            Some(crate::core::params::UNSTORABLE)
         );
         assert_eq!(intake, IntakeAnswers::default());
         let errors = apply_step(
@@ -1239,7 +1242,7 @@ mod tests {
             false,
         )
         .unwrap_err();
-        assert_eq!(errors.get("action"), Some(crate::web::params::UNSTORABLE));
+        assert_eq!(errors.get("action"), Some(crate::core::params::UNSTORABLE));
         assert_eq!(intake.hypertension, None);
     }
 

@@ -15,12 +15,12 @@ use super::instruments::{self, Instrument};
 use super::intake;
 use super::model::{self, AnswerSection, Question, ScreeningStanding, Step, StepForm};
 use super::rules::IntakeAnswers;
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::patients::db::{ProfileRow, profile_for_user};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 
 async fn own_profile(state: &AppState, user: &CurrentUser) -> AppResult<ProfileRow> {

@@ -13,12 +13,12 @@ use super::db::{
 use super::instruments::{self, Band, InstrumentId};
 use super::model::{self, AnswerSection, Decision, DecisionForm, StepForm};
 use super::rules::{Flag, has_absolute_contraindication};
-use crate::app::AppState;
 use crate::audit::{self, action};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::patients::model::{SexAtBirth, age_on};
 use crate::settings;
+use crate::state::AppState;
 use crate::web::{FormErrors, PageContext, RequestMeta, render, render_with_status, see_other};
 
 fn band_label(code: Option<&str>) -> &'static str {

@@ -10,8 +10,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::cookies;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub const FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";

@@ -21,9 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-use crate::app::AppState;
 use crate::config::Limits;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Refuses a body declared larger than the limit (a body sent without its length is cut off
 /// at the limit by the extractors: see `DefaultBodyLimit` in `app`), and answers 503 when a

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::csrf::CsrfToken;
 use super::{PageContext, RequestMeta};
-use crate::auth::CurrentUser;
+use crate::core::CurrentUser;
 use crate::error::{AppError, ErrorPage};
 
 #[derive(Template)]

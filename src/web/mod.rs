@@ -23,10 +23,10 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use tracing::Instrument;
 
-use crate::app::AppState;
-use crate::auth::CurrentUser;
-use crate::auth::model::Role;
+use crate::core::CurrentUser;
+use crate::core::Role;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 pub use forms::FormErrors;
 
@@ -64,8 +64,8 @@ fn client_addr(request: &Request, trust_proxy: bool) -> String {
 
 pub use crate::state::RequestsInFlight;
 
-impl axum::extract::FromRef<crate::app::AppState> for RequestsInFlight {
-    fn from_ref(state: &crate::app::AppState) -> Self {
+impl axum::extract::FromRef<crate::state::AppState> for RequestsInFlight {
+    fn from_ref(state: &crate::state::AppState) -> Self {
         state.in_flight.clone()
     }
 }

@@ -11,11 +11,11 @@ use axum::routing::MethodRouter;
 
 use super::unstorable::{UnstorableChecks, refuse_nul_in_request};
 use super::{RequestMeta, RoutePattern, see_other};
-use crate::app::AppState;
 use crate::audit::{self, Outcome};
-use crate::auth::CurrentUser;
 use crate::auth::model::{Role, SessionEnd};
+use crate::core::CurrentUser;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::session::EndedSession;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

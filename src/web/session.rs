@@ -9,10 +9,10 @@ use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use super::{RequestMeta, cookies};
-use crate::app::AppState;
 use crate::auth::model::{SessionEnd, SessionVerdict};
 use crate::auth::session;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Set on a request whose session had just ended (timeout, disabled account).
 #[derive(Clone, Copy, Debug)]

@@ -12,8 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::params::{field_with_nul, path_holds_nul};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 fn is_form(request: &Request) -> bool {
     request
